@@ -1,0 +1,66 @@
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Endpoint } from '../core/endpoint.ts';
+
+export interface EndpointStore {
+  get(endpointId: string): Promise<Endpoint | undefined>;
+  put(endpoint: Endpoint): Promise<void>;
+  list(): Promise<Endpoint[]>;
+  remove(endpointId: string): Promise<boolean>;
+}
+
+export const createEndpointStore = (client: DynamoDBDocumentClient, tableName: string): EndpointStore => ({
+  async get(endpointId) {
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { endpointId } }));
+    return Item as Endpoint | undefined;
+  },
+  async put(endpoint) {
+    await client.send(new PutCommand({ TableName: tableName, Item: endpoint, ConditionExpression: 'attribute_not_exists(endpointId)' }));
+  },
+  // An operator's listing, not a request path: a scan of a small table is fine here.
+  async list() {
+    const endpoints: Endpoint[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey }));
+      endpoints.push(...((page.Items ?? []) as Endpoint[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return endpoints.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  },
+  async remove(endpointId) {
+    const { Attributes } = await client.send(
+      new DeleteCommand({ TableName: tableName, Key: { endpointId }, ReturnValues: 'ALL_OLD' }),
+    );
+    return Attributes !== undefined;
+  },
+});
+
+export interface CacheOptions {
+  readonly ttlMs: number;
+  /** Unknown ids are remembered for less time, so a newly added endpoint works soon. */
+  readonly missTtlMs: number;
+  /** Bounds memory when someone probes random ids. */
+  readonly maxEntries?: number;
+  now?(): number;
+}
+
+/**
+ * Keeps endpoint lookups off the ack path's critical I/O: a warm function answers from
+ * memory. A removed endpoint keeps working for at most `ttlMs`.
+ */
+export const cachedLookup = (
+  lookup: (endpointId: string) => Promise<Endpoint | undefined>,
+  { ttlMs, missTtlMs, maxEntries = 10_000, now = Date.now }: CacheOptions,
+): ((endpointId: string) => Promise<Endpoint | undefined>) => {
+  const cache = new Map<string, { endpoint: Endpoint | undefined; expires: number }>();
+  return async (endpointId) => {
+    const cached = cache.get(endpointId);
+    if (cached && cached.expires > now()) return cached.endpoint;
+    const endpoint = await lookup(endpointId);
+    cache.delete(endpointId);
+    // A Map iterates in insertion order, so the first key is the entry refreshed longest ago.
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+    cache.set(endpointId, { endpoint, expires: now() + (endpoint ? ttlMs : missTtlMs) });
+    return endpoint;
+  };
+};

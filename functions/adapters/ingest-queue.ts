@@ -1,0 +1,14 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Envelope } from '../core/envelope.ts';
+
+/**
+ * The ingest queue. The tenant is the message group: on an SQS fair queue a noisy tenant's
+ * burst then delays only that tenant.
+ */
+export const createIngestQueue = (client: SQSClient, queueUrl: string) => ({
+  async enqueue(envelope: Envelope): Promise<void> {
+    await client.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(envelope), MessageGroupId: envelope.tenantId }),
+    );
+  },
+});

@@ -1,0 +1,76 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConversationKey } from '../core/ids.ts';
+import { conversationChange, conversationKey, entityKinds, messageItem, quarantineKey, type StoredMessage } from '../core/items.ts';
+import type { StoreOutcome } from '../core/process.ts';
+
+/** Concurrent writers of the same message conflict; the loser retries and then sees the winner's item. */
+const maxConflictRetries = 4;
+
+const cancellationCodes = (error: unknown): string[] =>
+  error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None') : [];
+
+export interface QuarantineRecord {
+  readonly id: string;
+  readonly reason: string;
+  /** The queued message body as it was received from the queue, kept whole for replay. */
+  readonly raw: string;
+  readonly tenantId?: string;
+  readonly requestId?: string;
+  readonly quarantinedAt: string;
+}
+
+export const createMessageStore = (client: DynamoDBDocumentClient, tableName: string) => ({
+  /**
+   * Puts the message only if its id is new and upserts its conversation, atomically: a
+   * provider retry, a redelivery or a concurrent duplicate stores nothing twice.
+   */
+  async saveMessage(message: StoredMessage, key: ConversationKey): Promise<StoreOutcome> {
+    const conversation = conversationChange(message, key);
+    const names = Object.keys(conversation);
+    const command = new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: tableName, Item: messageItem(message), ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Update: {
+            TableName: tableName,
+            Key: conversationKey(message.conversationId),
+            UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}, createdAt = if_not_exists(createdAt, :changedAt) ADD messageCount :one`,
+            ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+            ExpressionAttributeValues: { ...Object.fromEntries(Object.entries(conversation).map(([name, value]) => [`:${name}`, value])), ':one': 1 },
+          },
+        },
+      ],
+    });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.send(command);
+        return 'stored';
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (codes[0] === 'ConditionalCheckFailed') return 'duplicate';
+        if (!codes.includes('TransactionConflict') || attempt >= maxConflictRetries) throw error;
+        await sleep(10 * 2 ** attempt * Math.random());
+      }
+    }
+  },
+
+  /** Keeps a request that can never be processed as it is, for an operator to inspect and replay. */
+  async quarantine(record: QuarantineRecord): Promise<void> {
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...quarantineKey(record.id),
+          entity: entityKinds.quarantine,
+          gsi1pk: 'QUARANTINE',
+          gsi1sk: `${record.quarantinedAt}#${record.id}`,
+          ...record,
+        },
+      }),
+    );
+  },
+});
+
+export type MessageStore = ReturnType<typeof createMessageStore>;

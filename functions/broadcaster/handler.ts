@@ -1,0 +1,36 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { dynamoDocumentClient } from '../adapters/clients.ts';
+import { createConnectionStore } from '../adapters/connection-store.ts';
+import { createSocketPusher } from '../adapters/socket-pusher.ts';
+import { broadcast } from '../core/broadcast.ts';
+import { frameFor } from '../core/frames.ts';
+import { readConfig, required } from '../shared/config.ts';
+import { withMiddleware } from '../shared/middleware.ts';
+import { logger } from '../shared/powertools.ts';
+
+const config = readConfig({ CONNECTIONS_TABLE: required, WEBSOCKET_MANAGEMENT_ENDPOINT: z.url() });
+const connections = createConnectionStore(dynamoDocumentClient(), config.CONNECTIONS_TABLE);
+const pusher = createSocketPusher(new ApiGatewayManagementApiClient({ endpoint: config.WEBSOCKET_MANAGEMENT_ENDPOINT }));
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+const broadcastRecord = async (record: DynamoDBRecord): Promise<void> => {
+  const image = record.dynamodb?.NewImage;
+  const frame = frameFor({
+    eventName: record.eventName ?? 'MODIFY',
+    ...(image && { newImage: unmarshall(image as Record<string, AttributeValue>) }),
+  });
+  if (!frame) return;
+  const result = await broadcast(frame, { connectionsOf: connections.connectionsOf, send: pusher.send, forget: connections.remove });
+  for (const { connectionId, error } of result.failed) logger.warn('frame not delivered', { connectionId, error });
+};
+
+/** Messages table stream → every connection of the change's tenant. */
+export const handler = withMiddleware(
+  async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
+    processPartialResponse(event, broadcastRecord, processor, { context }),
+);

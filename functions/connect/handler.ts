@@ -1,0 +1,25 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { dynamoDocumentClient } from '../adapters/clients.ts';
+import { createConnectionStore } from '../adapters/connection-store.ts';
+import { tenantOfToken } from '../core/tokens.ts';
+import { readConfig, required } from '../shared/config.ts';
+import { json } from '../shared/http.ts';
+import { jwtSecretFrom } from '../shared/jwt-secret.ts';
+import { withMiddleware } from '../shared/middleware.ts';
+
+const config = readConfig({ CONNECTIONS_TABLE: required });
+const connections = createConnectionStore(dynamoDocumentClient(), config.CONNECTIONS_TABLE);
+const jwtSecret = jwtSecretFrom();
+
+/** $connect: a connection exists only with a valid token, and belongs to the token's tenant. */
+export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const token = event.queryStringParameters?.token;
+  const tenantId = token ? await tenantOfToken(token, await jwtSecret()) : undefined;
+  if (!tenantId) return json(401, { error: 'a valid token is required: ?token=<JWT>' });
+  await connections.add({
+    connectionId: event.requestContext.connectionId ?? '',
+    tenantId,
+    connectedAt: new Date(event.requestContext.requestTimeEpoch).toISOString(),
+  });
+  return { statusCode: 200, body: '' };
+});

@@ -1,0 +1,75 @@
+import type { Endpoint } from './endpoint.ts';
+import type { Envelope } from './envelope.ts';
+import { HttpError } from './errors.ts';
+import { findProvider } from '../providers/registry.ts';
+import type { AckResponse, WebhookRequest } from '../providers/types.ts';
+
+/** A webhook as the HTTP edge received it. */
+export interface InboundWebhook {
+  readonly provider: string;
+  readonly endpointId: string;
+  /** The query string as received, with its leading `?`, or empty. */
+  readonly search: string;
+  /** Header names lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  readonly requestId: string;
+}
+
+export interface AckDependencies {
+  findEndpoint(endpointId: string): Promise<Endpoint | undefined>;
+  /** Resolves only once the queue has durably accepted the envelope. */
+  enqueue(envelope: Envelope): Promise<void>;
+  /** The base URL providers call, e.g. https://hooks.example.com or https://…/prod: configuration, never a guess. */
+  readonly publicBaseUrl: string;
+  readonly maxBodyBytes: number;
+  now(): Date;
+}
+
+/** Seconds a provider that retries should wait when the queue is unavailable. */
+export const queueUnavailableRetryAfterSeconds = 30;
+
+export const webhookUrl = (publicBaseUrl: string, provider: string, endpointId: string): string =>
+  `${publicBaseUrl.replace(/\/+$/, '')}/webhooks/${provider}/${endpointId}`;
+
+const pick = (headers: Readonly<Record<string, string>>, names: readonly string[]): Record<string, string> =>
+  Object.fromEntries(names.flatMap((name) => (headers[name] === undefined ? [] : [[name, headers[name]]])));
+
+/**
+ * The ack path: authenticate the request over its exact bytes, queue it raw, and answer the
+ * way the provider expects. It never parses business content: that is the processor's job,
+ * and a 2xx is given only once the queue has the request.
+ */
+export const acknowledge = async (webhook: InboundWebhook, deps: AckDependencies): Promise<AckResponse> => {
+  const provider = findProvider(webhook.provider);
+  if (!provider) throw new HttpError(404, 'unknown endpoint');
+  if (webhook.body.length > deps.maxBodyBytes) throw new HttpError(413, `payload larger than ${deps.maxBodyBytes} bytes`);
+
+  const endpoint = await deps.findEndpoint(webhook.endpointId);
+  // A provider mismatch answers like an unknown endpoint: the URL says nothing more than that.
+  if (!endpoint || endpoint.provider !== provider.name) throw new HttpError(404, 'unknown endpoint');
+
+  const request: WebhookRequest = {
+    url: webhookUrl(deps.publicBaseUrl, provider.name, endpoint.endpointId) + webhook.search,
+    headers: webhook.headers,
+    body: webhook.body,
+  };
+  if (!provider.verify(request, endpoint)) throw new HttpError(401, 'invalid or missing signature');
+
+  try {
+    await deps.enqueue({
+      version: 1,
+      requestId: webhook.requestId,
+      provider: provider.name,
+      endpointId: endpoint.endpointId,
+      tenantId: endpoint.tenantId,
+      receivedAt: deps.now().toISOString(),
+      url: request.url,
+      headers: pick(webhook.headers, provider.keptHeaders),
+      body: webhook.body.toString('base64'),
+    });
+  } catch (error) {
+    throw new HttpError(503, 'queue unavailable, retry later', { 'retry-after': String(queueUnavailableRetryAfterSeconds) }, { cause: error });
+  }
+  return provider.acknowledgement;
+};

@@ -1,0 +1,29 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Identifiers derived from content, so that find-or-create is a conditional write and a
+ * retried delivery lands on the same key, never a read-then-write.
+ */
+
+const digest = (...parts: string[]): string =>
+  // A unit separator cannot appear in any part, so ("a|b","c") and ("a","b|c") never collide.
+  createHash('sha256').update(parts.join('\u001f')).digest('base64url').slice(0, 26);
+
+export interface ConversationKey {
+  readonly tenantId: string;
+  readonly channel: string;
+  readonly businessAddress: string;
+  readonly customerAddress: string;
+}
+
+export const conversationIdFor = (key: ConversationKey): string =>
+  `conv_${digest(key.tenantId, key.channel, key.businessAddress, key.customerAddress)}`;
+
+/** One message per (provider, provider message id), whatever endpoint or tenant it came through. */
+export const messageIdFor = (provider: string, providerMessageId: string): string =>
+  `msg_${digest(provider, providerMessageId)}`;
+
+/** 160 random bits: an endpoint id is part of a webhook URL and must not be guessable. */
+export const newEndpointId = (): string => `ep_${randomBytes(20).toString('base64url')}`;
+
+export const newRequestId = (): string => `req_${randomBytes(12).toString('base64url')}`;

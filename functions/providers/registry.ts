@@ -1,0 +1,10 @@
+import { twilio } from './twilio/index.ts';
+import type { Provider } from './types.ts';
+
+/** Every provider Switchboard accepts webhooks from, by the name in the webhook URL. */
+const providers: Readonly<Record<string, Provider>> = Object.freeze({ twilio });
+
+export const providerNames = Object.keys(providers);
+
+export const findProvider = (name: string): Provider | undefined =>
+  Object.hasOwn(providers, name) ? providers[name] : undefined;

@@ -1,0 +1,38 @@
+import type { Endpoint } from '../../core/endpoint.ts';
+import { signaturesMatch } from '../signatures.ts';
+import type { Provider, WebhookRequest } from '../types.ts';
+import { normalizeTwilioForm } from './normalize.ts';
+import { signedUrlVariants, twilioSignature } from './signature.ts';
+
+const formOf = (request: WebhookRequest): URLSearchParams => new URLSearchParams(request.body.toString('utf8'));
+
+/**
+ * Twilio Programmable Messaging. The endpoint's secrets are the Auth Tokens of the account
+ * that owns the number (a subaccount's own token for a subaccount).
+ */
+export const twilio: Provider = {
+  name: 'twilio',
+  keptHeaders: ['content-type', 'x-twilio-signature', 'i-twilio-idempotency-token'],
+
+  verify(request: WebhookRequest, endpoint: Endpoint): boolean {
+    const received = request.headers['x-twilio-signature'];
+    if (!received) return false;
+    const params = formOf(request);
+    const urls = signedUrlVariants(request.url);
+    // Every combination is computed, so the time taken does not reveal which secret matched.
+    let valid = false;
+    for (const secret of endpoint.secrets) {
+      for (const url of urls) valid = signaturesMatch(received, twilioSignature(secret, url, params)) || valid;
+    }
+    return valid;
+  },
+
+  // Twilio reads the answer to an inbound message as TwiML; an empty body logs error 11200.
+  acknowledgement: {
+    statusCode: 200,
+    headers: { 'content-type': 'text/xml' },
+    body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+  },
+
+  normalize: (request) => normalizeTwilioForm(formOf(request)),
+};

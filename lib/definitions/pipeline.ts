@@ -1,0 +1,49 @@
+/**
+ * Queue and event-source settings shared by the CDK stack and the local runtime's pollers.
+ * Each figure is a trade-off stated once, here.
+ */
+
+export const processorSettings = {
+  timeoutSeconds: 30,
+  /** Lambda delivers at most this many SQS records per invocation. */
+  batchSize: 10,
+  /**
+   * No batching window: a lone webhook is processed as soon as it is polled, which keeps the
+   * webhook → socket latency low; bursts still fill batches on their own.
+   */
+  maxBatchingWindowSeconds: 0,
+  maxConcurrency: 10,
+} as const;
+
+export const ingestQueueSettings = {
+  /** AWS asks for at least 6× the consumer's timeout, so a slow batch is not redelivered mid-flight. */
+  visibilityTimeoutSeconds: processorSettings.timeoutSeconds * 6,
+  /** Operators get two weeks to notice and fix a backlog; providers' own retries stop far sooner. */
+  retentionPeriodSeconds: 14 * 24 * 3600,
+  /** Five tries before the DLQ: enough to ride out throttling, few enough to surface a poison record. */
+  maxReceiveCount: 5,
+  dlqRetentionPeriodSeconds: 14 * 24 * 3600,
+} as const;
+
+export const broadcasterSettings = {
+  timeoutSeconds: 30,
+  batchSize: 100,
+  /** A stream mapping retries forever by default; cap it, bisect and divert what still fails. */
+  retryAttempts: 3,
+  bisectBatchOnError: true,
+  maxRecordAgeSeconds: 3600,
+} as const;
+
+/**
+ * Lambda event filter for the messages table stream: only the entities clients see.
+ * The local stream poller applies the same pattern (lib/local/event-filter.ts).
+ */
+export const broadcastFilterPattern = {
+  dynamodb: { NewImage: { entity: { S: ['message', 'conversation'] } } },
+} as const;
+
+/**
+ * The largest webhook body the ack function queues inline. The envelope carries it in base64
+ * (4/3 larger) plus headers, and must stay under SQS's 1 MiB message limit.
+ */
+export const maxWebhookBodyBytes = 700 * 1024;

@@ -1,0 +1,73 @@
+/**
+ * Table shapes shared by the CDK stack and the local runtime, so that what runs on a laptop
+ * is keyed, indexed and streamed exactly like what is deployed. Names are left to
+ * CloudFormation on AWS and to the local runtime's prefix locally.
+ */
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Logical id: the construct id on AWS, the name suffix locally. */
+  readonly id: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly globalSecondaryIndexes: readonly IndexDefinition[];
+  /** Epoch-seconds attribute that DynamoDB TTL deletes by. */
+  readonly timeToLiveAttribute?: string;
+  readonly stream?: 'NEW_AND_OLD_IMAGES';
+}
+
+/** Registered webhook endpoints and their provider secrets. Read by the ack path only by key. */
+export const endpointsTable: TableDefinition = {
+  id: 'Endpoints',
+  partitionKey: { name: 'endpointId', type: 'S' },
+  globalSecondaryIndexes: [],
+};
+
+/**
+ * Conversations, messages and quarantined requests in one table (entities own their keys,
+ * see functions/core/items.ts). `gsi1` is overloaded: a tenant's conversations by last
+ * activity, and a conversation's messages by arrival. The stream carries every change a
+ * client should see to the broadcaster.
+ */
+export const messagesTable: TableDefinition = {
+  id: 'Messages',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: 'gsi1',
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'gsi1sk', type: 'S' },
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_AND_OLD_IMAGES',
+};
+
+/** Open WebSocket connections; the broadcaster finds a tenant's through `byTenant`, never a scan. */
+export const connectionsTable: TableDefinition = {
+  id: 'Connections',
+  partitionKey: { name: 'connectionId', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: 'byTenant',
+      partitionKey: { name: 'tenantId', type: 'S' },
+      sortKey: { name: 'connectionId', type: 'S' },
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+};
+
+export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable] as const;
