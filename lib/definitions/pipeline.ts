@@ -22,6 +22,8 @@ export const ingestQueueSettings = {
   retentionPeriodSeconds: 14 * 24 * 3600,
   /** Five tries before the DLQ: enough to ride out throttling, few enough to surface a poison record. */
   maxReceiveCount: 5,
+  /** SQS's largest message; bigger bodies must not be queued inline (see maxWebhookBodyBytes). */
+  maximumMessageBytes: 1_048_576,
   dlqRetentionPeriodSeconds: 14 * 24 * 3600,
 } as const;
 

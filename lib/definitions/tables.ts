@@ -29,11 +29,11 @@ export interface TableDefinition {
 }
 
 /** Registered webhook endpoints and their provider secrets. Read by the ack path only by key. */
-export const endpointsTable: TableDefinition = {
+export const endpointsTable = {
   id: 'Endpoints',
   partitionKey: { name: 'endpointId', type: 'S' },
   globalSecondaryIndexes: [],
-};
+} as const satisfies TableDefinition;
 
 /**
  * Conversations, messages and quarantined requests in one table (entities own their keys,
@@ -41,7 +41,7 @@ export const endpointsTable: TableDefinition = {
  * activity, and a conversation's messages by arrival. The stream carries every change a
  * client should see to the broadcaster.
  */
-export const messagesTable: TableDefinition = {
+export const messagesTable = {
   id: 'Messages',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
@@ -54,10 +54,10 @@ export const messagesTable: TableDefinition = {
   ],
   timeToLiveAttribute: 'expiresAt',
   stream: 'NEW_AND_OLD_IMAGES',
-};
+} as const satisfies TableDefinition;
 
 /** Open WebSocket connections; the broadcaster finds a tenant's through `byTenant`, never a scan. */
-export const connectionsTable: TableDefinition = {
+export const connectionsTable = {
   id: 'Connections',
   partitionKey: { name: 'connectionId', type: 'S' },
   globalSecondaryIndexes: [
@@ -68,6 +68,6 @@ export const connectionsTable: TableDefinition = {
     },
   ],
   timeToLiveAttribute: 'expiresAt',
-};
+} as const satisfies TableDefinition;
 
 export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable] as const;

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/**
+ * The `switchboard` CLI: endpoints, tokens and a live tail, against the local stack
+ * (`npm start`) or, with --stack <name>, a deployed one.
+ */
+import { parseArgs } from 'node:util';
+import { issueToken, parseDuration } from '../functions/core/tokens.ts';
+import { addEndpoint, listEndpoints, removeEndpoint } from '../lib/cli/endpoint.ts';
+import { tail } from '../lib/cli/tail.ts';
+import { resolveTarget } from '../lib/cli/target.ts';
+import { UsageError } from '../lib/cli/usage-error.ts';
+
+const usage = `usage: switchboard <command> [options] [--stack <name>]
+
+  endpoint add --provider <p> --tenant <t> --secret <s> [--secret <s>]
+                                  register a webhook endpoint; prints its id and URL
+  endpoint list                   list endpoints
+  endpoint remove <endpointId>    remove an endpoint
+  token --tenant <t> [--ttl 1h]   print a JWT for the WebSocket (and query API)
+  tail --tenant <t> [--json]      print a tenant's live events
+
+  --stack <name>   talk to a deployed stack (its CloudFormation outputs) instead of npm start`;
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    provider: { type: 'string' },
+    tenant: { type: 'string' },
+    secret: { type: 'string', multiple: true, default: [] },
+    ttl: { type: 'string', default: '1h' },
+    json: { type: 'boolean', default: false },
+    stack: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+const printJson = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+
+const run = async (): Promise<number> => {
+  const [command, subcommand, argument] = positionals;
+  if (flags.help || !command) {
+    console.log(usage);
+    return flags.help ? 0 : 2;
+  }
+  const target = () => resolveTarget(flags.stack);
+  switch (`${command} ${subcommand ?? ''}`.trim()) {
+    case 'endpoint add':
+      printJson(await addEndpoint(await target(), { provider: flags.provider, tenant: flags.tenant, secrets: flags.secret }));
+      return 0;
+    case 'endpoint list':
+      printJson(await listEndpoints(await target()));
+      return 0;
+    case 'endpoint remove':
+      printJson(await removeEndpoint(await target(), argument));
+      return 0;
+    case 'token': {
+      if (!flags.tenant) throw new UsageError('--tenant is required: a token grants one tenant');
+      const ttl = parseDuration(flags.ttl);
+      console.log(await issueToken(flags.tenant, await (await target()).jwtSecret(), ttl));
+      return 0;
+    }
+    case 'tail': {
+      if (!flags.tenant) throw new UsageError('--tenant is required: a tail follows one tenant');
+      const code = await tail(await target(), flags.tenant, { json: flags.json, print: (line) => console.log(line) });
+      return code === 1000 ? 0 : 1;
+    }
+    default:
+      throw new UsageError(`unknown command "${positionals.join(' ')}"\n\n${usage}`);
+  }
+};
+
+try {
+  process.exitCode = await run();
+} catch (error) {
+  console.error(`switchboard: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+}

@@ -1,0 +1,93 @@
+import { CreateTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ingestQueueSettings } from '../definitions/pipeline.ts';
+import { tableDefinitions, type KeyAttribute, type TableDefinition } from '../definitions/tables.ts';
+
+const keySchema = (partitionKey: KeyAttribute, sortKey?: KeyAttribute) => [
+  { AttributeName: partitionKey.name, KeyType: 'HASH' as const },
+  ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
+];
+
+/** The CreateTable request for a definition: the same keys, indexes and stream as the CDK table. */
+export const createTableInput = (definition: TableDefinition, tableName: string) => {
+  const keys = [definition.partitionKey, definition.sortKey, ...definition.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey])];
+  const attributes = new Map(keys.flatMap((key) => (key ? [[key.name, key.type] as const] : [])));
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    KeySchema: keySchema(definition.partitionKey, definition.sortKey),
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    ...(definition.globalSecondaryIndexes.length > 0 && {
+      GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: keySchema(index.partitionKey, index.sortKey),
+        Projection: { ProjectionType: 'ALL' as const },
+      })),
+    }),
+    ...(definition.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } }),
+  };
+};
+
+export type TableNames = Readonly<Record<(typeof tableDefinitions)[number]['id'], string>>;
+
+/** Creates every table the stack defines, named `<prefix><id>`; existing ones (a --data-dir) are kept. */
+export const createTables = async (client: DynamoDBClient, prefix: string): Promise<TableNames> => {
+  const names: Record<string, string> = {};
+  for (const definition of tableDefinitions as readonly TableDefinition[]) {
+    const tableName = `${prefix}${definition.id}`;
+    names[definition.id] = tableName;
+    try {
+      await client.send(new CreateTableCommand(createTableInput(definition, tableName)));
+      if (definition.timeToLiveAttribute) {
+        await client.send(
+          new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: definition.timeToLiveAttribute } }),
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+  return names as TableNames;
+};
+
+export interface QueueUrls {
+  readonly ingest: string;
+  readonly deadLetter: string;
+}
+
+/**
+ * fauxqs names queues sqs.<region>.localhost, which does not resolve everywhere, and the SDK
+ * sends to a queue URL's own host. fauxqs finds a queue by its path alone, so the URL is
+ * re-rooted on the endpoint the clients already use.
+ */
+const reachableQueueUrl = (queueUrl: string | undefined, endpoint: string): string =>
+  new URL(new URL(queueUrl ?? '').pathname, endpoint).toString();
+
+/**
+ * The ingest queue and its DLQ with the deployed redrive policy. Tests may shorten the
+ * visibility timeout so that redelivery and redrive happen in seconds, not minutes.
+ */
+export const createQueues = async (
+  client: SQSClient,
+  { prefix, endpoint, visibilityTimeoutSeconds = ingestQueueSettings.visibilityTimeoutSeconds }: { prefix: string; endpoint: string; visibilityTimeoutSeconds?: number },
+): Promise<QueueUrls> => {
+  const deadLetter = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${prefix}ingest-dlq`,
+      Attributes: { MessageRetentionPeriod: String(ingestQueueSettings.dlqRetentionPeriodSeconds) },
+    }),
+  );
+  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: deadLetter.QueueUrl, AttributeNames: ['QueueArn'] }));
+  const ingest = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${prefix}ingest`,
+      Attributes: {
+        VisibilityTimeout: String(visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(ingestQueueSettings.retentionPeriodSeconds),
+        MaximumMessageSize: String(ingestQueueSettings.maximumMessageBytes),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: ingestQueueSettings.maxReceiveCount }),
+      },
+    }),
+  );
+  return { ingest: reachableQueueUrl(ingest.QueueUrl, endpoint), deadLetter: reachableQueueUrl(deadLetter.QueueUrl, endpoint) };
+};

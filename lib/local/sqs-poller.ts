@@ -1,0 +1,114 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lambdaContext, type LambdaHandler } from './lambda-context.ts';
+
+export interface SqsPollerOptions {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly functionName: string;
+  readonly handler: LambdaHandler<SQSEvent, SQSBatchResponse | void>;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** Parallel pollers, as Lambda scales an SQS mapping out to several concurrent batches. */
+  readonly concurrency: number;
+  readonly timeoutSeconds: number;
+  onError?(error: unknown): void;
+}
+
+const toRecord = (message: Message, queueArn: string): SQSRecord => ({
+  messageId: message.MessageId ?? '',
+  receiptHandle: message.ReceiptHandle ?? '',
+  body: message.Body ?? '',
+  attributes: {
+    ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+    SentTimestamp: message.Attributes?.SentTimestamp ?? '',
+    SenderId: message.Attributes?.SenderId ?? '',
+    ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '',
+    ...(message.Attributes?.MessageGroupId && { MessageGroupId: message.Attributes.MessageGroupId }),
+  },
+  messageAttributes: {},
+  md5OfBody: message.MD5OfBody ?? '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: queueArn,
+  awsRegion: queueArn.split(':')[3] ?? '',
+});
+
+/**
+ * Plays Lambda's SQS event source mapping: receive a batch, invoke the function, delete what
+ * succeeded. Records reported in batchItemFailures, and every record of an invocation that
+ * throws, stay on the queue: they return after the visibility timeout, and the queue's
+ * redrive policy moves them to the DLQ after maxReceiveCount receives, as on AWS.
+ */
+export const startSqsPoller = (options: SqsPollerOptions) => {
+  const { client, queueUrl, batchSize } = options;
+  let running = true;
+  const stopping = new AbortController();
+
+  const receiveBatch = async (): Promise<Message[]> => {
+    const batch: Message[] = [];
+    const windowEnds = Date.now() + options.maxBatchingWindowSeconds * 1000;
+    do {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: batchSize - batch.length,
+          // Short polls keep shutdown quick; the loop makes it a long poll in effect.
+          WaitTimeSeconds: batch.length === 0 ? 1 : 0,
+          MessageSystemAttributeNames: ['All'],
+        }),
+        { abortSignal: stopping.signal },
+      );
+      batch.push(...Messages);
+      if (Messages.length === 0 && batch.length > 0) break;
+    } while (running && batch.length < batchSize && Date.now() < windowEnds);
+    return batch;
+  };
+
+  const settle = async (batch: Message[], failedIds: Set<string>) => {
+    const done = batch.filter((message) => !failedIds.has(message.MessageId ?? ''));
+    for (let start = 0; start < done.length; start += 10) {
+      await client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.slice(start, start + 10).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+        }),
+      );
+    }
+  };
+
+  const poll = async () => {
+    while (running) {
+      try {
+        const batch = await receiveBatch();
+        if (batch.length === 0) continue;
+        let failedIds: Set<string>;
+        try {
+          const response = await options.handler(
+            { Records: batch.map((message) => toRecord(message, options.queueArn)) },
+            lambdaContext(options.functionName, options.timeoutSeconds * 1000),
+          );
+          failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+        } catch (error) {
+          options.onError?.(error);
+          failedIds = new Set(batch.map((message) => message.MessageId ?? ''));
+        }
+        await settle(batch, failedIds);
+      } catch (error) {
+        if (!running) return;
+        options.onError?.(error);
+        await sleep(500);
+      }
+    }
+  };
+
+  const loops = Array.from({ length: options.concurrency }, poll);
+  return {
+    async stop(): Promise<void> {
+      running = false;
+      stopping.abort();
+      await Promise.allSettled(loops);
+    },
+  };
+};

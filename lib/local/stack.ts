@@ -1,0 +1,181 @@
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { startFauxqs } from 'fauxqs';
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { broadcasterSettings, broadcastFilterPattern, processorSettings } from '../definitions/pipeline.ts';
+import { localCredentials, localRegion } from './aws.ts';
+import { startDynamoDbLocal } from './dynamodb.ts';
+import { startHttpGateway } from './http-gateway.ts';
+import { loadHandler, type LambdaHandler } from './lambda-context.ts';
+import { createQueues, createTables, type QueueUrls, type TableNames } from './resources.ts';
+import { startSqsPoller } from './sqs-poller.ts';
+import { startStreamPoller } from './stream-poller.ts';
+import { startWebSocketGateway } from './websocket-gateway.ts';
+
+export interface LocalStackOptions {
+  readonly httpPort: number;
+  readonly wsPort: number;
+  readonly dynamodbPort: number;
+  readonly sqsPort: number;
+  /** Keep tables and queues on disk here; in memory when absent. */
+  readonly dataDir?: string;
+  /** The URL providers call, when it is not the local HTTP URL (a tunnel, say). */
+  readonly publicBaseUrl?: string;
+  /** The token signing secret; a random one per run when absent. */
+  readonly jwtSecret?: string;
+  /** Shortens redelivery for tests; the deployed value otherwise. */
+  readonly visibilityTimeoutSeconds?: number;
+  onError(source: string, error: unknown): void;
+}
+
+/** What a running local stack offers; the CLI reads it from the state file. */
+export interface LocalStackDescription {
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  readonly publicBaseUrl: string;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly region: string;
+  readonly tables: TableNames;
+  readonly queues: QueueUrls;
+  readonly jwtSecret: string;
+}
+
+const namePrefix = 'switchboard-';
+let started = false;
+
+/**
+ * The whole pipeline on 127.0.0.1, running the deployed handler modules: DynamoDB Local and
+ * fauxqs stand in for DynamoDB and SQS, two gateways for API Gateway, two pollers for
+ * Lambda's event source mappings. Handlers find the stand-ins through the standard
+ * AWS_ENDPOINT_URL_* variables and read their configuration from the environment, as on
+ * Lambda; their modules load once, so one process runs one stack.
+ */
+export const startLocalStack = async (options: LocalStackOptions) => {
+  if (started) throw new Error('a local stack is already running in this process');
+  started = true;
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopOne of stops.reverse()) await stopOne().catch((error: unknown) => options.onError('shutdown', error));
+  };
+
+  try {
+    if (options.dataDir) await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
+    const dynamo = await startDynamoDbLocal({ port: options.dynamodbPort, ...(options.dataDir && { dataDir: join(options.dataDir, 'dynamodb') }) });
+    stops.push(dynamo.stop);
+    const fauxqs = await startFauxqs({ port: options.sqsPort, logger: false, ...(options.dataDir && { dataDir: join(options.dataDir, 'sqs') }) });
+    stops.push(() => fauxqs.stop());
+
+    const clientConfig = { region: localRegion, credentials: localCredentials };
+    const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamo.endpoint });
+    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamo.endpoint });
+    const sqs = new SQSClient({ ...clientConfig, endpoint: fauxqs.address });
+    const tables = await createTables(dynamodb, namePrefix);
+    const queues = await createQueues(sqs, {
+      prefix: namePrefix,
+      endpoint: fauxqs.address,
+      ...(options.visibilityTimeoutSeconds !== undefined && { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
+    });
+
+    // The gateways listen before the handlers load, because the handlers' configuration
+    // holds the gateways' URLs; nothing is announced until both are ready.
+    const handlers: {
+      ack?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+      connect?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+      disconnect?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+    } = {};
+    const lazy =
+      (name: keyof typeof handlers): LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult> =>
+      (event, context) => {
+        const handler = handlers[name];
+        if (!handler) throw new Error(`${name} is not loaded yet`);
+        return handler(event, context);
+      };
+    const http = await startHttpGateway({
+      port: options.httpPort,
+      routes: [{ method: 'POST', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') }],
+      onError: (error) => options.onError('ack', error),
+    });
+    stops.push(http.stop);
+    const ws = await startWebSocketGateway({
+      port: options.wsPort,
+      routes: {
+        $connect: { functionName: 'connect', handler: lazy('connect') },
+        $disconnect: { functionName: 'disconnect', handler: lazy('disconnect') },
+      },
+      onError: (error) => options.onError('websocket', error),
+    });
+    stops.push(ws.stop);
+
+    const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
+    Object.assign(process.env, {
+      AWS_REGION: localRegion,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      ENDPOINTS_TABLE: tables.Endpoints,
+      MESSAGES_TABLE: tables.Messages,
+      CONNECTIONS_TABLE: tables.Connections,
+      INGEST_QUEUE_URL: queues.ingest,
+      PUBLIC_BASE_URL: options.publicBaseUrl ?? http.url,
+      WEBSOCKET_MANAGEMENT_ENDPOINT: ws.managementEndpoint,
+      JWT_SECRET: jwtSecret,
+    });
+    delete process.env.AWS_PROFILE;
+    handlers.ack = await loadHandler('ack');
+    handlers.connect = await loadHandler('connect');
+    handlers.disconnect = await loadHandler('disconnect');
+
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.ingest, AttributeNames: ['QueueArn'] }));
+    const processorPoller = startSqsPoller({
+      client: sqs,
+      queueUrl: queues.ingest,
+      queueArn: Attributes?.QueueArn ?? '',
+      functionName: 'processor',
+      handler: await loadHandler<SQSEvent, SQSBatchResponse>('processor'),
+      batchSize: processorSettings.batchSize,
+      maxBatchingWindowSeconds: processorSettings.maxBatchingWindowSeconds,
+      concurrency: 2,
+      timeoutSeconds: processorSettings.timeoutSeconds,
+      onError: (error) => options.onError('processor', error),
+    });
+    stops.push(processorPoller.stop);
+
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tables.Messages }));
+    const broadcasterPoller = startStreamPoller({
+      client: streams,
+      streamArn: Table?.LatestStreamArn ?? '',
+      functionName: 'broadcaster',
+      handler: await loadHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>('broadcaster'),
+      filter: broadcastFilterPattern,
+      batchSize: broadcasterSettings.batchSize,
+      retryAttempts: broadcasterSettings.retryAttempts,
+      timeoutSeconds: broadcasterSettings.timeoutSeconds,
+      onError: (error) => options.onError('broadcaster', error),
+      onDiscard: (records) => options.onError('broadcaster', new Error(`gave up on ${records.length} stream records after retries`)),
+    });
+    stops.push(broadcasterPoller.stop);
+    await broadcasterPoller.ready;
+
+    const description: LocalStackDescription = {
+      httpUrl: http.url,
+      wsUrl: ws.url,
+      publicBaseUrl: options.publicBaseUrl ?? http.url,
+      dynamodbEndpoint: dynamo.endpoint,
+      sqsEndpoint: fauxqs.address,
+      region: localRegion,
+      tables,
+      queues,
+      jwtSecret,
+    };
+    return { description, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
