@@ -2,7 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConversationKey } from '../core/ids.ts';
-import { conversationChange, conversationKey, entityKinds, messageItem, quarantineKey, type StoredMessage } from '../core/items.ts';
+import { conversationChange, conversationKey, entityKinds, messageItem, quarantineKey, type QuarantineRecord, type StoredMessage } from '../core/items.ts';
 import type { StoreOutcome } from '../core/process.ts';
 
 /** Concurrent writers of the same message conflict; the loser retries and then sees the winner's item. */
@@ -10,16 +10,6 @@ const maxConflictRetries = 4;
 
 const cancellationCodes = (error: unknown): string[] =>
   error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None') : [];
-
-export interface QuarantineRecord {
-  readonly id: string;
-  readonly reason: string;
-  /** The queued message body as it was received from the queue, kept whole for replay. */
-  readonly raw: string;
-  readonly tenantId?: string;
-  readonly requestId?: string;
-  readonly quarantinedAt: string;
-}
 
 export const createMessageStore = (client: DynamoDBDocumentClient, tableName: string) => ({
   /**

@@ -34,6 +34,17 @@ export interface Conversation extends ConversationKey {
   readonly messageCount: number;
 }
 
+/** A queued request that could not be processed, kept whole for an operator. */
+export interface QuarantineRecord {
+  readonly id: string;
+  readonly reason: string;
+  /** The queued message body as it was received from the queue, kept whole for replay. */
+  readonly raw: string;
+  readonly tenantId?: string;
+  readonly requestId?: string;
+  readonly quarantinedAt: string;
+}
+
 export const entityKinds = { message: 'message', conversation: 'conversation', quarantine: 'quarantine' } as const;
 
 export const messageKey = (messageId: string) => ({ pk: `MSG#${messageId}`, sk: 'MSG' });

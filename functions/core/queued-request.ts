@@ -1,7 +1,7 @@
 import { envelopeSchema } from './envelope.ts';
 import { PermanentError } from './errors.ts';
 import { processEnvelope, type ProcessDependencies, type StoreOutcome } from './process.ts';
-import type { QuarantineRecord } from '../adapters/message-store.ts';
+import type { QuarantineRecord } from './items.ts';
 
 export interface QueuedRequestDependencies extends ProcessDependencies {
   quarantine(record: QuarantineRecord): Promise<void>;
