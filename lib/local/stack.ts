@@ -46,6 +46,29 @@ export interface LocalStackDescription {
 }
 
 const namePrefix = 'switchboard-';
+
+/**
+ * Gives this process the environment the deployed functions get, pointed at the local
+ * stack: the same variables, and the stand-ins' endpoints through AWS_ENDPOINT_URL_*.
+ */
+export const useLocalFunctionEnvironment = (stack: LocalStackDescription): void => {
+  Object.assign(process.env, {
+    AWS_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
+    ENDPOINTS_TABLE: stack.tables.Endpoints,
+    MESSAGES_TABLE: stack.tables.Messages,
+    CONNECTIONS_TABLE: stack.tables.Connections,
+    INGEST_QUEUE_URL: stack.queues.ingest,
+    PUBLIC_BASE_URL: stack.publicBaseUrl,
+    WEBSOCKET_MANAGEMENT_ENDPOINT: stack.wsUrl.replace(/^ws/, 'http'),
+    JWT_SECRET: stack.jwtSecret,
+  });
+  // A developer's profile must not lead the SDK to real credentials or a real account.
+  delete process.env.AWS_PROFILE;
+};
 let started = false;
 
 /**
@@ -112,21 +135,18 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     stops.push(ws.stop);
 
     const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
-    Object.assign(process.env, {
-      AWS_REGION: localRegion,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SQS: fauxqs.address,
-      ENDPOINTS_TABLE: tables.Endpoints,
-      MESSAGES_TABLE: tables.Messages,
-      CONNECTIONS_TABLE: tables.Connections,
-      INGEST_QUEUE_URL: queues.ingest,
-      PUBLIC_BASE_URL: options.publicBaseUrl ?? http.url,
-      WEBSOCKET_MANAGEMENT_ENDPOINT: ws.managementEndpoint,
-      JWT_SECRET: jwtSecret,
-    });
-    delete process.env.AWS_PROFILE;
+    const description: LocalStackDescription = {
+      httpUrl: http.url,
+      wsUrl: ws.url,
+      publicBaseUrl: options.publicBaseUrl ?? http.url,
+      dynamodbEndpoint: dynamo.endpoint,
+      sqsEndpoint: fauxqs.address,
+      region: localRegion,
+      tables,
+      queues,
+      jwtSecret,
+    };
+    useLocalFunctionEnvironment(description);
     handlers.ack = await loadHandler('ack');
     handlers.connect = await loadHandler('connect');
     handlers.disconnect = await loadHandler('disconnect');
@@ -162,17 +182,6 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     stops.push(broadcasterPoller.stop);
     await broadcasterPoller.ready;
 
-    const description: LocalStackDescription = {
-      httpUrl: http.url,
-      wsUrl: ws.url,
-      publicBaseUrl: options.publicBaseUrl ?? http.url,
-      dynamodbEndpoint: dynamo.endpoint,
-      sqsEndpoint: fauxqs.address,
-      region: localRegion,
-      tables,
-      queues,
-      jwtSecret,
-    };
     return { description, stop };
   } catch (error) {
     await stop();

@@ -153,7 +153,6 @@ export const startWebSocketGateway = async ({ port, routes, onError }: WebSocket
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    managementEndpoint: url.replace(/^ws:/, 'http:'),
     async stop(): Promise<void> {
       for (const { socket } of sockets.values()) socket.terminate();
       upgrades.close();

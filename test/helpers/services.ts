@@ -1,0 +1,33 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { localCredentials, localRegion } from '../../lib/local/aws.ts';
+import { startDynamoDbLocal } from '../../lib/local/dynamodb.ts';
+import { createTables, type TableNames } from '../../lib/local/resources.ts';
+import { freePort } from './ports.ts';
+
+const clientConfig = { region: localRegion, credentials: localCredentials };
+
+/** DynamoDB Local on a free port with the stack's tables, for one test file. */
+export const startDynamoDb = async () => {
+  const dynamo = await startDynamoDbLocal({ port: await freePort() });
+  const client = new DynamoDBClient({ ...clientConfig, endpoint: dynamo.endpoint });
+  const tables: TableNames = await createTables(client, `test-${Date.now()}-`);
+  return {
+    endpoint: dynamo.endpoint,
+    client,
+    documentClient: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    tables,
+    stop: async () => {
+      client.destroy();
+      await dynamo.stop();
+    },
+  };
+};
+
+/** fauxqs on the given (or a free) port. */
+export const startSqs = async (port = 0) => {
+  const server = await startFauxqs({ port, logger: false });
+  return { endpoint: server.address, client: new SQSClient({ ...clientConfig, endpoint: server.address }), stop: () => server.stop() };
+};

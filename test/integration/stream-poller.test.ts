@@ -1,0 +1,85 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMessageStore } from '../../functions/adapters/message-store.ts';
+import { conversationIdFor, messageIdFor } from '../../functions/core/ids.ts';
+import { broadcastFilterPattern } from '../../lib/definitions/pipeline.ts';
+import { localCredentials, localRegion } from '../../lib/local/aws.ts';
+import { startStreamPoller } from '../../lib/local/stream-poller.ts';
+import { startDynamoDb } from '../helpers/services.ts';
+
+/**
+ * The local stand-in for the broadcaster's stream mapping, on DynamoDB Local: it applies the
+ * deployed filter, delivers in order, and retries from the first failed record.
+ */
+
+let dynamo: Awaited<ReturnType<typeof startDynamoDb>>;
+beforeAll(async () => {
+  dynamo = await startDynamoDb();
+});
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+describe('stream poller', () => {
+  it('delivers only the entities clients see, in order, retrying a failed record', async () => {
+    // Prepare
+    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: dynamo.tables.Messages }));
+    const delivered: DynamoDBRecord[] = [];
+    let failuresLeft = 1;
+    const poller = startStreamPoller({
+      client: new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials }),
+      streamArn: Table?.LatestStreamArn ?? '',
+      functionName: 'broadcaster',
+      filter: broadcastFilterPattern,
+      batchSize: 100,
+      retryAttempts: 3,
+      timeoutSeconds: 5,
+      handler: async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+        const [first] = event.Records;
+        if (first && failuresLeft-- > 0) return { batchItemFailures: [{ itemIdentifier: first.dynamodb?.SequenceNumber ?? '' }] };
+        delivered.push(...event.Records);
+        return { batchItemFailures: [] };
+      },
+    });
+    await poller.ready;
+    const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
+    const key = { tenantId: 'acme', channel: 'sms', businessAddress: '+15005550006', customerAddress: '+14155550100' } as const;
+    const now = new Date().toISOString();
+
+    // Act
+    await store.quarantine({ id: 'q-1', reason: 'unparseable', raw: '{', quarantinedAt: now });
+    await store.saveMessage(
+      {
+        id: messageIdFor('twilio', 'SM1'),
+        conversationId: conversationIdFor(key),
+        tenantId: 'acme',
+        provider: 'twilio',
+        providerMessageId: 'SM1',
+        channel: 'sms',
+        direction: 'inbound',
+        from: key.customerAddress,
+        to: key.businessAddress,
+        text: 'hi',
+        media: [],
+        receivedAt: now,
+        storedAt: now,
+        source: { requestId: 'r', endpointId: 'e' },
+      },
+      key,
+    );
+    for (let waited = 0; delivered.length < 2 && waited < 10_000; waited += 50) await sleep(50);
+    await sleep(300);
+    await poller.stop();
+
+    // Assess
+    expect(delivered.map((record) => [record.eventName, record.dynamodb?.NewImage?.entity?.S])).toEqual([
+      ['INSERT', 'message'],
+      ['INSERT', 'conversation'],
+    ]);
+    // The refused record was offered again rather than skipped.
+    expect(failuresLeft).toBeLessThan(0);
+  });
+});
