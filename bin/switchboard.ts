@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { issueToken, parseDuration } from '../functions/core/tokens.ts';
 import { addEndpoint, listEndpoints, removeEndpoint } from '../lib/cli/endpoint.ts';
+import { send } from '../lib/cli/send.ts';
 import { tail } from '../lib/cli/tail.ts';
 import { resolveTarget } from '../lib/cli/target.ts';
 import { UsageError } from '../lib/cli/usage-error.ts';
@@ -16,6 +17,9 @@ const usage = `usage: switchboard <command> [options] [--stack <name>]
                                   register a webhook endpoint; prints its id and URL
   endpoint list                   list endpoints
   endpoint remove <endpointId>    remove an endpoint
+  send <endpointId> [--text <t>] [--from <a>] [--to <a>] [--curl]
+                                  post a signed sample message to an endpoint, as
+                                  its provider would (--curl prints the command)
   token --tenant <t> [--ttl 1h]   print a JWT for the WebSocket (and query API)
   tail --tenant <t> [--json]      print a tenant's live events
 
@@ -29,6 +33,10 @@ const { values: flags, positionals } = parseArgs({
     secret: { type: 'string', multiple: true, default: [] },
     ttl: { type: 'string', default: '1h' },
     json: { type: 'boolean', default: false },
+    text: { type: 'string', default: 'Hello from Switchboard' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    curl: { type: 'boolean', default: false },
     stack: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -37,21 +45,24 @@ const { values: flags, positionals } = parseArgs({
 const printJson = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 const run = async (): Promise<number> => {
-  const [command, subcommand, argument] = positionals;
+  const [command, ...operands] = positionals;
   if (flags.help || !command) {
     console.log(usage);
     return flags.help ? 0 : 2;
   }
   const target = () => resolveTarget(flags.stack);
-  switch (`${command} ${subcommand ?? ''}`.trim()) {
-    case 'endpoint add':
-      printJson(await addEndpoint(await target(), { provider: flags.provider, tenant: flags.tenant, secrets: flags.secret }));
+  const unknown = () => new UsageError(`unknown command "${positionals.join(' ')}"\n\n${usage}`);
+  switch (command) {
+    case 'endpoint': {
+      const [action, endpointId] = operands;
+      if (action === 'add') printJson(await addEndpoint(await target(), { provider: flags.provider, tenant: flags.tenant, secrets: flags.secret }));
+      else if (action === 'list') printJson(await listEndpoints(await target()));
+      else if (action === 'remove') printJson(await removeEndpoint(await target(), endpointId));
+      else throw unknown();
       return 0;
-    case 'endpoint list':
-      printJson(await listEndpoints(await target()));
-      return 0;
-    case 'endpoint remove':
-      printJson(await removeEndpoint(await target(), argument));
+    }
+    case 'send':
+      console.log(await send(await target(), operands[0], { text: flags.text, from: flags.from, to: flags.to, curl: flags.curl }));
       return 0;
     case 'token': {
       if (!flags.tenant) throw new UsageError('--tenant is required: a token grants one tenant');
@@ -65,7 +76,7 @@ const run = async (): Promise<number> => {
       return code === 1000 ? 0 : 1;
     }
     default:
-      throw new UsageError(`unknown command "${positionals.join(' ')}"\n\n${usage}`);
+      throw unknown();
   }
 };
 

@@ -17,6 +17,22 @@ export interface AckResponse {
   readonly body: string;
 }
 
+export interface SampleOptions {
+  /** The endpoint's public URL. */
+  readonly url: string;
+  /** The endpoint's credential to sign with. */
+  readonly secret: string;
+  readonly text: string;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** A request as the provider would send it: body and headers, signed. */
+export interface SampleRequest {
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /**
  * One messaging provider. The ack path uses `verify` and `acknowledgement`; the processor
  * uses `normalize`. Everything provider-specific lives behind this port, in one folder.
@@ -34,4 +50,6 @@ export interface Provider {
    * payload it cannot understand, which quarantines it.
    */
   normalize(request: WebhookRequest): NormalizedEvent[];
+  /** A realistic signed inbound message, for `switchboard send` and tests. */
+  sample(options: SampleOptions): SampleRequest;
 }

@@ -2,6 +2,7 @@ import type { Endpoint } from '../../core/endpoint.ts';
 import { signaturesMatch } from '../signatures.ts';
 import type { Provider, WebhookRequest } from '../types.ts';
 import { normalizeTwilioForm } from './normalize.ts';
+import { twilioSample } from './sample.ts';
 import { signedUrlVariants, twilioSignature } from './signature.ts';
 
 const formOf = (request: WebhookRequest): URLSearchParams => new URLSearchParams(request.body.toString('utf8'));
@@ -35,4 +36,6 @@ export const twilio: Provider = {
   },
 
   normalize: (request) => normalizeTwilioForm(formOf(request)),
+
+  sample: twilioSample,
 };
