@@ -29,8 +29,11 @@ const broadcastRecord = async (record: DynamoDBRecord): Promise<void> => {
   for (const { connectionId, error } of result.failed) logger.warn('frame not delivered', { connectionId, error });
 };
 
-/** Messages table stream → every connection of the change's tenant. */
+/**
+ * Messages table stream → every connection of the change's tenant. Records are sent one after
+ * another, so clients see a shard's changes in the order they were stored.
+ */
 export const handler = withMiddleware(
   async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
-    processPartialResponse(event, broadcastRecord, processor, { context }),
+    processPartialResponse(event, broadcastRecord, processor, { context, processInParallel: false }),
 );
