@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+// Resolved from this file, not the working directory, so synth works from any folder.
+const repositoryRoot = path.resolve(import.meta.dirname, '../..');
+
+export interface HandlerFunctionProps {
+  /** The handler's folder under `functions/`: the entry is `functions/<name>/handler.ts`. */
+  readonly name: string;
+  /**
+   * The variables the handler's `readConfig` asks for.
+   *
+   * @default - only the variables every function gets (source maps, Powertools service name)
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * @default Duration.seconds(10): room for a cold start plus the SDK's own retries
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MB; Lambda allots CPU in proportion to it.
+   *
+   * @default 256
+   */
+  readonly memorySize?: number;
+}
+
+/**
+ * The one place that decides how a Switchboard handler is built and run: Node.js 24 on arm64,
+ * bundled by esbuild as minified ESM with the AWS SDK inside, traced, logging to a log group
+ * that expires.
+ */
+export class HandlerFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    super(scope, id, {
+      entry: path.join(repositoryRoot, 'functions', props.name, 'handler.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      projectRoot: repositoryRoot,
+      depsLockFilePath: path.join(repositoryRoot, 'package-lock.json'),
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'switchboard',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // Stack traces need the mappings, not the sources: a smaller map loads faster at cold start.
+        sourcesContent: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        // The bundled SDK is the version the code was tested with, and tree-shaken to what it uses.
+        bundleAwsSDK: true,
+        // Prefer packages' ESM builds, which esbuild can tree-shake.
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies inside an ESM bundle still call require().
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+  }
+}

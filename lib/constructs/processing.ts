@@ -1,0 +1,42 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { processorSettings } from '../definitions/pipeline.ts';
+import { HandlerFunction } from './handler-function.ts';
+
+export interface ProcessingProps {
+  /** The ingest queue the processor consumes; its visibility timeout must cover six processor timeouts. */
+  readonly queue: IQueue;
+  /** Where messages, conversations and quarantined requests are stored. */
+  readonly messagesTable: ITable;
+}
+
+/** The processor: parses, dedupes, threads and stores queued webhooks, reporting failures per record. */
+export class Processing extends Construct {
+  public readonly processorFunction: HandlerFunction;
+
+  constructor(scope: Construct, id: string, props: ProcessingProps) {
+    super(scope, id);
+    this.processorFunction = new HandlerFunction(this, 'ProcessorFunction', {
+      name: 'processor',
+      timeout: Duration.seconds(processorSettings.timeoutSeconds),
+      environment: { MESSAGES_TABLE: props.messagesTable.tableName },
+    });
+    props.messagesTable.grantReadWriteData(this.processorFunction);
+
+    this.processorFunction.addEventSource(
+      new SqsEventSource(props.queue, {
+        batchSize: processorSettings.batchSize,
+        // Unset is Lambda's own "no window"; the template then shows only what was chosen.
+        ...(processorSettings.maxBatchingWindowSeconds > 0 && {
+          maxBatchingWindow: Duration.seconds(processorSettings.maxBatchingWindowSeconds),
+        }),
+        maxConcurrency: processorSettings.maxConcurrency,
+        // Only the records that failed go back to the queue, not the whole batch.
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+}

@@ -1,0 +1,96 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Ingest } from './constructs/ingest.ts';
+import { Processing } from './constructs/processing.ts';
+import { Realtime } from './constructs/realtime.ts';
+import { Storage } from './constructs/storage.ts';
+
+export interface SwitchboardStackProps extends StackProps {
+  /**
+   * The stage of both APIs: the first path segment of webhook URLs and the WebSocket URL's path.
+   *
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Warm instances of the ack function. 0 turns provisioned concurrency off (and its cost), for
+   * development stacks; webhooks then meet cold starts.
+   *
+   * @default 1
+   */
+  readonly ackProvisionedConcurrency?: number;
+  /**
+   * The https URL providers call, without a trailing slash, when a custom domain or proxy sits
+   * in front of the REST API.
+   *
+   * @default - the REST API's execute-api URL of the stage
+   */
+  readonly publicBaseUrl?: string;
+}
+
+const checkStageName = (stageName: string): void => {
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
+    throw new Error(`stageName must be 1 to 128 letters, digits, '-' or '_', got ${JSON.stringify(stageName)}`);
+  }
+};
+
+const checkProvisionedConcurrency = (count: number): void => {
+  if (!Number.isInteger(count) || count < 0) {
+    throw new Error(`ackProvisionedConcurrency must be a whole number, 0 or more (0 turns it off), got ${count}`);
+  }
+};
+
+const checkPublicBaseUrl = (url: string): void => {
+  if (!URL.canParse(url) || new URL(url).protocol !== 'https:') {
+    throw new Error(`publicBaseUrl must be an https:// URL, got ${JSON.stringify(url)}`);
+  }
+  if (url.endsWith('/')) {
+    throw new Error(`publicBaseUrl must not end with '/': webhook paths are appended to it, got ${JSON.stringify(url)}`);
+  }
+};
+
+/** Switchboard on AWS: webhooks in, messages stored once, changes pushed to inbox clients. */
+export class SwitchboardStack extends Stack {
+  public readonly storage: Storage;
+  public readonly ingest: Ingest;
+  public readonly processing: Processing;
+  public readonly realtime: Realtime;
+
+  constructor(scope: Construct, id: string, props: SwitchboardStackProps = {}) {
+    const { stageName = 'prod', ackProvisionedConcurrency = 1, publicBaseUrl, ...stackProps } = props;
+    checkStageName(stageName);
+    checkProvisionedConcurrency(ackProvisionedConcurrency);
+    if (publicBaseUrl !== undefined) checkPublicBaseUrl(publicBaseUrl);
+    super(scope, id, stackProps);
+
+    this.storage = new Storage(this, 'Storage');
+    this.ingest = new Ingest(this, 'Ingest', {
+      endpointsTable: this.storage.endpointsTable,
+      stageName,
+      ackProvisionedConcurrency,
+      publicBaseUrl,
+    });
+    this.processing = new Processing(this, 'Processing', {
+      queue: this.ingest.queue,
+      messagesTable: this.storage.messagesTable,
+    });
+    this.realtime = new Realtime(this, 'Realtime', {
+      connectionsTable: this.storage.connectionsTable,
+      messagesTable: this.storage.messagesTable,
+      stageName,
+    });
+
+    // The `switchboard --stack` CLI reads these by name (lib/cli/target.ts).
+    const outputs = {
+      WebhookBaseUrl: this.ingest.webhookBaseUrl,
+      WebSocketUrl: this.realtime.webSocketUrl,
+      EndpointsTableName: this.storage.endpointsTable.tableName,
+      MessagesTableName: this.storage.messagesTable.tableName,
+      ConnectionsTableName: this.storage.connectionsTable.tableName,
+      IngestQueueUrl: this.ingest.queue.queueUrl,
+      DeadLetterQueueUrl: this.ingest.deadLetterQueue.queueUrl,
+      JwtSecretArn: this.realtime.jwtSecret.secretArn,
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
+  }
+}

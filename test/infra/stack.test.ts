@@ -1,0 +1,484 @@
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import {
+  broadcastFilterPattern,
+  broadcasterSettings,
+  ingestQueueSettings,
+  processorSettings,
+} from '../../lib/definitions/pipeline.ts';
+import { SwitchboardStack, type SwitchboardStackProps } from '../../lib/switchboard-stack.ts';
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string[];
+  readonly Resource: unknown;
+}
+
+const synthesize = (props?: SwitchboardStackProps) => {
+  // No stack is bundled: these tests read the template, and esbuild would only slow them down.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new SwitchboardStack(app, 'Switchboard', props);
+  // Refuses a template with a dependency cycle (as `api.url` in the ack function's environment
+  // would make), so every test also guards against what CloudFormation would reject at deploy.
+  const template = Template.fromStack(stack);
+  const logicalId = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const resource = (construct: IConstruct) => template.toJSON().Resources[logicalId(construct)];
+  /** Every statement of the policies attached to a role, with `Action` always a list. */
+  const statementsOf = (role: IConstruct): Statement[] =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(JSON.stringify({ Ref: logicalId(role) })))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as (Omit<Statement, 'Action'> & { Action: string | string[] })[])
+      .map((statement) => ({ ...statement, Action: [statement.Action].flat() }));
+  return { stack, template, logicalId, resource, statementsOf };
+};
+
+const dynamodbWrites = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+describe('ingest', () => {
+  it('redrives a message to the DLQ after five receives, and keeps it invisible for six processor timeouts', () => {
+    // Prepare
+    const { template, logicalId, resource, stack } = synthesize();
+    const { ingest, processing } = stack;
+
+    // Act
+    const queue = resource(ingest.queue).Properties;
+    const processorTimeout = resource(processing.processorFunction).Properties.Timeout;
+
+    // Assess
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(ingest.deadLetterQueue), 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    expect(processorTimeout).toBe(processorSettings.timeoutSeconds);
+    expect(queue.VisibilityTimeout).toBe(6 * processorTimeout);
+    expect(queue.MaximumMessageSize).toBe(1_048_576);
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalId(ingest.queue) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('encrypts the dead letter queue and keeps its messages as long as the definitions say', () => {
+    // Prepare
+    const { resource, stack } = synthesize();
+
+    // Act
+    const dlq = resource(stack.ingest.deadLetterQueue).Properties;
+
+    // Assess
+    expect(dlq).toMatchObject({ MessageRetentionPeriod: ingestQueueSettings.dlqRetentionPeriodSeconds, SqsManagedSseEnabled: true });
+  });
+
+  it('hands every body to Lambda as binary and routes POST /webhooks/{provider}/{endpointId} to the ack alias', () => {
+    // Prepare
+    const { template, logicalId, resource, stack } = synthesize();
+
+    // Act
+    const api = template.findResources('AWS::ApiGateway::RestApi');
+    const method = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } });
+    const resourceId = (Object.values(method)[0]?.Properties.ResourceId as { Ref: string }).Ref;
+    const leaf = template.toJSON().Resources[resourceId].Properties;
+
+    // Assess
+    expect(Object.values(api).map((r) => r.Properties.BinaryMediaTypes)).toEqual([['*/*']]);
+    expect(Object.keys(method)).toHaveLength(1);
+    expect(leaf.PathPart).toBe('{endpointId}');
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      Integration: {
+        Type: 'AWS_PROXY',
+        Uri: { 'Fn::Join': ['', Match.arrayWith([{ Ref: logicalId(stack.ingest.ackAlias) }])] },
+      },
+    });
+    expect(resource(stack.ingest.ackAlias).Properties.Name).toBe('live');
+  });
+
+  it('logs access in JSON with metrics and tracing on', () => {
+    // Prepare
+    const { template } = synthesize({ stageName: 'live' });
+
+    // Act
+    const stages = Object.values(template.findResources('AWS::ApiGateway::Stage'));
+
+    // Assess
+    expect(stages).toHaveLength(1);
+    expect(stages[0]?.Properties).toMatchObject({
+      StageName: 'live',
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: expect.anything(), Format: expect.stringContaining('"requestId"') },
+      MethodSettings: [expect.objectContaining({ MetricsEnabled: true })],
+    });
+  });
+
+  it.each([1, 3])('keeps %i ack instances warm on the alias', (count) => {
+    // Prepare
+    const props = { ackProvisionedConcurrency: count };
+
+    // Act
+    const { resource, stack } = synthesize(props);
+
+    // Assess
+    expect(resource(stack.ingest.ackAlias).Properties.ProvisionedConcurrencyConfig).toEqual({
+      ProvisionedConcurrentExecutions: count,
+    });
+  });
+
+  it('keeps one ack instance warm by default and none at 0', () => {
+    // Prepare
+    const byDefault = synthesize();
+
+    // Act
+    const off = synthesize({ ackProvisionedConcurrency: 0 });
+
+    // Assess
+    expect(byDefault.resource(byDefault.stack.ingest.ackAlias).Properties.ProvisionedConcurrencyConfig).toEqual({
+      ProvisionedConcurrentExecutions: 1,
+    });
+    off.template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: Match.absent() });
+  });
+
+  it('tells the ack function the URL providers call, built without a dependency on the stage', () => {
+    // Prepare
+    const { resource, logicalId, stack } = synthesize({ stageName: 'v1' });
+
+    // Act
+    const url = resource(stack.ingest.ackFunction).Properties.Environment.Variables.PUBLIC_BASE_URL;
+
+    // Assess
+    expect(url).toEqual({
+      'Fn::Join': [
+        '',
+        ['https://', { Ref: logicalId(stack.ingest.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/v1'],
+      ],
+    });
+  });
+
+  it('uses a configured public base URL for the function and the output', () => {
+    // Prepare
+    const publicBaseUrl = 'https://hooks.example.com/switchboard';
+
+    // Act
+    const { template, resource, stack } = synthesize({ publicBaseUrl });
+
+    // Assess
+    expect(resource(stack.ingest.ackFunction).Properties.Environment.Variables.PUBLIC_BASE_URL).toBe(publicBaseUrl);
+    template.hasOutput('WebhookBaseUrl', { Value: publicBaseUrl });
+  });
+});
+
+describe('processing', () => {
+  it('consumes the ingest queue in batches, reporting failed records one by one', () => {
+    // Prepare
+    const { template, logicalId, stack } = synthesize();
+
+    // Act
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.ingest.queue), 'Arn'] } },
+    });
+
+    // Assess
+    expect(Object.values(mappings).map((mapping) => mapping.Properties)).toEqual([
+      {
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.ingest.queue), 'Arn'] },
+        FunctionName: { Ref: logicalId(stack.processing.processorFunction) },
+        BatchSize: processorSettings.batchSize,
+        ScalingConfig: { MaximumConcurrency: processorSettings.maxConcurrency },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      },
+    ]);
+  });
+});
+
+describe('realtime', () => {
+  it('pushes only messages and conversations from the stream, with capped retries, bisection and a failure queue', () => {
+    // Prepare
+    const { template, logicalId, stack } = synthesize();
+    const { realtime, storage } = stack;
+
+    // Act
+    const mappings = Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { EventSourceArn: { 'Fn::GetAtt': [logicalId(storage.messagesTable), 'StreamArn'] } },
+      }),
+    );
+    const mapping = mappings[0]?.Properties;
+
+    // Assess
+    expect(mappings).toHaveLength(1);
+    expect(JSON.parse(mapping.FilterCriteria.Filters[0].Pattern)).toEqual({
+      dynamodb: { NewImage: { entity: { S: ['message', 'conversation'] } } },
+    });
+    expect(mapping.FilterCriteria.Filters).toHaveLength(1);
+    expect(mapping).toMatchObject({
+      FunctionName: { Ref: logicalId(realtime.broadcasterFunction) },
+      StartingPosition: 'LATEST',
+      BatchSize: broadcasterSettings.batchSize,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: broadcasterSettings.maxRecordAgeSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(realtime.broadcastFailureQueue), 'Arn'] } } },
+    });
+  });
+
+  it('filters with the very pattern the local stream poller applies', () => {
+    // Prepare
+    const { template } = synthesize();
+
+    // Act
+    const patterns = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))
+      .flatMap((mapping) => mapping.Properties.FilterCriteria?.Filters ?? [])
+      .map((filter: { Pattern: string }) => JSON.parse(filter.Pattern));
+
+    // Assess
+    expect(patterns).toEqual([broadcastFilterPattern]);
+  });
+
+  it('routes $connect and $disconnect to their functions on an auto-deployed stage', () => {
+    // Prepare
+    const { template, logicalId, stack } = synthesize({ stageName: 'v1' });
+    const { realtime } = stack;
+    const integrationFor = (fn: IConstruct) =>
+      Object.entries(template.findResources('AWS::ApiGatewayV2::Integration')).find(([, integration]) =>
+        JSON.stringify(integration.Properties.IntegrationUri).includes(logicalId(fn)),
+      )?.[0];
+
+    // Act
+    const connect = integrationFor(realtime.connectFunction);
+    const disconnect = integrationFor(realtime.disconnectFunction);
+
+    // Assess
+    expect(connect).toBeDefined();
+    expect(disconnect).toBeDefined();
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: '$connect',
+      Target: { 'Fn::Join': ['', ['integrations/', { Ref: connect }]] },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: '$disconnect',
+      Target: { 'Fn::Join': ['', ['integrations/', { Ref: disconnect }]] },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'v1', AutoDeploy: true });
+  });
+});
+
+describe('storage', () => {
+  it('streams new and old images of the messages table, expires by expiresAt and keeps point-in-time recovery', () => {
+    // Prepare
+    const { resource, stack } = synthesize();
+
+    // Act
+    const table = resource(stack.storage.messagesTable);
+
+    // Assess
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    expect(table.DeletionPolicy).toBe('Retain');
+  });
+
+  it('finds connections by tenant through the byTenant index', () => {
+    // Prepare
+    const { resource, stack } = synthesize();
+
+    // Act
+    const indexes = resource(stack.storage.connectionsTable).Properties.GlobalSecondaryIndexes;
+
+    // Assess
+    expect(indexes).toEqual([
+      {
+        IndexName: 'byTenant',
+        KeySchema: [
+          { AttributeName: 'tenantId', KeyType: 'HASH' },
+          { AttributeName: 'connectionId', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+
+  it('encrypts and retains the endpoints table, which holds provider secrets', () => {
+    // Prepare
+    const { resource, stack } = synthesize();
+
+    // Act
+    const table = resource(stack.storage.endpointsTable);
+
+    // Assess
+    expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('functions', () => {
+  it('runs every function on Node.js 24, arm64, traced, with its own expiring log group', () => {
+    // Prepare
+    const { template } = synthesize();
+
+    // Act
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties);
+
+    // Assess
+    expect(functions).toHaveLength(5);
+    for (const fn of functions) {
+      expect(fn).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+    }
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('gives each function the variables its handler reads', () => {
+    // Prepare
+    const { resource, stack } = synthesize();
+    const { ingest, processing, realtime } = stack;
+    const variablesOf = (fn: IConstruct) => Object.keys(resource(fn).Properties.Environment.Variables);
+
+    // Act
+    const variables = {
+      ack: variablesOf(ingest.ackFunction),
+      processor: variablesOf(processing.processorFunction),
+      connect: variablesOf(realtime.connectFunction),
+      disconnect: variablesOf(realtime.disconnectFunction),
+      broadcaster: variablesOf(realtime.broadcasterFunction),
+    };
+
+    // Assess
+    expect(variables.ack).toEqual(expect.arrayContaining(['ENDPOINTS_TABLE', 'INGEST_QUEUE_URL', 'PUBLIC_BASE_URL']));
+    expect(variables.processor).toContain('MESSAGES_TABLE');
+    expect(variables.connect).toEqual(expect.arrayContaining(['CONNECTIONS_TABLE', 'JWT_SECRET_ARN']));
+    expect(variables.disconnect).toContain('CONNECTIONS_TABLE');
+    expect(variables.broadcaster).toEqual(expect.arrayContaining(['CONNECTIONS_TABLE', 'WEBSOCKET_MANAGEMENT_ENDPOINT']));
+  });
+});
+
+describe('permissions', () => {
+  it('lets the ack function send to the ingest queue and read endpoints by key, and write nothing', () => {
+    // Prepare
+    const { logicalId, statementsOf, stack } = synthesize();
+    const { ingest, storage } = stack;
+
+    // Act
+    const statements = statementsOf(ingest.ackFunction.role!);
+
+    // Assess
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: expect.arrayContaining(['sqs:SendMessage']),
+        Resource: { 'Fn::GetAtt': [logicalId(ingest.queue), 'Arn'] },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem'],
+        Resource: [{ 'Fn::GetAtt': [logicalId(storage.endpointsTable), 'Arn'] }],
+      }),
+    );
+    expect(statements.flatMap((statement) => statement.Action).filter((action) => dynamodbWrites.includes(action))).toEqual([]);
+    expect(JSON.stringify(statements)).not.toContain(logicalId(storage.messagesTable));
+  });
+
+  it('lets the processor write the messages table', () => {
+    // Prepare
+    const { logicalId, statementsOf, stack } = synthesize();
+
+    // Act
+    const statements = statementsOf(stack.processing.processorFunction.role!);
+
+    // Assess
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: expect.arrayContaining(dynamodbWrites),
+        Resource: expect.arrayContaining([{ 'Fn::GetAtt': [logicalId(stack.storage.messagesTable), 'Arn'] }]),
+      }),
+    );
+  });
+
+  it('lets the broadcaster post to and drop connections of its own stage only', () => {
+    // Prepare
+    const { logicalId, statementsOf, stack } = synthesize({ stageName: 'v1' });
+
+    // Act
+    const statements = statementsOf(stack.realtime.broadcasterFunction.role!);
+    const manage = statements.find((statement) => statement.Action.includes('execute-api:ManageConnections'));
+
+    // Assess
+    expect(manage?.Effect).toBe('Allow');
+    expect(JSON.stringify(manage?.Resource)).toContain(JSON.stringify({ Ref: logicalId(stack.realtime.webSocketApi) }));
+    expect(JSON.stringify(manage?.Resource)).toContain('/v1/*/@connections/*');
+  });
+
+  it('lets $connect read the token secret', () => {
+    // Prepare
+    const { logicalId, statementsOf, stack } = synthesize();
+
+    // Act
+    const statements = statementsOf(stack.realtime.connectFunction.role!);
+
+    // Assess
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: expect.arrayContaining(['secretsmanager:GetSecretValue']),
+        Resource: { Ref: logicalId(stack.realtime.jwtSecret) },
+      }),
+    );
+  });
+});
+
+describe('stack', () => {
+  it('publishes the outputs the CLI reads', () => {
+    // Prepare
+    const names = [
+      'WebhookBaseUrl',
+      'WebSocketUrl',
+      'EndpointsTableName',
+      'MessagesTableName',
+      'ConnectionsTableName',
+      'IngestQueueUrl',
+      'DeadLetterQueueUrl',
+      'JwtSecretArn',
+    ];
+
+    // Act
+    const { template } = synthesize();
+
+    // Assess
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([...names].sort());
+  });
+
+  it.each([
+    [{ ackProvisionedConcurrency: -1 }, /ackProvisionedConcurrency must be a whole number, 0 or more.*got -1/],
+    [{ ackProvisionedConcurrency: 1.5 }, /ackProvisionedConcurrency.*got 1\.5/],
+    [{ ackProvisionedConcurrency: Number.NaN }, /ackProvisionedConcurrency.*got NaN/],
+    [{ publicBaseUrl: 'http://hooks.example.com' }, /publicBaseUrl must be an https:\/\/ URL/],
+    [{ publicBaseUrl: 'hooks.example.com' }, /publicBaseUrl must be an https:\/\/ URL/],
+    [{ publicBaseUrl: 'https://hooks.example.com/' }, /publicBaseUrl must not end with '\/'/],
+    [{ stageName: 'prod/v1' }, /stageName must be/],
+  ] satisfies [SwitchboardStackProps, RegExp][])('refuses %o with a readable error', (props, message) => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+    // Act
+    const build = () => new SwitchboardStack(app, 'Switchboard', props);
+
+    // Assess
+    expect(build).toThrow(message);
+  });
+
+});
