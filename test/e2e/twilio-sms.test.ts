@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -164,6 +164,40 @@ describe('Twilio SMS through the local stack', () => {
     tail.kill('SIGINT');
 
     expect(frames.find((frame) => frame.type === 'message.created')).toMatchObject({ tenantId: 'acme', data: { text: 'tail me', providerMessageId: messageSid } });
+  });
+
+  it('forgets a connection the gateway reports gone, and keeps delivering to the rest', async () => {
+    const client = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: stack.description.dynamodbEndpoint, region: stack.description.region, credentials: localCredentials }),
+    );
+    const stale = { connectionId: 'c3RhbGUtY29ubmVjdGlvbg==', tenantId: 'acme', connectedAt: new Date().toISOString() };
+    await client.send(new PutCommand({ TableName: stack.description.tables.Connections, Item: stale }));
+    const messageSid = twilioSid('SM');
+
+    await post(acme, acmeToken, inboundSmsFields({ MessageSid: messageSid }));
+    await acmeSocket.waitFor((frame) => framesAbout(acmeSocket, messageSid).includes(frame));
+    let remaining: unknown = stale;
+    for (let waited = 0; remaining && waited < 5_000; waited += 100) {
+      ({ Item: remaining } = await client.send(new GetCommand({ TableName: stack.description.tables.Connections, Key: { connectionId: stale.connectionId } })));
+      if (remaining) await sleep(100);
+    }
+    client.destroy();
+
+    expect(remaining).toBeUndefined();
+  });
+
+  it('runs one handler on a sample event with npm run invoke', async () => {
+    const run = (args: string[]) =>
+      execFileSync(process.execPath, ['bin/invoke.ts', ...args], {
+        cwd: new URL('../../', import.meta.url).pathname,
+        env: { ...process.env, SWITCHBOARD_STATE_FILE: stack.stateFile },
+        encoding: 'utf8',
+      });
+
+    const result = JSON.parse(run(['processor', 'events/lambda/processor-sqs.json'])) as unknown;
+
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(await storedMessage('SM6fe4c5b1d1a5ee2ef6c7e0b3f6b4b1a0')).toMatchObject({ tenantId: 'demo', text: 'Hi! Is my order #1042 on its way? 📦' });
   });
 
   it('lists and removes endpoints', async () => {

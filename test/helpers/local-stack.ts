@@ -11,6 +11,8 @@ const root = new URL('../../', import.meta.url).pathname;
 
 export interface LocalStackProcess {
   readonly description: LocalStackDescription;
+  /** The state file the stack wrote, for commands that find it there. */
+  readonly stateFile: string;
   readonly ports: { readonly http: number; readonly ws: number; readonly dynamodb: number; readonly sqs: number };
   readonly output: () => string;
   /** Runs the `switchboard` CLI against this stack; resolves with its stdout, rejects on a non-zero exit. */
@@ -53,6 +55,7 @@ export const startLocalStackProcess = async (extraEnv: Record<string, string> = 
   const spawnCli = (args: readonly string[]) => spawn(process.execPath, ['bin/switchboard.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return {
     description,
+    stateFile: env.SWITCHBOARD_STATE_FILE,
     ports,
     output: () => output,
     spawnCli,
