@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { envelopeSchema } from './envelope.ts';
 import { PermanentError } from './errors.ts';
 import { processEnvelope, type ProcessDependencies, type StoreOutcome } from './process.ts';
@@ -10,11 +11,16 @@ export interface QueuedRequestDependencies extends ProcessDependencies {
 export type QueuedRequestOutcome = { readonly quarantined: string } | { readonly stored: StoreOutcome[] };
 
 const parseEnvelope = (body: string) => {
+  let json: unknown;
   try {
-    return envelopeSchema.parse(JSON.parse(body));
-  } catch (error) {
-    throw new PermanentError(`not a Switchboard envelope: ${error instanceof Error ? error.message : String(error)}`);
+    json = JSON.parse(body);
+  } catch {
+    // JSON.parse's message quotes the input, which may be a customer's message: keep it out of the reason.
+    throw new PermanentError('not a Switchboard envelope: the queued body is not JSON');
   }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) throw new PermanentError(`not a Switchboard envelope: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 };
 
 /**
