@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { HealthCheck } from './constructs/health.ts';
 import { Ingest } from './constructs/ingest.ts';
 import { Processing } from './constructs/processing.ts';
 import { Realtime } from './constructs/realtime.ts';
@@ -53,6 +54,7 @@ const checkPublicBaseUrl = (url: string): void => {
 export class SwitchboardStack extends Stack {
   public readonly storage: Storage;
   public readonly ingest: Ingest;
+  public readonly health: HealthCheck;
   public readonly processing: Processing;
   public readonly realtime: Realtime;
 
@@ -69,6 +71,11 @@ export class SwitchboardStack extends Stack {
       stageName,
       ackProvisionedConcurrency,
       publicBaseUrl,
+    });
+    this.health = new HealthCheck(this, 'Health', {
+      api: this.ingest.api,
+      queue: this.ingest.queue,
+      deadLetterQueue: this.ingest.deadLetterQueue,
     });
     this.processing = new Processing(this, 'Processing', {
       queue: this.ingest.queue,

@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { broadcasterSettings, broadcastFilterPattern, processorSettings } from '../definitions/pipeline.ts';
 import { localCredentials, localRegion } from './aws.ts';
+import { startCloudWatchStandIn } from './cloudwatch-standin.ts';
 import { startDynamoDbLocal } from './dynamodb.ts';
 import { startHttpGateway } from './http-gateway.ts';
 import { loadHandler, type LambdaHandler } from './lambda-context.ts';
@@ -39,6 +40,8 @@ export interface LocalStackDescription {
   readonly publicBaseUrl: string;
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
+  /** The stand-in for the CloudWatch metric the health check reads. */
+  readonly cloudwatchEndpoint: string;
   readonly region: string;
   readonly tables: TableNames;
   readonly queues: QueueUrls;
@@ -58,10 +61,12 @@ export const useLocalFunctionEnvironment = (stack: LocalStackDescription): void 
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH: stack.cloudwatchEndpoint,
     ENDPOINTS_TABLE: stack.tables.Endpoints,
     MESSAGES_TABLE: stack.tables.Messages,
     CONNECTIONS_TABLE: stack.tables.Connections,
     INGEST_QUEUE_URL: stack.queues.ingest,
+    DEAD_LETTER_QUEUE_URL: stack.queues.deadLetter,
     PUBLIC_BASE_URL: stack.publicBaseUrl,
     WEBSOCKET_MANAGEMENT_ENDPOINT: stack.wsUrl.replace(/^ws/, 'http'),
     JWT_SECRET: stack.jwtSecret,
@@ -92,6 +97,8 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     stops.push(dynamo.stop);
     const fauxqs = await startFauxqs({ port: options.sqsPort, logger: false, ...(options.dataDir && { dataDir: join(options.dataDir, 'sqs') }) });
     stops.push(() => fauxqs.stop());
+    const cloudwatch = await startCloudWatchStandIn({ queues: fauxqs });
+    stops.push(cloudwatch.stop);
 
     const clientConfig = { region: localRegion, credentials: localCredentials };
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamo.endpoint });
@@ -110,6 +117,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       ack?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
       connect?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
       disconnect?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+      health?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
     } = {};
     const lazy =
       (name: keyof typeof handlers): LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult> =>
@@ -120,7 +128,10 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       };
     const http = await startHttpGateway({
       port: options.httpPort,
-      routes: [{ method: 'POST', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') }],
+      routes: [
+        { method: 'POST', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') },
+        { method: 'GET', resource: '/health', functionName: 'health', handler: lazy('health') },
+      ],
       onError: (error) => options.onError('ack', error),
     });
     stops.push(http.stop);
@@ -141,6 +152,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       publicBaseUrl: options.publicBaseUrl ?? http.url,
       dynamodbEndpoint: dynamo.endpoint,
       sqsEndpoint: fauxqs.address,
+      cloudwatchEndpoint: cloudwatch.endpoint,
       region: localRegion,
       tables,
       queues,
@@ -150,6 +162,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     handlers.ack = await loadHandler('ack');
     handlers.connect = await loadHandler('connect');
     handlers.disconnect = await loadHandler('disconnect');
+    handlers.health = await loadHandler('health');
 
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.ingest, AttributeNames: ['QueueArn'] }));
     const processorPoller = startSqsPoller({

@@ -200,6 +200,13 @@ describe('Twilio SMS through the local stack', () => {
     expect(await storedMessage('SM6fe4c5b1d1a5ee2ef6c7e0b3f6b4b1a0')).toMatchObject({ tenantId: 'demo', text: 'Hi! Is my order #1042 on its way? 📦' });
   });
 
+  it('answers GET /health with the queues\' depths', async () => {
+    const response = await fetch(`${stack.description.httpUrl}/health`);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', ingestQueue: { visible: expect.any(Number) }, deadLetterQueue: { visible: 0 } });
+  });
+
   it('lists and removes endpoints', async () => {
     const added = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'twilio', '--tenant', 'initech', '--secret', 's'])) as EndpointOutput;
 

@@ -29,5 +29,5 @@ export const startDynamoDb = async () => {
 /** fauxqs on the given (or a free) port. */
 export const startSqs = async (port = 0) => {
   const server = await startFauxqs({ port, logger: false });
-  return { endpoint: server.address, client: new SQSClient({ ...clientConfig, endpoint: server.address }), stop: () => server.stop() };
+  return { server, endpoint: server.address, client: new SQSClient({ ...clientConfig, endpoint: server.address }), stop: () => server.stop() };
 };

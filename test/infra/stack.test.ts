@@ -330,7 +330,7 @@ describe('functions', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties);
 
     // Assess
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       expect(fn).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -346,7 +346,7 @@ describe('functions', () => {
   it('gives each function the variables its handler reads', () => {
     // Prepare
     const { resource, stack } = synthesize();
-    const { ingest, processing, realtime } = stack;
+    const { ingest, processing, realtime, health } = stack;
     const variablesOf = (fn: IConstruct) => Object.keys(resource(fn).Properties.Environment.Variables);
 
     // Act
@@ -356,6 +356,7 @@ describe('functions', () => {
       connect: variablesOf(realtime.connectFunction),
       disconnect: variablesOf(realtime.disconnectFunction),
       broadcaster: variablesOf(realtime.broadcasterFunction),
+      health: variablesOf(health.healthFunction),
     };
 
     // Assess
@@ -364,6 +365,7 @@ describe('functions', () => {
     expect(variables.connect).toEqual(expect.arrayContaining(['CONNECTIONS_TABLE', 'JWT_SECRET_ARN']));
     expect(variables.disconnect).toContain('CONNECTIONS_TABLE');
     expect(variables.broadcaster).toEqual(expect.arrayContaining(['CONNECTIONS_TABLE', 'WEBSOCKET_MANAGEMENT_ENDPOINT']));
+    expect(variables.health).toEqual(expect.arrayContaining(['INGEST_QUEUE_URL', 'DEAD_LETTER_QUEUE_URL']));
   });
 });
 
@@ -437,6 +439,36 @@ describe('permissions', () => {
         Action: expect.arrayContaining(['secretsmanager:GetSecretValue']),
         Resource: { Ref: logicalId(stack.realtime.jwtSecret) },
       }),
+    );
+  });
+});
+
+describe('health', () => {
+  it('serves GET /health from a function that may read both queues\' attributes and the queue age metric, and nothing else', () => {
+    // Prepare
+    const { template, logicalId, stack, statementsOf } = synthesize();
+    const { health, ingest } = stack;
+
+    // Act
+    const statements = statementsOf(health.healthFunction.role!);
+    const route = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'GET' } });
+
+    // Assess
+    expect(Object.keys(route)).toHaveLength(1);
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'health' });
+    expect(statements.flatMap((statement) => statement.Action).sort()).toEqual([
+      'cloudwatch:GetMetricData',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueAttributes',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    const sqsResources = statements.filter((statement) => statement.Action.includes('sqs:GetQueueAttributes')).map((statement) => statement.Resource);
+    expect(sqsResources).toEqual(
+      expect.arrayContaining([
+        { 'Fn::GetAtt': [logicalId(ingest.queue), 'Arn'] },
+        { 'Fn::GetAtt': [logicalId(ingest.deadLetterQueue), 'Arn'] },
+      ]),
     );
   });
 });

@@ -1,0 +1,28 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import { sqs } from '../adapters/clients.ts';
+import { cloudWatch, oldestMessageAgeSeconds, queueDepth, queueNameOf } from '../adapters/queue-monitor.ts';
+import { checkHealth } from '../core/health.ts';
+import { readConfig } from '../shared/config.ts';
+import { json } from '../shared/http.ts';
+import { withMiddleware } from '../shared/middleware.ts';
+import { logger } from '../shared/powertools.ts';
+
+const config = readConfig({ INGEST_QUEUE_URL: z.url(), DEAD_LETTER_QUEUE_URL: z.url() });
+const queueUrls = { ingest: config.INGEST_QUEUE_URL, deadLetter: config.DEAD_LETTER_QUEUE_URL };
+const metrics = cloudWatch();
+
+/** GET /health: liveness, ingest queue depth and age, DLQ depth. 503 when the queues cannot be read. */
+export const handler = withMiddleware(async (): Promise<APIGatewayProxyResult> => {
+  try {
+    const report = await checkHealth({
+      depthOf: (queue) => queueDepth(sqs(), queueUrls[queue]),
+      oldestIngestMessageAgeSeconds: () => oldestMessageAgeSeconds(metrics, queueNameOf(queueUrls.ingest), new Date()),
+      now: () => new Date(),
+    });
+    return json(200, report, { 'cache-control': 'no-store' });
+  } catch (error) {
+    logger.error('health check failed', { error });
+    return json(503, { status: 'unavailable' }, { 'cache-control': 'no-store' });
+  }
+});
