@@ -6,8 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
  */
 
 const digest = (...parts: string[]): string =>
-  // A unit separator cannot appear in any part, so ("a|b","c") and ("a","b|c") never collide.
-  createHash('sha256').update(parts.join('\u001f')).digest('base64url').slice(0, 26);
+  // Each part is prefixed with its length, so no choice of parts can move a boundary between
+  // them: ("ab","c") and ("a","bc") hash different strings whatever characters they hold.
+  createHash('sha256').update(parts.map((part) => `${part.length}:${part}`).join('')).digest('base64url').slice(0, 26);
 
 export interface ConversationKey {
   readonly tenantId: string;

@@ -30,8 +30,8 @@ export const tenantOfToken = async (token: string, secret: string): Promise<stri
 
 /** Parses durations such as 90s, 15m, 1h or 7d into seconds. */
 export const parseDuration = (text: string): number => {
-  const match = /^(\d+)([smhd])$/.exec(text.trim());
-  if (!match) throw new Error(`invalid duration "${text}": use a number and s, m, h or d, e.g. 1h`);
+  const match = /^([1-9]\d*)([smhd])$/.exec(text.trim());
+  if (!match) throw new Error(`invalid duration "${text}": use a positive number and s, m, h or d, e.g. 1h`);
   const units = { s: 1, m: 60, h: 3600, d: 86400 } as const;
   return Number(match[1]) * units[match[2] as keyof typeof units];
 };

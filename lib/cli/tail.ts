@@ -16,12 +16,17 @@ interface FrameLike {
 
 /** One readable line per frame, like `stripe listen`. */
 export const describeFrame = (raw: string, at = new Date()): string => {
-  let frame: FrameLike;
+  let frame: unknown;
   try {
-    frame = JSON.parse(raw) as FrameLike;
+    frame = JSON.parse(raw);
   } catch {
-    return `${at.toISOString()}  ${raw}`;
+    frame = undefined;
   }
+  if (typeof frame !== 'object' || frame === null) return `${at.toISOString()}  ${raw}`;
+  return describeFrameObject(frame as FrameLike, at);
+};
+
+const describeFrameObject = (frame: FrameLike, at: Date): string => {
   const data = frame.data ?? {};
   const detail =
     frame.type === 'conversation.updated'

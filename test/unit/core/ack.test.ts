@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { acknowledge, queueUnavailableRetryAfterSeconds, type AckDependencies, type InboundWebhook } from '../../../functions/core/ack.ts';
+import type { Endpoint } from '../../../functions/core/endpoint.ts';
+import { envelopeSchema, type Envelope } from '../../../functions/core/envelope.ts';
+import { HttpError } from '../../../functions/core/errors.ts';
+import { twilio } from '../../../functions/providers/twilio/index.ts';
+import { twilioSignature } from '../../../functions/providers/twilio/signature.ts';
+import { anEndpoint, authToken, endpointId } from '../../helpers/factories.ts';
+
+const receivedAt = new Date('2026-11-22T12:00:00.000Z');
+
+/** In-memory dependencies that record what the ack path did with them. */
+const fakeDependencies = (endpoints: Endpoint[] = [anEndpoint()], overrides: Partial<AckDependencies> = {}) => {
+  const queued: Envelope[] = [];
+  const lookedUp: string[] = [];
+  const deps: AckDependencies = {
+    findEndpoint: async (id) => {
+      lookedUp.push(id);
+      return endpoints.find((endpoint) => endpoint.endpointId === id);
+    },
+    enqueue: async (envelope) => {
+      queued.push(envelope);
+    },
+    publicBaseUrl: 'https://hooks.example.com/prod',
+    maxBodyBytes: 64 * 1024,
+    now: () => receivedAt,
+    ...overrides,
+  };
+  return { deps, queued, lookedUp };
+};
+
+/**
+ * A Twilio webhook signed for `signedUrl`. The body holds raw UTF-8 (not percent-encoded) and a
+ * CRLF, so only a byte-exact copy survives.
+ */
+const signedWebhook = (signedUrl: string, { search = '', token = authToken } = {}): InboundWebhook => {
+  const body = Buffer.from(
+    'MessageSid=SM6fe4c5b1d1a5ee2ef6c7e0b3f6b4b1a0&AccountSid=AC0123456789abcdef0123456789abcdef' +
+      '&From=%2B14155550100&To=%2B15005550006&Body=Ol\u00e1 caf\u00e9 \u{1F44B}\r\nsecond line&SmsStatus=received',
+    'utf8',
+  );
+  return {
+    provider: 'twilio',
+    endpointId,
+    search,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilioSignature(token, signedUrl, new URLSearchParams(body.toString('utf8'))),
+      'i-twilio-idempotency-token': 'b6c1a7e0-idempotency',
+      'user-agent': 'TwilioProxy/1.1',
+      'x-forwarded-for': '54.172.60.1',
+    },
+    body,
+    requestId: 'req_ack_1',
+  };
+};
+
+const expectedUrl = `https://hooks.example.com/prod/webhooks/twilio/${endpointId}`;
+
+/** The rejection of a promise expected to reject; a resolution fails the test. */
+const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+
+describe('acknowledge', () => {
+  it("answers with the provider's acknowledgement once the request is queued", async () => {
+    // Prepare
+    const { deps, queued } = fakeDependencies();
+    const webhook = signedWebhook(`${expectedUrl}?tag=spring`, { search: '?tag=spring' });
+
+    // Act
+    const response = await acknowledge(webhook, deps);
+
+    // Assess
+    expect(response).toEqual(twilio.acknowledgement);
+    expect(queued).toHaveLength(1);
+    const [envelope] = queued;
+    expect(envelope).toEqual({
+      version: 1,
+      requestId: 'req_ack_1',
+      provider: 'twilio',
+      endpointId,
+      tenantId: 'acme',
+      receivedAt: '2026-11-22T12:00:00.000Z',
+      url: `${expectedUrl}?tag=spring`,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': webhook.headers['x-twilio-signature'],
+        'i-twilio-idempotency-token': 'b6c1a7e0-idempotency',
+      },
+      body: webhook.body.toString('base64'),
+    });
+    expect(Buffer.from(envelope?.body ?? '', 'base64').equals(webhook.body)).toBe(true);
+    expect(envelopeSchema.safeParse(envelope).success).toBe(true);
+  });
+
+  it('builds the signed URL the same way when the base URL ends with a slash', async () => {
+    const { deps, queued } = fakeDependencies([anEndpoint()], { publicBaseUrl: 'https://hooks.example.com/prod/' });
+
+    const response = await acknowledge(signedWebhook(expectedUrl), deps);
+
+    expect(response.statusCode).toBe(200);
+    expect(queued.map((envelope) => envelope.url)).toEqual([expectedUrl]);
+  });
+
+  it('refuses a bad signature with 401 and queues nothing', async () => {
+    const { deps, queued } = fakeDependencies();
+
+    const error = await rejectionOf(acknowledge(signedWebhook(expectedUrl, { token: 'not-the-auth-token' }), deps));
+
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ statusCode: 401 });
+    expect(queued).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown provider', { provider: 'nexmo' }, [anEndpoint()]],
+    ['an unknown endpoint', { endpointId: 'ep_unknown' }, [anEndpoint()]],
+    ['an endpoint of another provider', {}, [anEndpoint({ provider: 'vonage' })]],
+  ] as const)('answers 404 to %s and queues nothing', async (_case, change, endpoints) => {
+    const { deps, queued } = fakeDependencies([...endpoints]);
+
+    const error = await rejectionOf(acknowledge({ ...signedWebhook(expectedUrl), ...change }, deps));
+
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ statusCode: 404 });
+    expect(queued).toEqual([]);
+  });
+
+  it('refuses a body over the limit with 413 before looking the endpoint up', async () => {
+    const webhook = signedWebhook(expectedUrl);
+    const { deps, queued, lookedUp } = fakeDependencies([anEndpoint()], { maxBodyBytes: webhook.body.length - 1 });
+
+    const error = await rejectionOf(acknowledge(webhook, deps));
+
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ statusCode: 413 });
+    expect(lookedUp).toEqual([]);
+    expect(queued).toEqual([]);
+  });
+
+  it('accepts a body of exactly the limit', async () => {
+    const webhook = signedWebhook(expectedUrl);
+    const { deps, queued } = fakeDependencies([anEndpoint()], { maxBodyBytes: webhook.body.length });
+
+    await acknowledge(webhook, deps);
+
+    expect(queued).toHaveLength(1);
+  });
+
+  it('answers 503 with retry-after, keeping the queue error as cause, when the queue refuses', async () => {
+    const queueDown = new Error('SQS throttled');
+    const { deps } = fakeDependencies([anEndpoint()], {
+      enqueue: async () => {
+        throw queueDown;
+      },
+    });
+
+    const error = await rejectionOf(acknowledge(signedWebhook(expectedUrl), deps));
+
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ statusCode: 503, headers: { 'retry-after': String(queueUnavailableRetryAfterSeconds) } });
+    expect(Number((error as HttpError).headers['retry-after'])).toBeGreaterThan(0);
+    expect((error as HttpError).cause).toBe(queueDown);
+  });
+});

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { conversationIdFor, messageIdFor, type ConversationKey } from '../../../functions/core/ids.ts';
+import type { QuarantineRecord, StoredMessage } from '../../../functions/core/items.ts';
+import { handleQueuedRequest, type QueuedRequestDependencies } from '../../../functions/core/queued-request.ts';
+import { accountSid, inboundSmsFields } from '../../helpers/twilio.ts';
+import { aTwilioEnvelope, endpointId } from '../../helpers/factories.ts';
+
+const processedAt = new Date('2026-11-22T12:00:05.000Z');
+const messageSid = 'SM6fe4c5b1d1a5ee2ef6c7e0b3f6b4b1a0';
+
+/** In-memory dependencies that record what was stored and quarantined. */
+const fakeDependencies = (overrides: Partial<QueuedRequestDependencies> = {}) => {
+  const saved: { message: StoredMessage; key: ConversationKey }[] = [];
+  const quarantined: QuarantineRecord[] = [];
+  const deps: QueuedRequestDependencies = {
+    saveMessage: async (message, key) => {
+      saved.push({ message, key });
+      return 'stored';
+    },
+    quarantine: async (record) => {
+      quarantined.push(record);
+    },
+    now: () => processedAt,
+    ...overrides,
+  };
+  return { deps, saved, quarantined };
+};
+
+describe('handleQueuedRequest', () => {
+  it('stores an inbound SMS once, in the conversation of its tenant, business number and customer', async () => {
+    // Prepare
+    const { deps, saved, quarantined } = fakeDependencies();
+    const envelope = aTwilioEnvelope(inboundSmsFields({ MessageSid: messageSid, From: '+14155550100', To: '+15005550006', Body: 'Hi' }));
+
+    // Act
+    const outcome = await handleQueuedRequest(JSON.stringify(envelope), 'record-1', deps);
+
+    // Assess
+    expect(outcome).toEqual({ stored: ['stored'] });
+    expect(quarantined).toEqual([]);
+    expect(saved).toHaveLength(1);
+    const { message, key } = saved[0]!;
+    expect(key).toEqual({ tenantId: 'acme', channel: 'sms', businessAddress: '+15005550006', customerAddress: '+14155550100' });
+    expect(message).toMatchObject({
+      id: messageIdFor('twilio', messageSid),
+      conversationId: conversationIdFor(key),
+      tenantId: 'acme',
+      provider: 'twilio',
+      providerMessageId: messageSid,
+      channel: 'sms',
+      direction: 'inbound',
+      from: '+14155550100',
+      to: '+15005550006',
+      text: 'Hi',
+      receivedAt: envelope.receivedAt,
+      storedAt: processedAt.toISOString(),
+      source: { requestId: envelope.requestId, endpointId },
+    });
+  });
+
+  it('passes a duplicate on as such', async () => {
+    const { deps } = fakeDependencies({ saveMessage: async () => 'duplicate' });
+
+    const outcome = await handleQueuedRequest(JSON.stringify(aTwilioEnvelope(inboundSmsFields())), 'record-1', deps);
+
+    expect(outcome).toEqual({ stored: ['duplicate'] });
+  });
+
+  it('quarantines a body that is not JSON, keeping it whole and out of the reason', async () => {
+    const { deps, saved, quarantined } = fakeDependencies();
+    const body = 'Body=my account number is 12345678&From=%2B14155550100';
+
+    const outcome = await handleQueuedRequest(body, 'record-2', deps);
+
+    expect(outcome).toHaveProperty('quarantined');
+    expect(saved).toEqual([]);
+    expect(quarantined).toEqual([
+      { id: 'record-2', reason: expect.stringMatching(/envelope/), raw: body, quarantinedAt: processedAt.toISOString() },
+    ]);
+    expect(quarantined[0]?.reason).not.toContain('12345678');
+  });
+
+  it.each([
+    ['an object of another shape', JSON.stringify({ hello: 'world' })],
+    ['an envelope of another version', JSON.stringify({ ...aTwilioEnvelope(inboundSmsFields()), version: 2 })],
+    ['null', 'null'],
+  ])('quarantines JSON that is not an envelope: %s', async (_case, body) => {
+    const { deps, saved, quarantined } = fakeDependencies();
+
+    await handleQueuedRequest(body, 'record-3', deps);
+
+    expect(saved).toEqual([]);
+    expect(quarantined).toEqual([
+      { id: 'record-3', reason: expect.stringMatching(/envelope/), raw: body, quarantinedAt: processedAt.toISOString() },
+    ]);
+  });
+
+  it('quarantines a Twilio status callback with its tenant and request', async () => {
+    const { deps, saved, quarantined } = fakeDependencies();
+    const envelope = aTwilioEnvelope(
+      { MessageSid: messageSid, AccountSid: accountSid, MessageStatus: 'delivered', SmsStatus: 'delivered', From: '+15005550006', To: '+14155550100' },
+      { requestId: 'req_status_1', tenantId: 'globex' },
+    );
+    const body = JSON.stringify(envelope);
+
+    const outcome = await handleQueuedRequest(body, 'record-4', deps);
+
+    expect(outcome).toEqual({ quarantined: expect.stringMatching(/status/) });
+    expect(saved).toEqual([]);
+    expect(quarantined).toEqual([
+      { id: 'record-4', reason: expect.stringMatching(/status/), raw: body, tenantId: 'globex', requestId: 'req_status_1', quarantinedAt: processedAt.toISOString() },
+    ]);
+  });
+
+  it('quarantines an envelope of a provider it does not know', async () => {
+    const { deps, quarantined } = fakeDependencies();
+    const body = JSON.stringify(aTwilioEnvelope(inboundSmsFields(), { provider: 'carrier-pigeon' }));
+
+    await handleQueuedRequest(body, 'record-5', deps);
+
+    expect(quarantined).toMatchObject([{ id: 'record-5', reason: expect.stringMatching(/carrier-pigeon/), tenantId: 'acme' }]);
+  });
+
+  it('lets a failure to store propagate, so the queue redelivers the record', async () => {
+    const throttled = new Error('ProvisionedThroughputExceededException');
+    const { deps, quarantined } = fakeDependencies({
+      saveMessage: async () => {
+        throw throttled;
+      },
+    });
+
+    const result = handleQueuedRequest(JSON.stringify(aTwilioEnvelope(inboundSmsFields())), 'record-6', deps);
+
+    await expect(result).rejects.toBe(throttled);
+    expect(quarantined).toEqual([]);
+  });
+});
