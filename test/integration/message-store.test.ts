@@ -75,6 +75,23 @@ describe('message store on DynamoDB Local', () => {
     expect(Items.map((item) => item.text)).toEqual(['message 1', 'message 2', 'message 3']);
   });
 
+  it('stores a late older message without making it the conversation\'s latest', async () => {
+    const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
+    const key = conversation('+14155550103');
+    const newer = message('SMccccccccccccccccccccccccccccccc2', key, 'newer', new Date(Date.UTC(2026, 10, 22, 12, 0, 2)));
+    const older = message('SMccccccccccccccccccccccccccccccc1', key, 'older', new Date(Date.UTC(2026, 10, 22, 12, 0, 1)));
+
+    const outcomes = [await store.saveMessage(newer, key), await store.saveMessage(older, key)];
+
+    expect(outcomes).toEqual(['stored', 'stored']);
+    const { Item: thread } = await dynamo.documentClient.send(
+      new GetCommand({ TableName: dynamo.tables.Messages, Key: conversationKey(conversationIdFor(key)) }),
+    );
+    expect(thread).toMatchObject({ messageCount: 2, lastMessageId: newer.id, lastMessagePreview: 'newer', lastMessageAt: newer.receivedAt });
+    const { Item: stored } = await dynamo.documentClient.send(new GetCommand({ TableName: dynamo.tables.Messages, Key: messageKey(older.id) }));
+    expect(stored).toMatchObject({ text: 'older' });
+  });
+
   it('keeps a quarantined request whole', async () => {
     const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
 
