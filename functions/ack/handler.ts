@@ -1,13 +1,16 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
 import { maxWebhookBodyBytes } from '../../lib/definitions/pipeline.ts';
 import { dynamoDocumentClient, sqs } from '../adapters/clients.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createIngestQueue } from '../adapters/ingest-queue.ts';
 import { acknowledge, type AckDependencies } from '../core/ack.ts';
+import { HttpError } from '../core/errors.ts';
+import { findProvider } from '../providers/registry.ts';
 import { readConfig, required } from '../shared/config.ts';
 import { bodyOf, errorResponse, headersOf, searchOf } from '../shared/http.ts';
 import { withMiddleware } from '../shared/middleware.ts';
-import { z } from 'zod';
+import { emitMetric, logger, metrics, MetricUnit } from '../shared/powertools.ts';
 
 const config = readConfig({ ENDPOINTS_TABLE: required, INGEST_QUEUE_URL: z.url(), PUBLIC_BASE_URL: z.url() });
 
@@ -20,21 +23,43 @@ const dependencies: AckDependencies = {
   now: () => new Date(),
 };
 
+/** Why a webhook was refused, as a metric dimension: a fixed set, whatever the caller sent. */
+const rejectionReasons: Readonly<Record<number, string>> = {
+  401: 'signature',
+  404: 'unknown_endpoint',
+  413: 'too_large',
+  503: 'queue_unavailable',
+};
+
 /** POST /webhooks/{provider}/{endpointId}: verify, queue, answer in the provider's format. */
 export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const requestId = event.requestContext.requestId;
+  logger.setCorrelationId(requestId);
+  // Only a registered name becomes a dimension: the path is the caller's to choose.
+  const provider = findProvider(event.pathParameters?.provider ?? '')?.name ?? 'unknown';
+  metrics.addDimension('provider', provider);
+  metrics.addMetric('WebhookReceived', MetricUnit.Count, 1);
   try {
-    return await acknowledge(
+    const response = await acknowledge(
       {
-        provider: event.pathParameters?.provider ?? '',
+        provider,
         endpointId: event.pathParameters?.endpointId ?? '',
         search: searchOf(event),
         headers: headersOf(event),
         body: bodyOf(event),
-        requestId: event.requestContext.requestId,
+        requestId,
       },
       dependencies,
     );
+    metrics.addMetric('WebhookEnqueued', MetricUnit.Count, 1);
+    logger.info('webhook queued', { provider });
+    return response;
   } catch (error) {
+    if (error instanceof HttpError) {
+      const reason = rejectionReasons[error.statusCode] ?? 'other';
+      emitMetric('WebhookRejected', 1, MetricUnit.Count, { provider, reason });
+      logger.info('webhook rejected', { provider, reason, statusCode: error.statusCode });
+    }
     return errorResponse(error);
   }
 });

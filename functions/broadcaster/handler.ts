@@ -11,7 +11,7 @@ import { broadcast } from '../core/broadcast.ts';
 import { frameFor } from '../core/frames.ts';
 import { readConfig, required } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
-import { logger } from '../shared/powertools.ts';
+import { logger, metrics, MetricUnit } from '../shared/powertools.ts';
 
 const config = readConfig({ CONNECTIONS_TABLE: required, WEBSOCKET_MANAGEMENT_ENDPOINT: z.url() });
 const connections = createConnectionStore(dynamoDocumentClient(), config.CONNECTIONS_TABLE);
@@ -26,7 +26,15 @@ const broadcastRecord = async (record: DynamoDBRecord): Promise<void> => {
   });
   if (!frame) return;
   const result = await broadcast(frame, { connectionsOf: connections.connectionsOf, send: pusher.send, forget: connections.remove });
-  for (const { connectionId, error } of result.failed) logger.warn('frame not delivered', { connectionId, error });
+  const correlationId = (frame.data.source as { requestId?: string } | undefined)?.requestId;
+  for (const { connectionId, error } of result.failed) logger.warn('frame not delivered', { correlation_id: correlationId, connectionId, error });
+  logger.info('frame pushed', { correlation_id: correlationId, type: frame.type, tenantId: frame.tenantId, sent: result.sent, gone: result.gone, failed: result.failed.length });
+  metrics.addMetric('FramesSent', MetricUnit.Count, result.sent);
+  metrics.addMetric('ConnectionsGone', MetricUnit.Count, result.gone);
+  metrics.addMetric('FramesFailed', MetricUnit.Count, result.failed.length);
+  if (frame.type === 'message.created' && typeof frame.data.storedAt === 'string') {
+    metrics.addMetric('StoredToPushedLag', MetricUnit.Milliseconds, Date.now() - Date.parse(frame.data.storedAt));
+  }
 };
 
 /**

@@ -8,6 +8,12 @@ import { findProvider } from '../providers/registry.ts';
 
 export type StoreOutcome = 'stored' | 'duplicate';
 
+/** What became of one event of a request: the message as built, and whether it was new. */
+export interface ProcessedMessage {
+  readonly outcome: StoreOutcome;
+  readonly message: StoredMessage;
+}
+
 export interface ProcessDependencies {
   /**
    * Stores the message and updates its conversation in one conditional write: 'duplicate'
@@ -39,12 +45,12 @@ const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, key: Conv
  * Turns one queued request into stored messages. Events are stored one after another, so a
  * duplicate inside one request meets the first copy's conditional write and is skipped.
  */
-export const processEnvelope = async (envelope: Envelope, deps: ProcessDependencies): Promise<StoreOutcome[]> => {
+export const processEnvelope = async (envelope: Envelope, deps: ProcessDependencies): Promise<ProcessedMessage[]> => {
   const provider = findProvider(envelope.provider);
   if (!provider) throw new PermanentError(`no provider named ${envelope.provider}`);
   const events = provider.normalize({ url: envelope.url, headers: envelope.headers, body: rawBody(envelope) });
 
-  const outcomes: StoreOutcome[] = [];
+  const processed: ProcessedMessage[] = [];
   for (const event of events) {
     const key: ConversationKey = {
       tenantId: envelope.tenantId,
@@ -52,7 +58,8 @@ export const processEnvelope = async (envelope: Envelope, deps: ProcessDependenc
       businessAddress: event.businessAddress,
       customerAddress: event.customerAddress,
     };
-    outcomes.push(await deps.saveMessage(toStoredMessage(event, envelope, key, deps.now().toISOString()), key));
+    const message = toStoredMessage(event, envelope, key, deps.now().toISOString());
+    processed.push({ outcome: await deps.saveMessage(message, key), message });
   }
-  return outcomes;
+  return processed;
 };

@@ -1,14 +1,16 @@
 import { z } from 'zod';
 import { envelopeSchema } from './envelope.ts';
 import { PermanentError } from './errors.ts';
-import { processEnvelope, type ProcessDependencies, type StoreOutcome } from './process.ts';
+import { processEnvelope, type ProcessDependencies, type ProcessedMessage } from './process.ts';
 import type { QuarantineRecord } from './items.ts';
 
 export interface QueuedRequestDependencies extends ProcessDependencies {
   quarantine(record: QuarantineRecord): Promise<void>;
 }
 
-export type QueuedRequestOutcome = { readonly quarantined: string } | { readonly stored: StoreOutcome[] };
+export type QueuedRequestOutcome =
+  | { readonly quarantined: string; readonly requestId?: string }
+  | { readonly stored: ProcessedMessage[] };
 
 const parseEnvelope = (body: string) => {
   let json: unknown;
@@ -47,6 +49,6 @@ export const handleQueuedRequest = async (
       ...(envelope && { tenantId: envelope.tenantId, requestId: envelope.requestId }),
       quarantinedAt: deps.now().toISOString(),
     });
-    return { quarantined: error.message };
+    return { quarantined: error.message, ...(envelope && { requestId: envelope.requestId }) };
   }
 };

@@ -2,19 +2,56 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDocumentClient } from '../adapters/clients.ts';
 import { createMessageStore } from '../adapters/message-store.ts';
+import type { ProcessedMessage } from '../core/process.ts';
 import { handleQueuedRequest } from '../core/queued-request.ts';
 import { readConfig, required } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
-import { logger } from '../shared/powertools.ts';
+import { logger, metrics, MetricUnit } from '../shared/powertools.ts';
 
 const config = readConfig({ MESSAGES_TABLE: required });
 const store = createMessageStore(dynamoDocumentClient(), config.MESSAGES_TABLE);
 const processor = new BatchProcessor(EventType.SQS);
 
-const processRecord = async (record: SQSRecord): Promise<void> => {
-  const outcome = await handleQueuedRequest(record.body, record.messageId, { ...store, now: () => new Date() });
-  if ('quarantined' in outcome) logger.warn('request quarantined', { messageId: record.messageId, reason: outcome.quarantined });
-  else logger.debug('request processed', { messageId: record.messageId, outcomes: outcome.stored });
+const elapsedMs = (from: string, to: string): number => Date.parse(to) - Date.parse(from);
+
+const record = ({ outcome, message }: ProcessedMessage): void => {
+  // Records of a batch run concurrently: the correlation id goes on each line, not on the logger.
+  logger.info(outcome === 'stored' ? 'message stored' : 'duplicate message skipped', {
+    correlation_id: message.source.requestId,
+    messageId: message.id,
+    conversationId: message.conversationId,
+    tenantId: message.tenantId,
+    provider: message.provider,
+  });
+  if (outcome === 'duplicate') {
+    metrics.addMetric('MessageDuplicate', MetricUnit.Count, 1);
+    return;
+  }
+  metrics.addMetric('MessageStored', MetricUnit.Count, 1);
+  metrics.addMetric('ReceivedToStoredLag', MetricUnit.Milliseconds, elapsedMs(message.receivedAt, message.storedAt));
+  if (message.providerTimestamp) {
+    metrics.addMetric('ProviderToReceivedLag', MetricUnit.Milliseconds, elapsedMs(message.providerTimestamp, message.receivedAt));
+  }
+};
+
+const processRecord = async (sqsRecord: SQSRecord): Promise<void> => {
+  try {
+    const result = await handleQueuedRequest(sqsRecord.body, sqsRecord.messageId, { ...store, now: () => new Date() });
+    if ('stored' in result) {
+      for (const processed of result.stored) record(processed);
+      return;
+    }
+    metrics.addMetric('RequestQuarantined', MetricUnit.Count, 1);
+    logger.warn('request quarantined', { correlation_id: result.requestId, sqsMessageId: sqsRecord.messageId, reason: result.quarantined });
+  } catch (error) {
+    metrics.addMetric('RecordRetried', MetricUnit.Count, 1);
+    logger.error('record failed; the queue will deliver it again', {
+      sqsMessageId: sqsRecord.messageId,
+      receiveCount: sqsRecord.attributes.ApproximateReceiveCount,
+      error,
+    });
+    throw error;
+  }
 };
 
 /** SQS → messages table. Each failing record is reported alone, so its batch-mates are not retried. */

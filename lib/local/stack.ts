@@ -73,6 +73,9 @@ export const useLocalFunctionEnvironment = (stack: LocalStackDescription): void 
   });
   // A developer's profile must not lead the SDK to real credentials or a real account.
   delete process.env.AWS_PROFILE;
+  // Locally the terminal is the log: warnings and errors only, and no EMF metric blobs, unless asked for.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 };
 let started = false;
 

@@ -36,7 +36,7 @@ describe('handleQueuedRequest', () => {
     const outcome = await handleQueuedRequest(JSON.stringify(envelope), 'record-1', deps);
 
     // Assess
-    expect(outcome).toEqual({ stored: ['stored'] });
+    expect(outcome).toEqual({ stored: [{ outcome: 'stored', message: saved[0]?.message }] });
     expect(quarantined).toEqual([]);
     expect(saved).toHaveLength(1);
     const { message, key } = saved[0]!;
@@ -63,7 +63,7 @@ describe('handleQueuedRequest', () => {
 
     const outcome = await handleQueuedRequest(JSON.stringify(aTwilioEnvelope(inboundSmsFields())), 'record-1', deps);
 
-    expect(outcome).toEqual({ stored: ['duplicate'] });
+    expect(outcome).toMatchObject({ stored: [{ outcome: 'duplicate' }] });
   });
 
   it('quarantines a body that is not JSON, keeping it whole and out of the reason', async () => {
@@ -105,7 +105,7 @@ describe('handleQueuedRequest', () => {
 
     const outcome = await handleQueuedRequest(body, 'record-4', deps);
 
-    expect(outcome).toEqual({ quarantined: expect.stringMatching(/status/) });
+    expect(outcome).toEqual({ quarantined: expect.stringMatching(/status/), requestId: 'req_status_1' });
     expect(saved).toEqual([]);
     expect(quarantined).toEqual([
       { id: 'record-4', reason: expect.stringMatching(/status/), raw: body, tenantId: 'globex', requestId: 'req_status_1', quarantinedAt: processedAt.toISOString() },
