@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { envelopeSchema } from './envelope.ts';
 import { PermanentError } from './errors.ts';
 import { processEnvelope, type ProcessDependencies, type ProcessedMessage } from './process.ts';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { sqs } from '../adapters/clients.ts';
 import { cloudWatch, oldestMessageAgeSeconds, queueDepth, queueNameOf } from '../adapters/queue-monitor.ts';
 import { checkHealth } from '../core/health.ts';

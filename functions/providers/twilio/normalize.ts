@@ -1,17 +1,17 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PermanentError } from '../../core/errors.ts';
 import type { MediaItem, NormalizedMessage } from '../../core/message.ts';
 
-const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `a ${prefix}… SID`);
+const sid = (prefix: string) => z.string().check(z.regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `a ${prefix}… SID`));
 
 /** The fields of Twilio's inbound message webhook that we rely on; the rest are kept in the raw request. */
 const inboundMessageSchema = z.object({
   MessageSid: sid('(SM|MM)'),
   AccountSid: sid('AC'),
-  From: z.string().min(1),
-  To: z.string().min(1),
-  Body: z.string().default(''),
-  NumMedia: z.coerce.number().int().min(0).max(10).default(0),
+  From: z.string().check(z.minLength(1)),
+  To: z.string().check(z.minLength(1)),
+  Body: z._default(z.string(), ''),
+  NumMedia: z._default(z.coerce.number().check(z.multipleOf(1), z.minimum(0), z.maximum(10)), 0),
 });
 
 const whatsappPrefix = 'whatsapp:';
