@@ -77,6 +77,7 @@ export const useLocalFunctionEnvironment = (stack: LocalStackDescription): void 
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 };
+
 let started = false;
 
 /**
@@ -135,7 +136,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
         { method: 'POST', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') },
         { method: 'GET', resource: '/health', functionName: 'health', handler: lazy('health') },
       ],
-      onError: (error) => options.onError('ack', error),
+      onError: (error) => options.onError('http', error),
     });
     stops.push(http.stop);
     const ws = await startWebSocketGateway({
