@@ -68,6 +68,7 @@ export class SwitchboardStack extends Stack {
     this.storage = new Storage(this, 'Storage');
     this.ingest = new Ingest(this, 'Ingest', {
       endpointsTable: this.storage.endpointsTable,
+      noncesTable: this.storage.noncesTable,
       stageName,
       ackProvisionedConcurrency,
       publicBaseUrl,

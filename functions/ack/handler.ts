@@ -4,7 +4,8 @@ import { maxWebhookBodyBytes } from '../../lib/definitions/pipeline.ts';
 import { dynamoDocumentClient, sqs } from '../adapters/clients.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createIngestQueue } from '../adapters/ingest-queue.ts';
-import { acknowledge, type AckDependencies } from '../core/ack.ts';
+import { createNonceStore } from '../adapters/nonce-store.ts';
+import { acknowledge, answerHandshake, type AckDependencies } from '../core/ack.ts';
 import { HttpError } from '../core/errors.ts';
 import { findProvider } from '../providers/registry.ts';
 import { readConfig, required } from '../shared/config.ts';
@@ -12,12 +13,13 @@ import { bodyOf, errorResponse, headersOf, searchOf } from '../shared/http.ts';
 import { withMiddleware } from '../shared/middleware.ts';
 import { emitMetric, logger, metrics, MetricUnit } from '../shared/powertools.ts';
 
-const config = readConfig({ ENDPOINTS_TABLE: required, INGEST_QUEUE_URL: z.url(), PUBLIC_BASE_URL: z.url() });
+const config = readConfig({ ENDPOINTS_TABLE: required, NONCES_TABLE: required, INGEST_QUEUE_URL: z.url(), PUBLIC_BASE_URL: z.url() });
 
 const endpoints = createEndpointStore(dynamoDocumentClient(), config.ENDPOINTS_TABLE);
 const dependencies: AckDependencies = {
   findEndpoint: cachedLookup(endpoints.get, { ttlMs: 60_000, missTtlMs: 5_000 }),
   enqueue: createIngestQueue(sqs(), config.INGEST_QUEUE_URL).enqueue,
+  claimNonce: createNonceStore(dynamoDocumentClient(), config.NONCES_TABLE).claim,
   publicBaseUrl: config.PUBLIC_BASE_URL,
   maxBodyBytes: maxWebhookBodyBytes,
   now: () => new Date(),
@@ -26,12 +28,17 @@ const dependencies: AckDependencies = {
 /** Why a webhook was refused, as a metric dimension: a fixed set, whatever the caller sent. */
 const rejectionReasons: Readonly<Record<number, string>> = {
   401: 'signature',
+  403: 'handshake_token',
   404: 'unknown_endpoint',
+  406: 'replayed',
   413: 'too_large',
   503: 'queue_unavailable',
 };
 
-/** POST /webhooks/{provider}/{endpointId}: verify, queue, answer in the provider's format. */
+/**
+ * POST /webhooks/{provider}/{endpointId}: verify, queue, answer in the provider's format.
+ * GET on the same URL: the provider's subscription handshake (Meta's).
+ */
 export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   const requestId = event.requestContext.requestId;
   logger.setCorrelationId(requestId);
@@ -40,17 +47,20 @@ export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promi
   metrics.addDimension('provider', provider);
   metrics.addMetric('WebhookReceived', MetricUnit.Count, 1);
   try {
-    const response = await acknowledge(
-      {
-        provider,
-        endpointId: event.pathParameters?.endpointId ?? '',
-        search: searchOf(event),
-        headers: headersOf(event),
-        body: bodyOf(event),
-        requestId,
-      },
-      dependencies,
-    );
+    const webhook = {
+      provider,
+      endpointId: event.pathParameters?.endpointId ?? '',
+      search: searchOf(event),
+      headers: headersOf(event),
+      body: bodyOf(event),
+      requestId,
+    };
+    if (event.httpMethod === 'GET') {
+      const response = await answerHandshake(webhook, dependencies);
+      logger.info('handshake answered', { provider });
+      return response;
+    }
+    const response = await acknowledge(webhook, dependencies);
     metrics.addMetric('WebhookEnqueued', MetricUnit.Count, 1);
     logger.info('webhook queued', { provider });
     return response;

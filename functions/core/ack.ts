@@ -2,7 +2,7 @@ import type { Endpoint } from './endpoint.ts';
 import type { Envelope } from './envelope.ts';
 import { HttpError } from './errors.ts';
 import { findProvider } from '../providers/registry.ts';
-import type { AckResponse, WebhookRequest } from '../providers/types.ts';
+import type { AckResponse, Provider, WebhookRequest } from '../providers/types.ts';
 
 /** A webhook as the HTTP edge received it. */
 export interface InboundWebhook {
@@ -20,6 +20,8 @@ export interface AckDependencies {
   findEndpoint(endpointId: string): Promise<Endpoint | undefined>;
   /** Resolves only once the queue has durably accepted the envelope. */
   enqueue(envelope: Envelope): Promise<void>;
+  /** Records a one-time value; false when it was already recorded and has not expired. */
+  claimNonce(key: string, ttlSeconds: number): Promise<boolean>;
   /** The base URL providers call, e.g. https://hooks.example.com or https://…/prod: configuration, never a guess. */
   readonly publicBaseUrl: string;
   readonly maxBodyBytes: number;
@@ -35,26 +37,34 @@ export const webhookUrl = (publicBaseUrl: string, provider: string, endpointId: 
 const pick = (headers: Readonly<Record<string, string>>, names: readonly string[]): Record<string, string> =>
   Object.fromEntries(names.flatMap((name) => (headers[name] === undefined ? [] : [[name, headers[name]]])));
 
+/** The endpoint a webhook URL names, with its provider, or 404: the URL says nothing more than that. */
+const resolveEndpoint = async (webhook: InboundWebhook, deps: AckDependencies): Promise<{ provider: Provider; endpoint: Endpoint; request: WebhookRequest }> => {
+  const provider = findProvider(webhook.provider);
+  if (!provider) throw new HttpError(404, 'unknown endpoint');
+  const endpoint = await deps.findEndpoint(webhook.endpointId);
+  if (!endpoint || endpoint.provider !== provider.name) throw new HttpError(404, 'unknown endpoint');
+  const request: WebhookRequest = {
+    url: webhookUrl(deps.publicBaseUrl, provider.name, endpoint.endpointId) + webhook.search,
+    headers: webhook.headers,
+    body: webhook.body,
+  };
+  return { provider, endpoint, request };
+};
+
 /**
  * The ack path: authenticate the request over its exact bytes, queue it raw, and answer the
  * way the provider expects. It never parses business content: that is the processor's job,
  * and a 2xx is given only once the queue has the request.
  */
 export const acknowledge = async (webhook: InboundWebhook, deps: AckDependencies): Promise<AckResponse> => {
-  const provider = findProvider(webhook.provider);
-  if (!provider) throw new HttpError(404, 'unknown endpoint');
   if (webhook.body.length > deps.maxBodyBytes) throw new HttpError(413, `payload larger than ${deps.maxBodyBytes} bytes`);
+  const { provider, endpoint, request } = await resolveEndpoint(webhook, deps);
 
-  const endpoint = await deps.findEndpoint(webhook.endpointId);
-  // A provider mismatch answers like an unknown endpoint: the URL says nothing more than that.
-  if (!endpoint || endpoint.provider !== provider.name) throw new HttpError(404, 'unknown endpoint');
-
-  const request: WebhookRequest = {
-    url: webhookUrl(deps.publicBaseUrl, provider.name, endpoint.endpointId) + webhook.search,
-    headers: webhook.headers,
-    body: webhook.body,
-  };
-  if (!provider.verify(request, endpoint)) throw new HttpError(401, 'invalid or missing signature');
+  const verdict = provider.verify(request, endpoint, deps.now());
+  if (!verdict.ok) throw new HttpError(verdict.statusCode, verdict.reason);
+  if (verdict.nonce && !(await claimNonce(verdict.nonce, endpoint, deps))) {
+    throw new HttpError(verdict.nonce.refuseWith, 'this request was already received (replayed token)');
+  }
 
   try {
     await deps.enqueue({
@@ -71,5 +81,21 @@ export const acknowledge = async (webhook: InboundWebhook, deps: AckDependencies
   } catch (error) {
     throw new HttpError(503, 'queue unavailable, retry later', { 'retry-after': String(queueUnavailableRetryAfterSeconds) }, { cause: error });
   }
-  return provider.acknowledgement;
+  return provider.acknowledge(request);
+};
+
+const claimNonce = async (nonce: { key: string; ttlSeconds: number }, endpoint: Endpoint, deps: AckDependencies): Promise<boolean> => {
+  try {
+    return await deps.claimNonce(`${endpoint.endpointId}#${nonce.key}`, nonce.ttlSeconds);
+  } catch (error) {
+    // Not knowing whether it is a replay, refuse in a way the provider retries.
+    throw new HttpError(503, 'replay check unavailable, retry later', { 'retry-after': String(queueUnavailableRetryAfterSeconds) }, { cause: error });
+  }
+};
+
+/** A GET on a webhook URL: the provider's subscription handshake, where it has one. */
+export const answerHandshake = async (webhook: InboundWebhook, deps: AckDependencies): Promise<AckResponse> => {
+  const { provider, endpoint, request } = await resolveEndpoint(webhook, deps);
+  if (!provider.handshake) throw new HttpError(404, 'unknown endpoint');
+  return provider.handshake(request, endpoint);
 };

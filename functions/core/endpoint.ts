@@ -9,5 +9,13 @@ export interface Endpoint {
    * rotated without refusing traffic signed with the old one.
    */
   readonly secrets: readonly string[];
+  /** Meta's subscription handshake token (hub.verify_token): chosen by the user, never defaulted. */
+  readonly verifyToken?: string;
+  /**
+   * For a provider app shared by several tenants (one Meta app): the tenant that owns each
+   * business account id (phone_number_id, page id, Instagram account id). An account not
+   * listed belongs to `tenantId`.
+   */
+  readonly routes?: Readonly<Record<string, string>>;
   readonly createdAt: string;
 }

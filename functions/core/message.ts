@@ -1,29 +1,119 @@
-/** The provider-neutral shapes every provider normalizes into. */
+/**
+ * The provider-neutral shapes every provider normalizes into. A provider's `normalize` turns
+ * one verified request into a list of these; the processor stores each exactly once.
+ */
 
 export type Channel = 'sms' | 'mms' | 'whatsapp' | 'messenger' | 'instagram' | 'email';
 export type Direction = 'inbound' | 'outbound';
 
 export interface MediaItem {
+  /** Where the provider serves it. Meta's CDN and Twilio's media URLs may expire or need auth. */
   readonly url?: string;
+  /** The provider's handle to fetch it with (WhatsApp media id), when there is no URL. */
   readonly providerMediaId?: string;
   readonly contentType?: string;
+  /** image, video, audio, document, sticker, file, story_mention…: the provider's own word. */
+  readonly kind?: string;
+  readonly filename?: string;
+  readonly caption?: string;
+  readonly sizeBytes?: number;
 }
 
-export interface NormalizedMessage {
-  readonly kind: 'message';
+/** Who talks to whom: the two addresses that, with the tenant and channel, key a conversation. */
+export interface Parties {
   readonly channel: Channel;
-  readonly direction: Direction;
-  readonly providerMessageId: string;
-  /** The business's own address (number, page, inbox): one side of the conversation key. */
+  /** The business's own address (number, phone_number_id, page id, inbox): one side of the conversation key. */
   readonly businessAddress: string;
   /** The customer's address: the other side. */
   readonly customerAddress: string;
+}
+
+/**
+ * A message, inbound from a customer or outbound (an echo of what the business sent from
+ * elsewhere: Messenger's is_echo, WhatsApp's smb_message_echoes).
+ */
+export interface NormalizedMessage extends Parties {
+  readonly kind: 'message';
+  readonly direction: Direction;
+  /** The provider's id, unique per provider: the dedupe key. */
+  readonly providerMessageId: string;
   readonly from: string;
   readonly to: string;
+  /** What an agent reads: the body, a caption, or a short rendering of non-text content ("📍 Location …"). */
   readonly text: string;
   readonly media: readonly MediaItem[];
-  /** When the provider says the message was sent, if it says (Twilio's inbound SMS does not). */
+  /**
+   * The provider's content type: text, image, location, contacts, interactive, button,
+   * postback, email, unsupported…
+   */
+  readonly contentType: string;
+  /** The provider message id this one replies to (WhatsApp context.id, Messenger reply_to.mid). */
+  readonly replyTo?: string;
+  /** Email subject. */
+  readonly subject?: string;
+  /** When the provider says the message was sent (ISO 8601), if it says. */
+  readonly providerTimestamp?: string;
+  /** Structured content that has no text form of its own: coordinates, contact cards, button ids. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** Delivery states in the order they are reached; `failed` is terminal but a later `read` wins (WhatsApp). */
+export const deliveryStatuses = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/** A delivery receipt for a message the business sent. */
+export interface NormalizedStatus extends Parties {
+  readonly kind: 'status';
+  /** Unique per receipt: the dedupe key (wamid + status, sg_event_id + event, Mailgun event id…). */
+  readonly eventId: string;
+  /**
+   * The messages it is about. Messenger's delivery names mids; its read receipts name none
+   * and carry only a watermark.
+   */
+  readonly providerMessageIds: readonly string[];
+  /** Messenger/Instagram: every message sent before this time (ISO 8601) is covered. */
+  readonly watermark?: string;
+  readonly status: DeliveryStatus;
+  /** The provider's own word (undelivered, bounce, dropped, played…). */
+  readonly providerStatus: string;
+  readonly error?: { readonly code: string; readonly message?: string };
   readonly providerTimestamp?: string;
 }
 
-export type NormalizedEvent = NormalizedMessage;
+/** A reaction added to, or removed from (no emoji), a message. */
+export interface NormalizedReaction extends Parties {
+  readonly kind: 'reaction';
+  readonly eventId: string;
+  readonly providerMessageId: string;
+  readonly direction: Direction;
+  /** Absent when the reaction was removed. */
+  readonly emoji?: string;
+  readonly providerTimestamp?: string;
+}
+
+/** A message the sender edited or deleted (Messenger message_edit, Instagram unsend). */
+export interface NormalizedRevision extends Parties {
+  readonly kind: 'revision';
+  readonly eventId: string;
+  readonly providerMessageId: string;
+  readonly action: 'edited' | 'deleted';
+  /** The new text, for an edit. */
+  readonly text?: string;
+  readonly providerTimestamp?: string;
+}
+
+/**
+ * Something the provider reports that is neither a message nor about one (an email click,
+ * an unsubscribe, a gateway ping, a Messenger referral): recorded, never threaded.
+ */
+export interface NormalizedNotice {
+  readonly kind: 'notice';
+  readonly eventId: string;
+  readonly name: string;
+  readonly channel?: Channel;
+  readonly businessAddress?: string;
+  readonly providerTimestamp?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export type NormalizedEvent = NormalizedMessage | NormalizedStatus | NormalizedReaction | NormalizedRevision | NormalizedNotice;

@@ -52,6 +52,7 @@ export const processEnvelope = async (envelope: Envelope, deps: ProcessDependenc
 
   const processed: ProcessedMessage[] = [];
   for (const event of events) {
+    if (event.kind !== 'message') continue;
     const key: ConversationKey = {
       tenantId: envelope.tenantId,
       channel: event.channel,

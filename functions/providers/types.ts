@@ -34,22 +34,49 @@ export interface SampleRequest {
 }
 
 /**
- * One messaging provider. The ack path uses `verify` and `acknowledgement`; the processor
- * uses `normalize`. Everything provider-specific lives behind this port, in one folder.
+ * What verification decided. A refusal names its status: most providers take 401; Mailgun
+ * retries anything but 406, so a replayed Mailgun request is refused with 406.
+ */
+export type Verdict =
+  | {
+      readonly ok: true;
+      /**
+       * A value the provider sends once per request and never signs the body with (Mailgun's
+       * token): the ack claims it, and a second request carrying it is refused.
+       */
+      readonly nonce?: { readonly key: string; readonly ttlSeconds: number; readonly refuseWith: number };
+    }
+  | { readonly ok: false; readonly statusCode: number; readonly reason: string };
+
+export const accepted: Verdict = Object.freeze({ ok: true });
+export const refused = (reason: string, statusCode = 401): Verdict => ({ ok: false, statusCode, reason });
+
+/**
+ * One messaging provider. The ack path uses `verify` and `acknowledge` (and `handshake` for
+ * a GET); the processor uses `normalize`. Everything provider-specific lives behind this
+ * port, in one folder, registered in registry.ts.
  */
 export interface Provider {
   readonly name: string;
   /** Headers to carry in the queued envelope, lower-cased: what `normalize` and a replay need. */
   readonly keptHeaders: readonly string[];
-  /** True when any of the endpoint's secrets authenticates the request. Constant time. */
-  verify(request: WebhookRequest, endpoint: Endpoint): boolean;
-  /** The 2xx the provider expects once the request is safely queued. */
-  readonly acknowledgement: AckResponse;
   /**
-   * Turns a verified request into provider-neutral events. Throws PermanentError for a
-   * payload it cannot understand, which quarantines it.
+   * Authenticates the request over its exact bytes with any of the endpoint's secrets (two
+   * may be valid during a rotation), comparing in constant time. `now` bounds timestamp
+   * windows. Never parses more of the body than the signature needs.
+   */
+  verify(request: WebhookRequest, endpoint: Endpoint, now: Date): Verdict;
+  /** The 2xx the provider expects once the request is safely queued. */
+  acknowledge(request: WebhookRequest): AckResponse;
+  /** Answers a GET on the webhook URL (Meta's subscription handshake). Without it, GET is 404. */
+  handshake?(request: WebhookRequest, endpoint: Endpoint): AckResponse;
+  /**
+   * Turns a verified request into provider-neutral events, every one it carries. Throws
+   * PermanentError for a payload it cannot understand, which quarantines it.
    */
   normalize(request: WebhookRequest): NormalizedEvent[];
-  /** A realistic signed inbound message, for `switchboard send` and tests. */
+  /** A realistic signed inbound text message, for `switchboard send` and tests. */
   sample(options: SampleOptions): SampleRequest;
+  /** The URL to paste into the provider's console, when it differs from the webhook URL (Twilio's connection overrides). */
+  consoleUrl?(webhookUrl: string): string;
 }

@@ -11,6 +11,8 @@ import { HandlerFunction } from './handler-function.ts';
 export interface IngestProps {
   /** The table the ack function looks endpoints up in, by key only. */
   readonly endpointsTable: ITable;
+  /** Where the ack function claims one-time tokens (Mailgun's), so a replay is refused. */
+  readonly noncesTable: ITable;
   /** The REST API's stage, the first segment of every webhook URL's path. */
   readonly stageName: string;
   /** Warm instances kept on the ack function's `live` alias; 0 keeps none. */
@@ -89,12 +91,14 @@ export class Ingest extends Construct {
       name: 'ack',
       environment: {
         ENDPOINTS_TABLE: props.endpointsTable.tableName,
+        NONCES_TABLE: props.noncesTable.tableName,
         INGEST_QUEUE_URL: this.queue.queueUrl,
         PUBLIC_BASE_URL: this.webhookBaseUrl,
       },
     });
     // The ack path reads one endpoint by key; it has no business listing the others' secrets.
     props.endpointsTable.grant(this.ackFunction, 'dynamodb:GetItem');
+    props.noncesTable.grant(this.ackFunction, 'dynamodb:PutItem');
     this.queue.grantSendMessages(this.ackFunction);
 
     this.ackAlias = new Alias(this, 'AckAlias', {
@@ -104,10 +108,10 @@ export class Ingest extends Construct {
       provisionedConcurrentExecutions: props.ackProvisionedConcurrency,
     });
 
-    this.api.root
-      .addResource('webhooks')
-      .addResource('{provider}')
-      .addResource('{endpointId}')
-      .addMethod('POST', new apigateway.LambdaIntegration(this.ackAlias));
+    const webhook = this.api.root.addResource('webhooks').addResource('{provider}').addResource('{endpointId}');
+    const ack = new apigateway.LambdaIntegration(this.ackAlias);
+    webhook.addMethod('POST', ack);
+    // Meta's subscription handshake is a GET on the same URL.
+    webhook.addMethod('GET', ack);
   }
 }

@@ -5,6 +5,7 @@ import {
   connectionsTable,
   endpointsTable,
   messagesTable,
+  noncesTable,
   type KeyAttribute,
   type TableDefinition,
 } from '../definitions/tables.ts';
@@ -36,7 +37,7 @@ const tableFrom = (scope: Construct, definition: TableDefinition, removalPolicy:
   return table;
 };
 
-/** The three DynamoDB tables, on demand, recoverable to any point in the last 35 days, encrypted with a KMS key. */
+/** The DynamoDB tables, on demand, recoverable to any point in the last 35 days, encrypted with a KMS key. */
 export class Storage extends Construct {
   /** Endpoints and their provider secrets. */
   public readonly endpointsTable: dynamodb.Table;
@@ -44,6 +45,8 @@ export class Storage extends Construct {
   public readonly messagesTable: dynamodb.Table;
   /** Open WebSocket connections. */
   public readonly connectionsTable: dynamodb.Table;
+  /** One-time tokens the ack path has seen (Mailgun's), kept until they expire. */
+  public readonly noncesTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -51,5 +54,6 @@ export class Storage extends Construct {
     this.messagesTable = tableFrom(this, messagesTable, RemovalPolicy.RETAIN);
     // A connection lives two hours at most: nothing worth keeping outlives the stack.
     this.connectionsTable = tableFrom(this, connectionsTable, RemovalPolicy.DESTROY);
+    this.noncesTable = tableFrom(this, noncesTable, RemovalPolicy.DESTROY);
   }
 }

@@ -70,4 +70,15 @@ export const connectionsTable = {
   timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
-export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable] as const;
+/**
+ * One-time values of providers that sign a per-request token but not the body (Mailgun):
+ * the ack claims each once, so a captured request cannot be replayed with another body.
+ */
+export const noncesTable = {
+  id: 'Nonces',
+  partitionKey: { name: 'nonce', type: 'S' },
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'expiresAt',
+} as const satisfies TableDefinition;
+
+export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable, noncesTable] as const;

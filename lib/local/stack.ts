@@ -65,6 +65,7 @@ export const useLocalFunctionEnvironment = (stack: LocalStackDescription): void 
     ENDPOINTS_TABLE: stack.tables.Endpoints,
     MESSAGES_TABLE: stack.tables.Messages,
     CONNECTIONS_TABLE: stack.tables.Connections,
+    NONCES_TABLE: stack.tables.Nonces,
     INGEST_QUEUE_URL: stack.queues.ingest,
     DEAD_LETTER_QUEUE_URL: stack.queues.deadLetter,
     PUBLIC_BASE_URL: stack.publicBaseUrl,
@@ -134,6 +135,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       port: options.httpPort,
       routes: [
         { method: 'POST', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') },
+        { method: 'GET', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') },
         { method: 'GET', resource: '/health', functionName: 'health', handler: lazy('health') },
       ],
       onError: (error) => options.onError('http', error),

@@ -27,6 +27,7 @@ describe('sample events', () => {
       {
         findEndpoint: async (id) => ({ endpointId: id, provider: 'twilio', tenantId: 'demo', secrets: [sample.secret], createdAt: '' }),
         enqueue: async (envelope) => void queued.push(envelope),
+        claimNonce: async () => true,
         publicBaseUrl: new URL(sample.url).origin,
         maxBodyBytes: 1_000_000,
         now: () => new Date(),

@@ -47,6 +47,7 @@ export const normalizeTwilioForm = (params: URLSearchParams): NormalizedMessage[
       to: address(message.To),
       text: message.Body,
       media: mediaOf(params, message.NumMedia),
+      contentType: message.NumMedia > 0 ? 'media' : 'text',
     },
   ];
 };

@@ -21,6 +21,7 @@ const fakeDependencies = (endpoints: Endpoint[] = [anEndpoint()], overrides: Par
     enqueue: async (envelope) => {
       queued.push(envelope);
     },
+    claimNonce: async () => true,
     publicBaseUrl: 'https://hooks.example.com/prod',
     maxBodyBytes: 64 * 1024,
     now: () => receivedAt,
@@ -76,7 +77,7 @@ describe('acknowledge', () => {
     const response = await acknowledge(webhook, deps);
 
     // Assess
-    expect(response).toEqual(twilio.acknowledgement);
+    expect(response).toEqual(twilio.acknowledge({ url: '', headers: {}, body: Buffer.alloc(0) }));
     expect(queued).toHaveLength(1);
     const [envelope] = queued;
     expect(envelope).toEqual({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../../functions/core/errors.ts';
+import type { NormalizedMessage } from '../../../../functions/core/message.ts';
 import { twilio } from '../../../../functions/providers/twilio/index.ts';
 import { endpointUrl } from '../../../helpers/factories.ts';
 import { accountSid, inboundSmsFields } from '../../../helpers/twilio.ts';
@@ -11,7 +12,7 @@ const normalizeForm = (fields: Record<string, string>) =>
     url: endpointUrl,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: Buffer.from(new URLSearchParams(fields).toString()),
-  });
+  }).filter((event): event is NormalizedMessage => event.kind === 'message');
 
 describe('twilio.normalize', () => {
   it('turns an inbound SMS into one sms message between the two numbers', () => {
@@ -34,6 +35,7 @@ describe('twilio.normalize', () => {
         to: '+15005550006',
         text: 'Is my order ready?',
         media: [],
+        contentType: 'text',
       },
     ]);
   });

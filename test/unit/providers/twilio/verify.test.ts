@@ -4,6 +4,8 @@ import type { WebhookRequest } from '../../../../functions/providers/types.ts';
 import { anEndpoint, endpointUrl } from '../../../helpers/factories.ts';
 import { inboundSmsFields, signedTwilioRequest } from '../../../helpers/twilio.ts';
 
+const now = new Date('2026-11-23T12:00:00Z');
+
 /** A request as the ack path hands it to the provider: signed by Twilio for `signedFor`, received at `receivedAt`. */
 const requestSignedWith = (token: string, { signedFor = endpointUrl, receivedAt = endpointUrl } = {}): WebhookRequest => {
   const signed = signedTwilioRequest(signedFor, token, inboundSmsFields({ Body: 'Is my order ready?' }));
@@ -16,7 +18,7 @@ describe('twilio.verify', () => {
     const request = requestSignedWith('token-a');
 
     // Act
-    const valid = twilio.verify(request, anEndpoint({ secrets: ['token-a'] }));
+    const { ok: valid } = twilio.verify(request, anEndpoint({ secrets: ['token-a'] }), now);
 
     // Assess
     expect(valid).toBe(true);
@@ -27,7 +29,7 @@ describe('twilio.verify', () => {
     const { 'x-twilio-signature': _, ...headers } = signed.headers;
     const request = { ...signed, headers };
 
-    expect(twilio.verify(request, anEndpoint({ secrets: ['token-a'] }))).toBe(false);
+    expect(twilio.verify(request, anEndpoint({ secrets: ['token-a'] }), now).ok).toBe(false);
   });
 
   it('refuses a request whose body was changed after signing', () => {
@@ -35,7 +37,7 @@ describe('twilio.verify', () => {
     const form = new URLSearchParams(request.body.toString());
     form.set('Body', 'Refund me');
 
-    const valid = twilio.verify({ ...request, body: Buffer.from(form.toString()) }, anEndpoint({ secrets: ['token-a'] }));
+    const { ok: valid } = twilio.verify({ ...request, body: Buffer.from(form.toString()) }, anEndpoint({ secrets: ['token-a'] }), now);
 
     expect(valid).toBe(false);
   });
@@ -43,36 +45,36 @@ describe('twilio.verify', () => {
   it('refuses a request signed for another URL', () => {
     const request = requestSignedWith('token-a', { signedFor: 'https://hooks.example.com/webhooks/twilio/ep_other' });
 
-    expect(twilio.verify(request, anEndpoint({ secrets: ['token-a'] }))).toBe(false);
+    expect(twilio.verify(request, anEndpoint({ secrets: ['token-a'] }), now).ok).toBe(false);
   });
 
   it('refuses a request signed with another secret', () => {
     const request = requestSignedWith('token-of-someone-else');
 
-    expect(twilio.verify(request, anEndpoint({ secrets: ['token-a'] }))).toBe(false);
+    expect(twilio.verify(request, anEndpoint({ secrets: ['token-a'] }), now).ok).toBe(false);
   });
 
   it('refuses everything when the endpoint has no secret', () => {
-    expect(twilio.verify(requestSignedWith('token-a'), anEndpoint({ secrets: [] }))).toBe(false);
+    expect(twilio.verify(requestSignedWith('token-a'), anEndpoint({ secrets: [] }), now).ok).toBe(false);
   });
 
   it('accepts a request signed with the older of two secrets during a rotation', () => {
     const request = requestSignedWith('token-old');
 
-    expect(twilio.verify(request, anEndpoint({ secrets: ['token-new', 'token-old'] }))).toBe(true);
+    expect(twilio.verify(request, anEndpoint({ secrets: ['token-new', 'token-old'] }), now).ok).toBe(true);
   });
 
   it('accepts a request Twilio signed with :443 when the configured URL has no port', () => {
     const withPort = endpointUrl.replace('https://hooks.example.com/', 'https://hooks.example.com:443/');
     const request = requestSignedWith('token-a', { signedFor: withPort, receivedAt: endpointUrl });
 
-    expect(twilio.verify(request, anEndpoint({ secrets: ['token-a'] }))).toBe(true);
+    expect(twilio.verify(request, anEndpoint({ secrets: ['token-a'] }), now).ok).toBe(true);
   });
 });
 
-describe('twilio.acknowledgement', () => {
+describe('twilio.acknowledge', () => {
   it('is an empty TwiML response', () => {
-    const { statusCode, headers, body } = twilio.acknowledgement;
+    const { statusCode, headers, body } = twilio.acknowledge(requestSignedWith('token-a'));
 
     expect(statusCode).toBe(200);
     expect(headers['content-type']).toBe('text/xml');
