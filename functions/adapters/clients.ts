@@ -1,10 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { tracer } from '../shared/powertools.ts';
+
+type Instrument = <Client>(client: Client) => Client;
+const asIs: Instrument = (client) => client;
 
 /**
- * SDK clients, one per process, created on first use and traced. Endpoints come from the
+ * SDK clients, one per process, created on first use, wrapped by `instrument` (X-Ray
+ * capture, see shared/tracing.ts) where the function is traced. Endpoints come from the
  * standard AWS_ENDPOINT_URL_* variables, which is how the local runtime points them at its
  * stand-ins.
  */
@@ -12,9 +15,9 @@ import { tracer } from '../shared/powertools.ts';
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
 
-export const dynamoDocumentClient = (): DynamoDBDocumentClient =>
-  (documentClient ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+export const dynamoDocumentClient = (instrument: Instrument = asIs): DynamoDBDocumentClient =>
+  (documentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   }));
 
-export const sqs = (): SQSClient => (sqsClient ??= tracer.captureAWSv3Client(new SQSClient({})));
+export const sqs = (instrument: Instrument = asIs): SQSClient => (sqsClient ??= instrument(new SQSClient({})));

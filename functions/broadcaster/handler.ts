@@ -11,11 +11,12 @@ import { broadcast } from '../core/broadcast.ts';
 import { frameFor } from '../core/frames.ts';
 import { readConfig, required } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
+import { traced, tracer } from '../shared/tracing.ts';
 import { logger, metrics, MetricUnit } from '../shared/powertools.ts';
 
 const config = readConfig({ CONNECTIONS_TABLE: required, WEBSOCKET_MANAGEMENT_ENDPOINT: z.url() });
-const connections = createConnectionStore(dynamoDocumentClient(), config.CONNECTIONS_TABLE);
-const pusher = createSocketPusher(new ApiGatewayManagementApiClient({ endpoint: config.WEBSOCKET_MANAGEMENT_ENDPOINT }));
+const connections = createConnectionStore(dynamoDocumentClient(traced), config.CONNECTIONS_TABLE);
+const pusher = createSocketPusher(traced(new ApiGatewayManagementApiClient({ endpoint: config.WEBSOCKET_MANAGEMENT_ENDPOINT })));
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 const broadcastRecord = async (record: DynamoDBRecord): Promise<void> => {
@@ -44,4 +45,5 @@ const broadcastRecord = async (record: DynamoDBRecord): Promise<void> => {
 export const handler = withMiddleware(
   async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
     processPartialResponse(event, broadcastRecord, processor, { context, processInParallel: false }),
+  tracer,
 );

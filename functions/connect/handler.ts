@@ -6,9 +6,10 @@ import { readConfig, required } from '../shared/config.ts';
 import { json } from '../shared/http.ts';
 import { jwtSecretFrom } from '../shared/jwt-secret.ts';
 import { withMiddleware } from '../shared/middleware.ts';
+import { traced, tracer } from '../shared/tracing.ts';
 
 const config = readConfig({ CONNECTIONS_TABLE: required });
-const connections = createConnectionStore(dynamoDocumentClient(), config.CONNECTIONS_TABLE);
+const connections = createConnectionStore(dynamoDocumentClient(traced), config.CONNECTIONS_TABLE);
 const jwtSecret = jwtSecretFrom();
 
 /** $connect: a connection exists only with a valid token, and belongs to the token's tenant. */
@@ -22,4 +23,4 @@ export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promi
     connectedAt: new Date(event.requestContext.requestTimeEpoch).toISOString(),
   });
   return { statusCode: 200, body: '' };
-});
+}, tracer);

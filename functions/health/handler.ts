@@ -6,17 +6,18 @@ import { checkHealth } from '../core/health.ts';
 import { readConfig } from '../shared/config.ts';
 import { json } from '../shared/http.ts';
 import { withMiddleware } from '../shared/middleware.ts';
+import { traced, tracer } from '../shared/tracing.ts';
 import { logger } from '../shared/powertools.ts';
 
 const config = readConfig({ INGEST_QUEUE_URL: z.url(), DEAD_LETTER_QUEUE_URL: z.url() });
 const queueUrls = { ingest: config.INGEST_QUEUE_URL, deadLetter: config.DEAD_LETTER_QUEUE_URL };
-const metrics = cloudWatch();
+const metrics = traced(cloudWatch());
 
 /** GET /health: liveness, ingest queue depth and age, DLQ depth. 503 when the queues cannot be read. */
 export const handler = withMiddleware(async (): Promise<APIGatewayProxyResult> => {
   try {
     const report = await checkHealth({
-      depthOf: (queue) => queueDepth(sqs(), queueUrls[queue]),
+      depthOf: (queue) => queueDepth(sqs(traced), queueUrls[queue]),
       oldestIngestMessageAgeSeconds: () => oldestMessageAgeSeconds(metrics, queueNameOf(queueUrls.ingest), new Date()),
       now: () => new Date(),
     });
@@ -25,4 +26,4 @@ export const handler = withMiddleware(async (): Promise<APIGatewayProxyResult> =
     logger.error('health check failed', { error });
     return json(503, { status: 'unavailable' }, { 'cache-control': 'no-store' });
   }
-});
+}, tracer);

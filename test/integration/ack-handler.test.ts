@@ -39,6 +39,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsPort}`,
     ENDPOINTS_TABLE: dynamo.tables.Endpoints,
+    NONCES_TABLE: dynamo.tables.Nonces,
     INGEST_QUEUE_URL: `http://127.0.0.1:${sqsPort}/000000000000/ingest`,
     PUBLIC_BASE_URL: publicBaseUrl,
   });

@@ -48,6 +48,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     ENDPOINTS_TABLE: dynamo.tables.Endpoints,
+    NONCES_TABLE: dynamo.tables.Nonces,
     MESSAGES_TABLE: dynamo.tables.Messages,
     CONNECTIONS_TABLE: dynamo.tables.Connections,
     INGEST_QUEUE_URL: queueUrl,
