@@ -25,6 +25,8 @@ export interface SampleOptions {
   readonly text: string;
   readonly from?: string;
   readonly to?: string;
+  /** The signing time, for providers that sign a timestamp. */
+  readonly now?: Date;
 }
 
 /** A request as the provider would send it: body and headers, signed. */
