@@ -1,0 +1,191 @@
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { median, round } from './stats.ts';
+
+/**
+ * Every function bundled as the CDK bundles it (lib/constructs/handler-function.ts: esbuild,
+ * ESM, node24, minified, AWS SDK inside, the createRequire banner, linked source map without
+ * sources), next to a bundle of the bare SQS client made the same way; then each bundle's
+ * import time in a fresh `node` process.
+ */
+
+const run = promisify(execFile);
+const root = new URL('../../', import.meta.url).pathname;
+
+/** The variables each handler's readConfig asks for, with dummy values that pass validation. */
+export const handlerEnvironment: Readonly<Record<string, string>> = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK',
+  AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
+  ENDPOINTS_TABLE: 't',
+  NONCES_TABLE: 't',
+  MESSAGES_TABLE: 't',
+  CONNECTIONS_TABLE: 't',
+  INGEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q',
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
+  PUBLIC_BASE_URL: 'https://x.example',
+  WEBSOCKET_MANAGEMENT_ENDPOINT: 'https://x.example',
+  JWT_SECRET: 'x',
+  POWERTOOLS_SERVICE_NAME: 'switchboard',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+export const referenceSource = `import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+export const handler = async () => new SQSClient({}).send(new SendMessageCommand({ QueueUrl: '', MessageBody: '' }));
+`;
+
+export const referenceName = 'reference-sqs-client';
+
+/** The esbuild options the CDK's NodejsFunction derives from HandlerFunction's bundling props. */
+const bundleOptions = (entry: string, outfile: string): BuildOptions & { metafile: true } => ({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  external: [],
+  metafile: true,
+  logLevel: 'warning',
+  absWorkingDir: root,
+});
+
+export interface BuiltBundle {
+  readonly name: string;
+  readonly file: string;
+  readonly bytes: number;
+  readonly mapBytes: number;
+  readonly metafile: Metafile;
+}
+
+export const handlerNames = async (): Promise<string[]> => {
+  const entries = await readdir(join(root, 'functions'), { withFileTypes: true });
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    if (await stat(join(root, 'functions', entry.name, 'handler.ts')).then(() => true, () => false)) names.push(entry.name);
+  }
+  return names.sort();
+};
+
+export const buildBundles = async (outDir: string): Promise<BuiltBundle[]> => {
+  const referenceEntry = join(outDir, `${referenceName}.ts`);
+  await writeFile(referenceEntry, referenceSource);
+  // Built from the repository so it resolves the same node_modules; the entry itself lives in outDir.
+  const entries = [...(await handlerNames()).map((name) => ({ name, entry: join(root, 'functions', name, 'handler.ts') })), { name: referenceName, entry: referenceEntry }];
+  const built: BuiltBundle[] = [];
+  for (const { name, entry } of entries) {
+    const file = join(outDir, `${name}.mjs`);
+    const result = await build({ ...bundleOptions(entry, file), nodePaths: [join(root, 'node_modules')] });
+    if (!result.metafile) throw new Error(`esbuild wrote no metafile for ${name}`);
+    built.push({ name, file, bytes: (await stat(file)).size, mapBytes: (await stat(`${file}.map`)).size, metafile: result.metafile });
+  }
+  return built;
+};
+
+/** Milliseconds a fresh `node` spends in `await import(file)`, measured inside that process. */
+export const importTimeMs = async (file: string, nodeOptions: readonly string[] = []): Promise<number> => {
+  const script = `const start = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - start));`;
+  const { stdout } = await run(process.execPath, [...nodeOptions, '--input-type=module', '-e', script], {
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH ?? '', ...handlerEnvironment },
+    timeout: 30_000,
+  });
+  const ms = Number(stdout.trim());
+  if (!Number.isFinite(ms)) throw new Error(`import of ${file} printed ${JSON.stringify(stdout)}`);
+  return ms;
+};
+
+/** The bundle's largest inputs, by bytes they contribute to the output. */
+export const largestInputs = (bundle: BuiltBundle, count = 12) => {
+  const output = Object.values(bundle.metafile.outputs).find((candidate) => candidate.entryPoint !== undefined) ?? Object.values(bundle.metafile.outputs)[0];
+  const byPackage = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const key = match?.[1] ?? (path.startsWith('functions/') || path.startsWith('lib/') ? '(switchboard)' : path);
+    byPackage.set(key, (byPackage.get(key) ?? 0) + bytesInOutput);
+  }
+  return [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, count).map(([input, bytes]) => ({ input, bytes }));
+};
+
+export interface BundleFigures {
+  readonly name: string;
+  readonly bytes: number;
+  readonly sourceMapBytes: number;
+  /** Median of `runs` fresh processes, plain `node`. */
+  readonly importMs: number;
+  /** The same with NODE_OPTIONS=--enable-source-maps, as HandlerFunction configures the deployed functions. */
+  readonly importMsWithSourceMaps: number;
+  readonly importSamplesMs: number[];
+  readonly largestInputs: { input: string; bytes: number }[];
+}
+
+export interface BundlesResult {
+  readonly runs: number;
+  readonly bundles: BundleFigures[];
+  readonly reference: BundleFigures;
+  readonly ackToReferenceImportRatio: number;
+  readonly ackToReferenceImportRatioWithSourceMaps: number;
+  /** What the ack bundle carries beyond the bare SQS client's: bytes per package, largest first. */
+  readonly ackBeyondReference: { input: string; bytes: number }[];
+}
+
+export const measureBundles = async (options: { runs?: number } = {}): Promise<BundlesResult> => {
+  const runs = options.runs ?? 5;
+  const outDir = await mkdtemp(join(tmpdir(), 'switchboard-bench-bundles-'));
+  try {
+    const built = await buildBundles(outDir);
+    const plain = new Map<string, number[]>(built.map((bundle) => [bundle.name, []]));
+    const mapped = new Map<string, number[]>(built.map((bundle) => [bundle.name, []]));
+    // One warm-up import each (the OS file cache), then the bundles in turn, run after run, so
+    // that a burst of noise lands on every bundle rather than on one.
+    for (const bundle of built) await importTimeMs(bundle.file);
+    for (let i = 0; i < runs; i++) {
+      for (const bundle of built) {
+        plain.get(bundle.name)?.push(await importTimeMs(bundle.file));
+        mapped.get(bundle.name)?.push(await importTimeMs(bundle.file, ['--enable-source-maps']));
+      }
+    }
+    const figures = built.map(
+      (bundle): BundleFigures => ({
+        name: bundle.name,
+        bytes: bundle.bytes,
+        sourceMapBytes: bundle.mapBytes,
+        importMs: round(median(plain.get(bundle.name) ?? [])),
+        importMsWithSourceMaps: round(median(mapped.get(bundle.name) ?? [])),
+        importSamplesMs: (plain.get(bundle.name) ?? []).map((ms) => round(ms)),
+        largestInputs: largestInputs(bundle),
+      }),
+    );
+    const reference = figures.find((bundle) => bundle.name === referenceName);
+    const ack = figures.find((bundle) => bundle.name === 'ack');
+    const ackBuilt = built.find((bundle) => bundle.name === 'ack');
+    const referenceBuilt = built.find((bundle) => bundle.name === referenceName);
+    if (!reference || !ack || !ackBuilt || !referenceBuilt) throw new Error('the ack or the reference bundle is missing');
+    const referenceInputs = new Map(largestInputs(referenceBuilt, Infinity).map(({ input, bytes }) => [input, bytes]));
+    const ackBeyondReference = largestInputs(ackBuilt, Infinity)
+      .map(({ input, bytes }) => ({ input, bytes: bytes - (referenceInputs.get(input) ?? 0) }))
+      .filter(({ bytes }) => bytes > 0)
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 12);
+    return {
+      runs,
+      bundles: figures.filter((bundle) => bundle !== reference),
+      reference,
+      ackToReferenceImportRatio: round(ack.importMs / reference.importMs),
+      ackToReferenceImportRatioWithSourceMaps: round(ack.importMsWithSourceMaps / reference.importMsWithSourceMaps),
+      ackBeyondReference,
+    };
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
+};

@@ -1,0 +1,344 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureAckHotPath, type ProviderHotPath } from './ack-hot-path.ts';
+import { measureBundles, type BundlesResult } from './bundles.ts';
+import { measureEndToEnd, type EndToEndResult } from './end-to-end.ts';
+import { measureHttpAckLoad, type HttpAckLoadResult } from './http-ack-load.ts';
+import { measureProcessorThroughput, type ProcessorResult } from './processor-throughput.ts';
+import { profileAckHotPath, profileAckImport, type ProfileSummary } from './profile.ts';
+import { latencyHistogramSvg } from './svg.ts';
+
+/**
+ * `npm run bench`: every row of DESIGN.md §9 measured in one run, printed as one table and
+ * written to bench/results/<date>.json, with the end-to-end latency chart beside it. A missed
+ * target is a finding, not a failure: the exit code is non-zero only when a measurement
+ * itself could not be made.
+ *
+ *   node test/bench/run.ts [--only hot-path,bundles,processor,http,http-paced,e2e]
+ *
+ * A partial run (--only) writes bench/results/<date>-partial.json instead.
+ */
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const resultsDir = join(root, 'bench', 'results');
+
+/** DESIGN.md §9, as numbers. */
+export const targets = {
+  hotPathMedianUs: 25,
+  hotPathRatio: 2,
+  httpP99Ms: 15,
+  httpErrors: 0,
+  e2eP50Ms: 150,
+  e2eP99Ms: 400,
+  processorPerSecond: 200,
+  /** KB = 1000 bytes, as the project's own notes count them ("564 KB"). */
+  ackBundleBytes: 500_000,
+  ackImportRatio: 1.2,
+} as const;
+
+interface Row {
+  readonly row: string;
+  readonly figure: string;
+  readonly target: string;
+  /** undefined: informational, no target. */
+  readonly holds?: boolean;
+  readonly failed?: boolean;
+}
+
+const steps = ['hot-path', 'bundles', 'processor', 'http', 'http-paced', 'e2e'] as const;
+type Step = (typeof steps)[number];
+
+const parseOnly = (argv: readonly string[]): Set<Step> => {
+  const at = argv.indexOf('--only');
+  if (at < 0) return new Set(steps);
+  const wanted = (argv[at + 1] ?? '').split(',').filter(Boolean);
+  const unknown = wanted.filter((name) => !(steps as readonly string[]).includes(name));
+  if (unknown.length > 0 || wanted.length === 0) throw new Error(`--only takes a comma-separated list of ${steps.join(', ')}`);
+  return new Set(wanted as Step[]);
+};
+
+const ms = (value: number) => `${value} ms`;
+const us = (value: number) => `${value} µs`;
+const kb = (bytes: number) => `${(bytes / 1000).toFixed(bytes < 10_000 ? 1 : 0)} KB`;
+
+const localDate = (date: Date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+
+/** Runs one measurement with a deadline; on failure or timeout records why and resolves undefined. */
+const attempt = async <T>(name: string, limitMs: number, failures: { step: string; error: string }[], measure: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> => {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const started = performance.now();
+  process.stderr.write(`bench: ${name}…\n`);
+  try {
+    const result = await Promise.race([
+      measure(controller.signal),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(new Error(`${name} did not finish within ${limitMs / 1000} s`));
+        }, limitMs);
+      }),
+    ]);
+    process.stderr.write(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    return result;
+  } catch (error) {
+    failures.push({ step: name, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    process.stderr.write(`bench: ${name} FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+const hotPathRows = (results: readonly ProviderHotPath[] | undefined): Row[] => {
+  if (!results) return [{ row: 'ack hot path in-process', figure: 'measurement failed', target: `median ≤ ${targets.hotPathMedianUs} µs, ≤ ${targets.hotPathRatio}× reference`, failed: true }];
+  return results.flatMap((result) => [
+    {
+      row: `ack hot path in-process, ${result.provider} ${(result.bodyBytes / 1024).toFixed(1)} KB, no-op enqueue: median`,
+      figure: `${us(result.ackNoopEnqueue.medianUs)} (p99 ${us(result.ackNoopEnqueue.p99Us)})`,
+      target: `≤ ${targets.hotPathMedianUs} µs`,
+      holds: result.ackNoopEnqueue.medianUs <= targets.hotPathMedianUs,
+    },
+    {
+      row: `ack hot path ÷ bare reference (${result.referenceAlgorithm} + compare + envelope), ${result.provider}`,
+      figure: `${result.ratioNoopToReference}× (reference ${us(result.reference.medianUs)})`,
+      target: `≤ ${targets.hotPathRatio}×`,
+      holds: result.ratioNoopToReference <= targets.hotPathRatio,
+    },
+    {
+      row: `  same, enqueue = real SendMessage, SDK transport stubbed (info)`,
+      figure: `${us(result.ackStubbedSqs.medianUs)} (p99 ${us(result.ackStubbedSqs.p99Us)}), ${result.ratioStubbedSqsToReference}× reference`,
+      target: '–',
+    },
+  ]);
+};
+
+const httpRows = (result: HttpAckLoadResult | undefined, label: string, informational: boolean): Row[] => {
+  const name = `local HTTP ack, 500 req/s × 20 s, ${label}`;
+  if (!result) return [{ row: name, figure: 'measurement failed', target: `p99 ≤ ${targets.httpP99Ms} ms, 0 errors, all stored`, failed: true }];
+  const errors = result.errors + result.non2xx;
+  const suffix = informational ? ' (info)' : '';
+  return [
+    {
+      row: `${name}: p99${suffix}`,
+      figure: `${ms(result.latencyMs.p99)} (p50 ${ms(result.latencyMs.p50)}, ${result.achievedRate} req/s achieved)`,
+      target: `≤ ${targets.httpP99Ms} ms`,
+      ...(!informational && { holds: result.latencyMs.p99 <= targets.httpP99Ms }),
+    },
+    {
+      row: `  errors + non-2xx${suffix}`,
+      figure: `${result.errors} errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx of ${result.sent}`,
+      target: '0',
+      ...(!informational && { holds: errors === targets.httpErrors }),
+    },
+    {
+      row: `  every acked webhook stored${suffix}`,
+      figure: `${result.storedCount} stored / ${result.ok2xx} acked (${result.storeWaitSeconds} s after the load)`,
+      target: 'all, within 60 s',
+      ...(!informational && { holds: result.allAckedStored }),
+    },
+  ];
+};
+
+const endToEndRows = (result: EndToEndResult | undefined): Row[] => {
+  const name = 'local end to end, POST → WebSocket frame, 50 msg/s × 20 s';
+  if (!result) return [{ row: name, figure: 'measurement failed', target: `p50 ≤ ${targets.e2eP50Ms} ms, p99 ≤ ${targets.e2eP99Ms} ms`, failed: true }];
+  const complete = result.received === result.sent;
+  return [
+    { row: `${name}: p50`, figure: `${ms(result.latencyMs.p50)} (p95 ${ms(result.latencyMs.p95)}, max ${ms(result.latencyMs.max)})`, target: `≤ ${targets.e2eP50Ms} ms`, holds: result.latencyMs.p50 <= targets.e2eP50Ms },
+    { row: `  p99`, figure: ms(result.latencyMs.p99), target: `≤ ${targets.e2eP99Ms} ms`, holds: result.latencyMs.p99 <= targets.e2eP99Ms },
+    {
+      row: `  cold start: the ${result.coldStart.seconds} s of warm-up right after npm start, p50 / p99 (info)`,
+      figure: `${ms(result.coldStart.p50)} / ${ms(result.coldStart.p99)} (max ${ms(result.coldStart.max)}, ${result.coldStart.received}/${result.coldStart.sent} frames)`,
+      target: '–',
+    },
+    {
+      row: '  hops p50 / p99 (info)',
+      figure: `ack→stored ${result.hopsMs.receivedToStored.p50} / ${result.hopsMs.receivedToStored.p99} ms, stored→frame ${result.hopsMs.storedToFrame.p50} / ${result.hopsMs.storedToFrame.p99} ms`,
+      target: '–',
+    },
+    { row: `  frames received`, figure: `${result.received} / ${result.sent} sent (${result.acked} acked, ${result.duplicateFrames} duplicate frames)`, target: 'all, once', holds: complete && result.duplicateFrames === 0 },
+  ];
+};
+
+const processorRows = (result: ProcessorResult | undefined): Row[] => {
+  const name = 'processor on DynamoDB Local, 10% duplicates';
+  if (!result) return [{ row: name, figure: 'measurement failed', target: `≥ ${targets.processorPerSecond} msg/s`, failed: true }];
+  return [
+    {
+      row: `${name}: records/s`,
+      figure: `${result.recordsPerSecond}/s (${result.records} records, batches of ${result.batchSize}, ${result.concurrentBatches} in flight)`,
+      target: `≥ ${targets.processorPerSecond}/s`,
+      holds: result.recordsPerSecond >= targets.processorPerSecond,
+    },
+    {
+      row: '  stored exactly once',
+      figure: `${result.storedCount} stored / ${result.distinctMessages} distinct (${result.duplicateOutcomes} duplicates skipped, ${result.redeliveries} redeliveries)`,
+      target: 'equal',
+      holds: result.storedCountMatches,
+    },
+  ];
+};
+
+const bundleRows = (result: BundlesResult | undefined): Row[] => {
+  if (!result) return [{ row: 'ack bundle', figure: 'measurement failed', target: `≤ ${kb(targets.ackBundleBytes)}; import ≤ ${targets.ackImportRatio}× bare SQS client`, failed: true }];
+  const ack = result.bundles.find((bundle) => bundle.name === 'ack');
+  if (!ack) return [{ row: 'ack bundle', figure: 'no ack bundle', target: '', failed: true }];
+  const others = result.bundles.filter((bundle) => bundle !== ack);
+  return [
+    { row: 'ack bundle, minified', figure: `${kb(ack.bytes)} (${ack.bytes.toLocaleString('en-US')} B)`, target: `≤ ${kb(targets.ackBundleBytes)}`, holds: ack.bytes <= targets.ackBundleBytes },
+    {
+      row: `ack import, fresh process, median of ${result.runs}`,
+      figure: `${ms(ack.importMs)} = ${result.ackToReferenceImportRatio}× bare SQS client (${ms(result.reference.importMs)}, ${kb(result.reference.bytes)})`,
+      target: `≤ ${targets.ackImportRatio}×`,
+      holds: result.ackToReferenceImportRatio <= targets.ackImportRatio,
+    },
+    {
+      row: '  same with --enable-source-maps, as deployed (info)',
+      figure: `${ms(ack.importMsWithSourceMaps)} = ${result.ackToReferenceImportRatioWithSourceMaps}× (${ms(result.reference.importMsWithSourceMaps)})`,
+      target: '–',
+    },
+    ...others.map((bundle) => ({
+      row: `  ${bundle.name} bundle (info)`,
+      figure: `${kb(bundle.bytes)}, import ${ms(bundle.importMs)} (${(bundle.importMs / result.reference.importMs).toFixed(2)}×)`,
+      target: '–',
+    })),
+  ];
+};
+
+const mark = (row: Row) => (row.failed ? 'FAILED' : row.holds === undefined ? '–' : row.holds ? '✓' : '✗');
+
+export const formatTable = (rows: readonly Row[]): string => {
+  const header = ['row', 'figure', 'target', 'holds'];
+  const cells = rows.map((row) => [row.row, row.figure, row.target, mark(row)]);
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((cell) => (cell[column] ?? '').length)));
+  const line = (cell: readonly string[]) => `| ${cell.map((text, column) => text.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...cells.map(line)].join('\n');
+};
+
+const formatProfile = (profile: ProfileSummary): string =>
+  [
+    `Top self time: ${profile.what} (${profile.totalMs} ms sampled)`,
+    ...profile.topFrames.slice(0, 10).map((frame) => `  ${String(frame.selfPercent).padStart(5)}%  ${frame.frame}`),
+    `  by origin: ${profile.byOrigin.slice(0, 6).map((origin) => `${origin.frame} ${origin.selfPercent}%`).join(', ')}`,
+  ].join('\n');
+
+const main = async () => {
+  const only = parseOnly(process.argv.slice(2));
+  const startedAt = new Date();
+  const started = performance.now();
+  const failures: { step: string; error: string }[] = [];
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    totalMemoryGB: Number((totalmem() / 1e9).toFixed(1)),
+    freeMemoryGBAtStart: Number((freemem() / 1e9).toFixed(1)),
+    loadAverageAtStart: loadavg().map((load) => Number(load.toFixed(2))),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+
+  // Quiet, in-process figures first; then the ones that start JVMs and stacks.
+  const hotPath = only.has('hot-path') ? await attempt('ack hot path', 120_000, failures, () => measureAckHotPath()) : undefined;
+  const bundles = only.has('bundles') ? await attempt('bundles', 120_000, failures, () => measureBundles()) : undefined;
+  const processor = only.has('processor') ? await attempt('processor throughput', 120_000, failures, (signal) => measureProcessorThroughput({ signal })) : undefined;
+  const http = only.has('http') ? await attempt('local HTTP ack (autocannon)', 150_000, failures, (signal) => measureHttpAckLoad({ generator: 'autocannon', signal })) : undefined;
+  const httpPaced = only.has('http-paced') ? await attempt('local HTTP ack (paced, open loop)', 150_000, failures, (signal) => measureHttpAckLoad({ generator: 'paced', signal })) : undefined;
+  const e2e = only.has('e2e') ? await attempt('end to end', 120_000, failures, (signal) => measureEndToEnd({ signal })) : undefined;
+
+  const rows: Row[] = [
+    ...(only.has('hot-path') ? hotPathRows(hotPath) : []),
+    ...(only.has('http') ? httpRows(http, 'autocannon (20 connections)', false) : []),
+    ...(only.has('http-paced') ? httpRows(httpPaced, 'paced open loop', true) : []),
+    ...(only.has('e2e') ? endToEndRows(e2e) : []),
+    ...(only.has('processor') ? processorRows(processor) : []),
+    ...(only.has('bundles') ? bundleRows(bundles) : []),
+  ];
+
+  // A missed row gets a profile: where the hot path's time goes, and what the ack import spends.
+  const profiles: Record<string, ProfileSummary> = {};
+  const hotPathMissed = hotPath?.some((result) => result.ackNoopEnqueue.medianUs > targets.hotPathMedianUs || result.ratioNoopToReference > targets.hotPathRatio);
+  if (hotPathMissed) {
+    const profile = await attempt('profile of the ack hot path', 60_000, failures, () => profileAckHotPath('twilio', 'noop'));
+    if (profile) profiles.ackHotPathNoopEnqueue = profile;
+    const sdkProfile = await attempt('profile of the ack hot path with the SDK', 60_000, failures, () => profileAckHotPath('twilio', 'sqs', 20_000));
+    if (sdkProfile) profiles.ackHotPathStubbedSqs = sdkProfile;
+  }
+  const ack = bundles?.bundles.find((bundle) => bundle.name === 'ack');
+  if (bundles && ack && (ack.bytes > targets.ackBundleBytes || bundles.ackToReferenceImportRatio > targets.ackImportRatio)) {
+    const profile = await attempt('profile of the ack import', 60_000, failures, () => profileAckImport('ack'));
+    if (profile) profiles.ackImport = profile;
+  }
+
+  const date = localDate(startedAt);
+  // A partial run (--only) never overwrites the day's full results.
+  const stem = only.size === steps.length ? date : `${date}-partial`;
+  const jsonPath = join(resultsDir, `${stem}.json`);
+  const svgPath = join(resultsDir, `${stem}-e2e-latency.svg`);
+  const durationSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  const report = {
+    date,
+    startedAt: startedAt.toISOString(),
+    durationSeconds,
+    machine,
+    targets,
+    rows: rows.map((row) => ({ ...row, holds: row.failed ? 'failed' : (row.holds ?? null) })),
+    measurements: {
+      ackHotPath: hotPath,
+      httpAckLoad: http,
+      httpAckLoadPaced: httpPaced,
+      endToEnd: e2e,
+      processor,
+      bundles,
+    },
+    profiles,
+    notes: [
+      'DESIGN §9 names a 2 KB signed Meta payload for the hot path; the registry has only the providers listed, so each registered provider is measured.',
+      'The hot-path target rows use acknowledge() with a no-op enqueue ("enqueue stubbed"); the stubbed-SQS row adds the SDK\'s SendMessage (serialization, SigV4, MD5 check) without the network.',
+      "autocannon's overallRate gives each connection a per-second budget spent back to back at the start of each second (closed loop); the paced run sends one request every 2 ms whatever the answers (open loop) and times each from its scheduled start.",
+      'KB = 1000 bytes.',
+    ],
+    failures,
+  };
+
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(`${jsonPath}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+  await rename(`${jsonPath}.tmp`, jsonPath);
+  if (e2e) {
+    const svg = latencyHistogramSvg(e2e.samplesMs, {
+      title: `Webhook → WebSocket frame, local stack, ${e2e.rate} msg/s × ${e2e.seconds} s`,
+      subtitle: `${e2e.received} of ${e2e.sent} messages, after ${e2e.coldStart.seconds} s of warm-up · ${date} · ${machine.cpus} CPUs · Node ${machine.node}`,
+      markers: [
+        { label: `target p50 ${targets.e2eP50Ms} ms`, ms: targets.e2eP50Ms },
+        { label: `target p99 ${targets.e2eP99Ms} ms`, ms: targets.e2eP99Ms },
+      ],
+    });
+    await writeFile(`${svgPath}.tmp`, svg);
+    await rename(`${svgPath}.tmp`, svgPath);
+  }
+
+  const out = [
+    '',
+    `Switchboard bench · ${date} · ${machine.cpus} × ${machine.cpuModel} · Node ${machine.node} · ${durationSeconds} s`,
+    '',
+    formatTable(rows),
+    '',
+    ...Object.values(profiles).flatMap((profile) => [formatProfile(profile), '']),
+    ...(profiles.ackImport && bundles
+      ? [`What the ack bundle carries beyond the bare SQS client's: ${bundles.ackBeyondReference.slice(0, 8).map(({ input, bytes }) => `${input} ${kb(bytes)}`).join(', ')}`, '']
+      : []),
+    `Results: ${jsonPath}`,
+    ...(e2e ? [`Chart:   ${svgPath}`] : []),
+    ...(failures.length > 0 ? ['', `${failures.length} measurement(s) failed:`, ...failures.map((failure) => `  ${failure.step}: ${failure.error.split('\n')[0]}`)] : []),
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+  return failures.length > 0 ? 1 : 0;
+};
+
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(error);
+  return 2;
+});
