@@ -81,6 +81,7 @@ export class SwitchboardStack extends Stack {
     this.processing = new Processing(this, 'Processing', {
       queue: this.ingest.queue,
       messagesTable: this.storage.messagesTable,
+      endpointsTable: this.storage.endpointsTable,
     });
     this.realtime = new Realtime(this, 'Realtime', {
       connectionsTable: this.storage.connectionsTable,

@@ -1,15 +1,43 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ItemChange } from '../core/changes.ts';
 import type { ConversationKey } from '../core/ids.ts';
-import { conversationChange, conversationKey, entityKinds, messageItem, quarantineKey, type QuarantineRecord, type StoredMessage } from '../core/items.ts';
-import type { StoreOutcome } from '../core/process.ts';
+import {
+  conversationChange,
+  conversationKey,
+  entityKinds,
+  eventItem,
+  messageItem,
+  quarantineKey,
+  type QuarantineRecord,
+  type StoredEvent,
+  type StoredMessage,
+} from '../core/items.ts';
+import type { EventOutcome, StoreOutcome } from '../core/process.ts';
 
 /** Concurrent writers of the same message conflict; the loser retries and then sees the winner's item. */
 const maxConflictRetries = 4;
 
-const cancellationCodes = (error: unknown): string[] =>
-  error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None') : [];
+const cancellationReasons = (error: unknown) => (error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : []);
+const cancellationCodes = (error: unknown): string[] => cancellationReasons(error).map((reason) => reason.Code ?? 'None');
+
+/** The UpdateItem of a change: only to an existing item, and only when the change's own condition holds. */
+const updateOf = (tableName: string, change: ItemChange) => {
+  const names = [...Object.keys(change.set), ...(change.remove ?? [])];
+  const set = `SET ${Object.keys(change.set).map((name) => `#${name} = :${name}`).join(', ')}`;
+  const remove = change.remove?.length ? ` REMOVE ${change.remove.map((name) => `#${name}`).join(', ')}` : '';
+  return {
+    TableName: tableName,
+    Key: change.key,
+    UpdateExpression: set + remove,
+    ConditionExpression: change.condition ? `attribute_exists(pk) AND (${change.condition})` : 'attribute_exists(pk)',
+    ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+    ExpressionAttributeValues: Object.fromEntries(Object.entries(change.set).map(([name, value]) => [`:${name}`, value])),
+    // Tells a missing item (pending) from one whose state is already later (stale).
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  };
+};
 
 /** True when the conversation has no later message than the one being stored. */
 const isLatestCondition = 'attribute_not_exists(lastMessageAt) OR lastMessageAt <= :lastMessageAt';
@@ -60,6 +88,47 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
             continue;
           }
           if (![messageCode, conversationCode].includes('TransactionConflict') || attempt >= maxConflictRetries) throw error;
+          await sleep(10 * 2 ** attempt * Math.random());
+        }
+      }
+    },
+
+    /**
+     * Keeps a provider event once and applies its change in the same transaction, so a
+     * retried receipt neither doubles nor re-applies. When the change cannot apply, the event
+     * is still kept, with why: its message is not stored yet, or it is already past this state.
+     */
+    async saveEvent(event: StoredEvent, change?: ItemChange): Promise<EventOutcome> {
+      const put = (state: StoredEvent['state']) => ({
+        Put: { TableName: tableName, Item: eventItem({ ...event, state }), ConditionExpression: 'attribute_not_exists(pk)' },
+      });
+      if (!change) {
+        try {
+          await client.send(new TransactWriteCommand({ TransactItems: [put('recorded')] }));
+          return 'recorded';
+        } catch (error) {
+          if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return 'duplicate';
+          throw error;
+        }
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.send(new TransactWriteCommand({ TransactItems: [put('applied'), { Update: updateOf(tableName, change) }] }));
+          return 'applied';
+        } catch (error) {
+          const [eventReason, targetReason] = cancellationReasons(error);
+          if (eventReason?.Code === 'ConditionalCheckFailed') return 'duplicate';
+          if (targetReason?.Code === 'ConditionalCheckFailed') {
+            const state = targetReason.Item ? 'stale' : 'pending';
+            try {
+              await client.send(new TransactWriteCommand({ TransactItems: [put(state)] }));
+              return state;
+            } catch (retryError) {
+              if (cancellationCodes(retryError)[0] === 'ConditionalCheckFailed') return 'duplicate';
+              throw retryError;
+            }
+          }
+          if (![eventReason?.Code, targetReason?.Code].includes('TransactionConflict') || attempt >= maxConflictRetries) throw error;
           await sleep(10 * 2 ** attempt * Math.random());
         }
       }

@@ -24,6 +24,9 @@ export const conversationIdFor = (key: ConversationKey): string =>
 export const messageIdFor = (provider: string, providerMessageId: string): string =>
   `msg_${digest(provider, providerMessageId)}`;
 
+/** One record per (provider, provider event id): a receipt, reaction or notice seen twice is kept once. */
+export const eventIdFor = (provider: string, providerEventId: string): string => `evt_${digest(provider, providerEventId)}`;
+
 /** 160 random bits: an endpoint id is part of a webhook URL and must not be guessable. */
 export const newEndpointId = (): string => `ep_${randomBytes(20).toString('base64url')}`;
 

@@ -1,5 +1,5 @@
 import type { ConversationKey } from './ids.ts';
-import type { Channel, Direction, MediaItem } from './message.ts';
+import type { Channel, DeliveryStatus, Direction, MediaItem, NormalizedEvent } from './message.ts';
 
 /**
  * The entities of the messages table and the keys they own (see lib/definitions/tables.ts).
@@ -18,6 +18,10 @@ export interface StoredMessage {
   readonly to: string;
   readonly text: string;
   readonly media: readonly MediaItem[];
+  readonly contentType: string;
+  readonly subject?: string;
+  readonly replyTo?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
   readonly providerTimestamp?: string;
   readonly receivedAt: string;
   readonly storedAt: string;
@@ -45,11 +49,48 @@ export interface QuarantineRecord {
   readonly quarantinedAt: string;
 }
 
-export const entityKinds = { message: 'message', conversation: 'conversation', quarantine: 'quarantine' } as const;
+/**
+ * A provider event that is not a message: a receipt, a reaction, an edit or a notice. Kept
+ * once per provider event id (its key is derived from it), long enough to outlive every
+ * provider's retries, with whether it could be applied to its message yet.
+ */
+export interface StoredEvent {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly provider: string;
+  readonly event: Exclude<NormalizedEvent, { kind: 'message' }>;
+  /** The message or conversation the event changes, when it is about one. */
+  readonly target?: string;
+  /** applied: the change was made; pending: its message is not stored yet; stale: a later state was already there. */
+  readonly state: 'applied' | 'pending' | 'stale' | 'recorded';
+  readonly receivedAt: string;
+  readonly storedAt: string;
+  readonly source: { readonly requestId: string; readonly endpointId: string };
+}
+
+export const entityKinds = { message: 'message', conversation: 'conversation', quarantine: 'quarantine', event: 'event' } as const;
+
+/** Dedupe records outlive the longest provider retry window: WhatsApp retries for 7 days. */
+export const eventRetentionSeconds = 8 * 24 * 3600;
+
+/**
+ * Delivery states only move forward. `failed` is terminal, except that WhatsApp may report
+ * `read` after `failed`, and the read wins.
+ */
+export const statusRank: Readonly<Record<DeliveryStatus, number>> = { queued: 0, sent: 1, delivered: 2, failed: 3, read: 4 };
 
 export const messageKey = (messageId: string) => ({ pk: `MSG#${messageId}`, sk: 'MSG' });
 export const conversationKey = (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'CONV' });
 export const quarantineKey = (quarantineId: string) => ({ pk: `QUAR#${quarantineId}`, sk: 'QUAR' });
+export const eventKey = (eventId: string) => ({ pk: `EVT#${eventId}`, sk: 'EVT' });
+
+export const eventItem = (stored: StoredEvent) => ({
+  ...eventKey(stored.id),
+  entity: entityKinds.event,
+  changedAt: stored.storedAt,
+  expiresAt: Math.floor(Date.parse(stored.storedAt) / 1000) + eventRetentionSeconds,
+  ...stored,
+});
 
 /** A message item. Its key is derived from the provider's id, so storing it twice is impossible. */
 export const messageItem = (message: StoredMessage) => ({

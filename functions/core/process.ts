@@ -1,18 +1,20 @@
+import { reactionChange, revisionChange, statusChange, watermarkChange, type ItemChange } from './changes.ts';
 import type { Envelope } from './envelope.ts';
 import { rawBody } from './envelope.ts';
 import { PermanentError } from './errors.ts';
-import { conversationIdFor, messageIdFor, type ConversationKey } from './ids.ts';
-import type { StoredMessage } from './items.ts';
-import type { NormalizedMessage } from './message.ts';
+import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey } from './ids.ts';
+import type { StoredEvent, StoredMessage } from './items.ts';
+import type { NormalizedEvent, NormalizedMessage, Parties } from './message.ts';
 import { findProvider } from '../providers/registry.ts';
 
 export type StoreOutcome = 'stored' | 'duplicate';
+/** What became of an event that is not a message; 'duplicate' when its provider event id was seen before. */
+export type EventOutcome = StoredEvent['state'] | 'duplicate';
 
-/** What became of one event of a request: the message as built, and whether it was new. */
-export interface ProcessedMessage {
-  readonly outcome: StoreOutcome;
-  readonly message: StoredMessage;
-}
+/** What became of one event of a request. */
+export type ProcessedEvent =
+  | { readonly kind: 'message'; readonly outcome: StoreOutcome; readonly message: StoredMessage }
+  | { readonly kind: StoredEvent['event']['kind']; readonly outcome: EventOutcome; readonly event: StoredEvent };
 
 export interface ProcessDependencies {
   /**
@@ -20,13 +22,24 @@ export interface ProcessDependencies {
    * when a message with the same id is already stored.
    */
   saveMessage(message: StoredMessage, conversation: ConversationKey): Promise<StoreOutcome>;
+  /**
+   * Keeps the event once and makes its change, if any, in the same transaction. The change
+   * applies only to an item that exists and only when its condition holds: otherwise the
+   * event is kept as pending (no such item yet) or stale (a later state is already there).
+   */
+  saveEvent(event: StoredEvent, change?: ItemChange): Promise<EventOutcome>;
+  /**
+   * The tenant that owns a business account on this endpoint: one provider app (one Meta app,
+   * one Twilio account) may serve several tenants. Defaults to the endpoint's tenant.
+   */
+  tenantOf?(endpointId: string, businessAddress: string): Promise<string | undefined>;
   now(): Date;
 }
 
 const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, key: ConversationKey, storedAt: string): StoredMessage => ({
   id: messageIdFor(envelope.provider, event.providerMessageId),
   conversationId: conversationIdFor(key),
-  tenantId: envelope.tenantId,
+  tenantId: key.tenantId,
   provider: envelope.provider,
   providerMessageId: event.providerMessageId,
   channel: event.channel,
@@ -35,32 +48,77 @@ const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, key: Conv
   to: event.to,
   text: event.text,
   media: event.media,
-  ...(event.providerTimestamp === undefined ? {} : { providerTimestamp: event.providerTimestamp }),
+  contentType: event.contentType,
+  ...(event.subject !== undefined && { subject: event.subject }),
+  ...(event.replyTo !== undefined && { replyTo: event.replyTo }),
+  ...(event.details !== undefined && { details: event.details }),
+  ...(event.providerTimestamp !== undefined && { providerTimestamp: event.providerTimestamp }),
   receivedAt: envelope.receivedAt,
   storedAt,
   source: { requestId: envelope.requestId, endpointId: envelope.endpointId },
 });
 
+/** The changes one non-message event makes, one per message it names (a Messenger delivery names several). */
+const changesOf = (event: StoredEvent['event'], provider: string, tenantId: string, storedAt: string): { suffix: string; change?: ItemChange }[] => {
+  const messageId = (providerMessageId: string) => messageIdFor(provider, providerMessageId);
+  switch (event.kind) {
+    case 'status':
+      if (event.providerMessageIds.length > 0) {
+        const many = event.providerMessageIds.length > 1;
+        return event.providerMessageIds.map((id) => ({ suffix: many ? id : '', change: statusChange(event, messageId(id), storedAt) }));
+      }
+      if (event.watermark === undefined) return [{ suffix: '' }];
+      return [{ suffix: '', change: watermarkChange({ ...event, watermark: event.watermark }, conversationIdFor({ tenantId, ...partiesOf(event) }), storedAt) }];
+    case 'reaction':
+      return [{ suffix: '', change: reactionChange(event, messageId(event.providerMessageId), storedAt) }];
+    case 'revision':
+      return [{ suffix: '', change: revisionChange(event, messageId(event.providerMessageId), storedAt) }];
+    case 'notice':
+      return [{ suffix: '' }];
+  }
+};
+
+const partiesOf = ({ channel, businessAddress, customerAddress }: Parties): Parties => ({ channel, businessAddress, customerAddress });
+
 /**
- * Turns one queued request into stored messages. Events are stored one after another, so a
- * duplicate inside one request meets the first copy's conditional write and is skipped.
+ * Turns one queued request into stored messages and events, every one it carries. They are
+ * stored one after another, so a duplicate inside one request meets the first copy's
+ * conditional write and is skipped.
  */
-export const processEnvelope = async (envelope: Envelope, deps: ProcessDependencies): Promise<ProcessedMessage[]> => {
+export const processEnvelope = async (envelope: Envelope, deps: ProcessDependencies): Promise<ProcessedEvent[]> => {
   const provider = findProvider(envelope.provider);
   if (!provider) throw new PermanentError(`no provider named ${envelope.provider}`);
   const events = provider.normalize({ url: envelope.url, headers: envelope.headers, body: rawBody(envelope) });
 
-  const processed: ProcessedMessage[] = [];
+  const tenantOf = async (event: NormalizedEvent): Promise<string> => {
+    const routed = event.businessAddress === undefined ? undefined : await deps.tenantOf?.(envelope.endpointId, event.businessAddress);
+    return routed ?? envelope.tenantId;
+  };
+
+  const processed: ProcessedEvent[] = [];
   for (const event of events) {
-    if (event.kind !== 'message') continue;
-    const key: ConversationKey = {
-      tenantId: envelope.tenantId,
-      channel: event.channel,
-      businessAddress: event.businessAddress,
-      customerAddress: event.customerAddress,
-    };
-    const message = toStoredMessage(event, envelope, key, deps.now().toISOString());
-    processed.push({ outcome: await deps.saveMessage(message, key), message });
+    const tenantId = await tenantOf(event);
+    const storedAt = deps.now().toISOString();
+    if (event.kind === 'message') {
+      const key: ConversationKey = { tenantId, ...partiesOf(event) };
+      const message = toStoredMessage(event, envelope, key, storedAt);
+      processed.push({ kind: 'message', outcome: await deps.saveMessage(message, key), message });
+      continue;
+    }
+    for (const { suffix, change } of changesOf(event, envelope.provider, tenantId, storedAt)) {
+      const stored: StoredEvent = {
+        id: eventIdFor(envelope.provider, suffix ? `${event.eventId}#${suffix}` : event.eventId),
+        tenantId,
+        provider: envelope.provider,
+        event,
+        ...(change && { target: change.key.pk }),
+        state: change ? 'applied' : 'recorded',
+        receivedAt: envelope.receivedAt,
+        storedAt,
+        source: { requestId: envelope.requestId, endpointId: envelope.endpointId },
+      };
+      processed.push({ kind: event.kind, outcome: await deps.saveEvent(stored, change), event: stored });
+    }
   }
   return processed;
 };

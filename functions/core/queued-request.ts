@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { envelopeSchema } from './envelope.ts';
 import { PermanentError } from './errors.ts';
-import { processEnvelope, type ProcessDependencies, type ProcessedMessage } from './process.ts';
+import { processEnvelope, type ProcessDependencies, type ProcessedEvent } from './process.ts';
 import type { QuarantineRecord } from './items.ts';
 
 export interface QueuedRequestDependencies extends ProcessDependencies {
@@ -10,7 +10,7 @@ export interface QueuedRequestDependencies extends ProcessDependencies {
 
 export type QueuedRequestOutcome =
   | { readonly quarantined: string; readonly requestId?: string }
-  | { readonly stored: ProcessedMessage[] };
+  | { readonly stored: ProcessedEvent[] };
 
 const parseEnvelope = (body: string) => {
   let json: unknown;

@@ -1,21 +1,38 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDocumentClient } from '../adapters/clients.ts';
+import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createMessageStore } from '../adapters/message-store.ts';
-import type { ProcessedMessage } from '../core/process.ts';
+import type { ProcessedEvent } from '../core/process.ts';
 import { handleQueuedRequest } from '../core/queued-request.ts';
 import { readConfig, required } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 import { logger, metrics, MetricUnit } from '../shared/powertools.ts';
 
-const config = readConfig({ MESSAGES_TABLE: required });
+const config = readConfig({ MESSAGES_TABLE: required, ENDPOINTS_TABLE: required });
 const store = createMessageStore(dynamoDocumentClient(traced), config.MESSAGES_TABLE);
+const findEndpoint = cachedLookup(createEndpointStore(dynamoDocumentClient(traced), config.ENDPOINTS_TABLE).get, { ttlMs: 60_000, missTtlMs: 5_000 });
+const dependencies = {
+  ...store,
+  tenantOf: async (endpointId: string, businessAddress: string) => (await findEndpoint(endpointId))?.routes?.[businessAddress],
+  now: () => new Date(),
+};
 const processor = new BatchProcessor(EventType.SQS);
 
 const elapsedMs = (from: string, to: string): number => Date.parse(to) - Date.parse(from);
 
-const record = ({ outcome, message }: ProcessedMessage): void => {
+/** Metric names per event kind and outcome, a fixed set. */
+const eventMetric = (kind: string, outcome: string) => `${kind[0]?.toUpperCase()}${kind.slice(1)}${outcome[0]?.toUpperCase()}${outcome.slice(1)}`;
+
+const record = (processed: ProcessedEvent): void => {
+  if (processed.kind !== 'message') {
+    const { event, outcome } = processed;
+    logger.info(`${processed.kind} ${outcome}`, { correlation_id: event.source.requestId, eventId: event.id, tenantId: event.tenantId, provider: event.provider, target: event.target });
+    metrics.addMetric(eventMetric(processed.kind, outcome), MetricUnit.Count, 1);
+    return;
+  }
+  const { outcome, message } = processed;
   // Records of a batch run concurrently: the correlation id goes on each line, not on the logger.
   logger.info(outcome === 'stored' ? 'message stored' : 'duplicate message skipped', {
     correlation_id: message.source.requestId,
@@ -37,7 +54,7 @@ const record = ({ outcome, message }: ProcessedMessage): void => {
 
 const processRecord = async (sqsRecord: SQSRecord): Promise<void> => {
   try {
-    const result = await handleQueuedRequest(sqsRecord.body, sqsRecord.messageId, { ...store, now: () => new Date() });
+    const result = await handleQueuedRequest(sqsRecord.body, sqsRecord.messageId, dependencies);
     if ('stored' in result) {
       for (const processed of result.stored) record(processed);
       return;

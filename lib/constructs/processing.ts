@@ -11,6 +11,8 @@ export interface ProcessingProps {
   readonly queue: IQueue;
   /** Where messages, conversations and quarantined requests are stored. */
   readonly messagesTable: ITable;
+  /** Read by key, for the routes that give a shared provider app's accounts to their tenants. */
+  readonly endpointsTable: ITable;
 }
 
 /** The processor: parses, dedupes, threads and stores queued webhooks, reporting failures per record. */
@@ -22,9 +24,10 @@ export class Processing extends Construct {
     this.processorFunction = new HandlerFunction(this, 'ProcessorFunction', {
       name: 'processor',
       timeout: Duration.seconds(processorSettings.timeoutSeconds),
-      environment: { MESSAGES_TABLE: props.messagesTable.tableName },
+      environment: { MESSAGES_TABLE: props.messagesTable.tableName, ENDPOINTS_TABLE: props.endpointsTable.tableName },
     });
     props.messagesTable.grantReadWriteData(this.processorFunction);
+    props.endpointsTable.grant(this.processorFunction, 'dynamodb:GetItem');
 
     this.processorFunction.addEventSource(
       new SqsEventSource(props.queue, {

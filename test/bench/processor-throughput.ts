@@ -109,7 +109,7 @@ export const measureProcessorThroughput = async (options: ProcessorOptions = {})
   try {
     const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
     const dependencies = { ...store, now: () => new Date() };
-    const outcomes = { stored: 0, duplicate: 0, quarantined: 0, redeliveries: 0 };
+    const outcomes = { stored: 0, duplicate: 0, quarantined: 0, redeliveries: 0, events: 0 };
 
     /** Lambda's part: batches off a shared queue, `concurrentBatches` at a time, each batch's records in parallel. */
     const drain = async (queue: { body: string; id: string; receives: number }[], count: boolean) => {
@@ -125,7 +125,7 @@ export const measureProcessorThroughput = async (options: ProcessorOptions = {})
               queue.push({ ...record, receives: record.receives + 1 });
             } else if (count) {
               if ('quarantined' in result.value) outcomes.quarantined++;
-              else for (const processed of result.value.stored) outcomes[processed.outcome]++;
+              else for (const processed of result.value.stored) outcomes[processed.kind === 'message' ? processed.outcome : 'events']++;
             }
           }
         }

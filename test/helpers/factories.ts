@@ -40,6 +40,7 @@ export const aStoredMessage = (overrides: Partial<StoredMessage> = {}, key: Conv
   to: key.businessAddress,
   text: 'hello',
   media: [],
+  contentType: 'text',
   receivedAt: '2026-11-22T12:00:00.000Z',
   storedAt: '2026-11-22T12:00:01.000Z',
   source: { requestId: 'req_test', endpointId },

@@ -1,8 +1,10 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMessageStore } from '../../functions/adapters/message-store.ts';
-import { conversationIdFor, messageIdFor, type ConversationKey } from '../../functions/core/ids.ts';
-import { conversationKey, messageKey, type StoredMessage } from '../../functions/core/items.ts';
+import { createMessageStore, type MessageStore } from '../../functions/adapters/message-store.ts';
+import { reactionChange, revisionChange, statusChange } from '../../functions/core/changes.ts';
+import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey } from '../../functions/core/ids.ts';
+import { conversationKey, eventKey, messageKey, type StoredEvent, type StoredMessage } from '../../functions/core/items.ts';
+import type { DeliveryStatus, NormalizedReaction, NormalizedRevision, NormalizedStatus } from '../../functions/core/message.ts';
 import { startDynamoDb } from '../helpers/services.ts';
 
 let dynamo: Awaited<ReturnType<typeof startDynamoDb>>;
@@ -23,6 +25,7 @@ const message = (providerMessageId: string, key: ConversationKey, text = 'hello'
   providerMessageId,
   channel: 'sms',
   direction: 'inbound',
+  contentType: 'text',
   from: key.customerAddress,
   to: key.businessAddress,
   text,
@@ -99,5 +102,99 @@ describe('message store on DynamoDB Local', () => {
 
     const { Item } = await dynamo.documentClient.send(new GetCommand({ TableName: dynamo.tables.Messages, Key: { pk: 'QUAR#q-1', sk: 'QUAR' } }));
     expect(Item).toMatchObject({ entity: 'quarantine', raw: '{"oops":', reason: 'not a Switchboard envelope', gsi1pk: 'QUARANTINE' });
+  });
+});
+
+describe('provider events on DynamoDB Local', () => {
+  const storedEvent = (providerEventId: string, event: StoredEvent['event'], target?: string): StoredEvent => ({
+    id: eventIdFor('twilio', providerEventId),
+    tenantId: 'acme',
+    provider: 'twilio',
+    event,
+    ...(target && { target }),
+    state: 'applied',
+    receivedAt: new Date().toISOString(),
+    storedAt: new Date().toISOString(),
+    source: { requestId: 'req_2', endpointId: 'ep_1' },
+  });
+  const receipt = (providerMessageId: string, status: DeliveryStatus): NormalizedStatus => ({
+    kind: 'status',
+    eventId: `${providerMessageId}#${status}`,
+    providerMessageIds: [providerMessageId],
+    status,
+    providerStatus: status,
+    channel: 'sms',
+    businessAddress: '+15005550006',
+    customerAddress: '+14155550110',
+  });
+  const apply = async (store: MessageStore, event: NormalizedStatus, messageId: string) =>
+    store.saveEvent(storedEvent(event.eventId, event, messageKey(messageId).pk), statusChange(event, messageId, new Date().toISOString()));
+  const read = async (key: { pk: string; sk: string }) =>
+    (await dynamo.documentClient.send(new GetCommand({ TableName: dynamo.tables.Messages, Key: key }))).Item;
+
+  it('moves a status forward only, keeps each receipt once, and keeps one for a message not stored yet', async () => {
+    // Prepare
+    const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
+    const key = conversation('+14155550110');
+    const sent = { ...message('SMevents00000000000000000000000001', key), direction: 'outbound' as const };
+    await store.saveMessage(sent, key);
+
+    // Act
+    const delivered = await apply(store, receipt(sent.providerMessageId, 'delivered'), sent.id);
+    const again = await apply(store, receipt(sent.providerMessageId, 'delivered'), sent.id);
+    const lateSent = await apply(store, receipt(sent.providerMessageId, 'sent'), sent.id);
+    const early = await apply(store, receipt('SMnotstoredyet0000000000000000000', 'delivered'), messageIdFor('twilio', 'SMnotstoredyet0000000000000000000'));
+
+    // Assess
+    expect([delivered, again, lateSent, early]).toEqual(['applied', 'duplicate', 'stale', 'pending']);
+    expect(await read(messageKey(sent.id))).toMatchObject({ status: 'delivered', statusRank: 2, text: 'hello' });
+    expect(await read(eventKey(eventIdFor('twilio', `${sent.providerMessageId}#sent`)))).toMatchObject({ entity: 'event', state: 'stale' });
+    expect(await read(eventKey(eventIdFor('twilio', 'SMnotstoredyet0000000000000000000#delivered')))).toMatchObject({ state: 'pending', expiresAt: expect.any(Number) });
+  });
+
+  it('lets a read after a failure win, and nothing after a read', async () => {
+    const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
+    const key = conversation('+14155550111');
+    const sent = { ...message('SMevents00000000000000000000000002', key), direction: 'outbound' as const };
+    await store.saveMessage(sent, key);
+
+    const outcomes = [
+      await apply(store, { ...receipt(sent.providerMessageId, 'failed'), error: { code: '30003', message: 'Unreachable destination handset' } }, sent.id),
+      await apply(store, receipt(sent.providerMessageId, 'read'), sent.id),
+      await apply(store, receipt(sent.providerMessageId, 'failed'), sent.id),
+    ];
+
+    expect(outcomes).toEqual(['applied', 'applied', 'duplicate']);
+    expect(await read(messageKey(sent.id))).toMatchObject({ status: 'read', statusError: { code: '30003' } });
+  });
+
+  it('sets and removes a reaction and unsends a message', async () => {
+    const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
+    const key = conversation('+14155550112');
+    const received = message('SMevents00000000000000000000000003', key, 'see attached');
+    await store.saveMessage(received, key);
+    const reaction = (eventId: string, emoji?: string): NormalizedReaction => ({
+      kind: 'reaction',
+      eventId,
+      providerMessageId: received.providerMessageId,
+      direction: 'inbound',
+      ...(emoji && { emoji }),
+      channel: 'sms',
+      businessAddress: key.businessAddress,
+      customerAddress: key.customerAddress,
+    });
+    const react = (event: NormalizedReaction) =>
+      store.saveEvent(storedEvent(event.eventId, event, messageKey(received.id).pk), reactionChange(event, received.id, new Date().toISOString()));
+
+    await react(reaction('r1', '👍'));
+    const withReaction = await read(messageKey(received.id));
+    await react(reaction('r2'));
+    const unsent: NormalizedRevision = { kind: 'revision', eventId: 'u1', providerMessageId: received.providerMessageId, action: 'deleted', channel: 'sms', businessAddress: key.businessAddress, customerAddress: key.customerAddress };
+    await store.saveEvent(storedEvent('u1', unsent, messageKey(received.id).pk), revisionChange(unsent, received.id, new Date().toISOString()));
+
+    expect(withReaction).toMatchObject({ customerReaction: '👍' });
+    const after = await read(messageKey(received.id));
+    expect(after).not.toHaveProperty('customerReaction');
+    expect(after).toMatchObject({ text: '', deleted: true });
   });
 });

@@ -60,6 +60,7 @@ describe('stream poller', () => {
         providerMessageId: 'SM1',
         channel: 'sms',
         direction: 'inbound',
+        contentType: 'text',
         from: key.customerAddress,
         to: key.businessAddress,
         text: 'hi',

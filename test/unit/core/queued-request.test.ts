@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { conversationIdFor, messageIdFor, type ConversationKey } from '../../../functions/core/ids.ts';
-import type { QuarantineRecord, StoredMessage } from '../../../functions/core/items.ts';
+import type { QuarantineRecord, StoredEvent, StoredMessage } from '../../../functions/core/items.ts';
 import { handleQueuedRequest, type QueuedRequestDependencies } from '../../../functions/core/queued-request.ts';
 import { accountSid, inboundSmsFields } from '../../helpers/twilio.ts';
 import { aTwilioEnvelope, endpointId } from '../../helpers/factories.ts';
@@ -17,6 +17,7 @@ const fakeDependencies = (overrides: Partial<QueuedRequestDependencies> = {}) =>
       saved.push({ message, key });
       return 'stored';
     },
+    saveEvent: async () => 'recorded',
     quarantine: async (record) => {
       quarantined.push(record);
     },
@@ -36,7 +37,7 @@ describe('handleQueuedRequest', () => {
     const outcome = await handleQueuedRequest(JSON.stringify(envelope), 'record-1', deps);
 
     // Assess
-    expect(outcome).toEqual({ stored: [{ outcome: 'stored', message: saved[0]?.message }] });
+    expect(outcome).toEqual({ stored: [{ kind: 'message', outcome: 'stored', message: saved[0]?.message }] });
     expect(quarantined).toEqual([]);
     expect(saved).toHaveLength(1);
     const { message, key } = saved[0]!;
@@ -56,6 +57,22 @@ describe('handleQueuedRequest', () => {
       storedAt: processedAt.toISOString(),
       source: { requestId: envelope.requestId, endpointId },
     });
+  });
+
+  it("threads a message into the tenant that the endpoint's routes give its business address", async () => {
+    const { deps, saved } = fakeDependencies({
+      tenantOf: async (id, businessAddress) => (id === endpointId && businessAddress === '+15005550007' ? 'globex' : undefined),
+    });
+    const routed = aTwilioEnvelope(inboundSmsFields({ To: '+15005550007' }));
+    const unrouted = aTwilioEnvelope(inboundSmsFields({ To: '+15005550006' }));
+
+    await handleQueuedRequest(JSON.stringify(routed), 'record-1', deps);
+    await handleQueuedRequest(JSON.stringify(unrouted), 'record-2', deps);
+
+    expect(saved.map(({ message, key }) => [message.tenantId, key.tenantId])).toEqual([
+      ['globex', 'globex'],
+      ['acme', 'acme'],
+    ]);
   });
 
   it('passes a duplicate on as such', async () => {
@@ -95,20 +112,26 @@ describe('handleQueuedRequest', () => {
     ]);
   });
 
-  it('quarantines a Twilio status callback with its tenant and request', async () => {
-    const { deps, saved, quarantined } = fakeDependencies();
+  it('records a Twilio status callback as a receipt event for its message, not as a message', async () => {
+    const events: StoredEvent[] = [];
+    const { deps, saved, quarantined } = fakeDependencies({ saveEvent: async (event) => (events.push(event), 'applied') });
     const envelope = aTwilioEnvelope(
       { MessageSid: messageSid, AccountSid: accountSid, MessageStatus: 'delivered', SmsStatus: 'delivered', From: '+15005550006', To: '+14155550100' },
       { requestId: 'req_status_1', tenantId: 'globex' },
     );
-    const body = JSON.stringify(envelope);
 
-    const outcome = await handleQueuedRequest(body, 'record-4', deps);
+    const outcome = await handleQueuedRequest(JSON.stringify(envelope), 'record-4', deps);
 
-    expect(outcome).toEqual({ quarantined: expect.stringMatching(/status/), requestId: 'req_status_1' });
+    expect(outcome).toMatchObject({ stored: [{ kind: 'status', outcome: 'applied' }] });
     expect(saved).toEqual([]);
-    expect(quarantined).toEqual([
-      { id: 'record-4', reason: expect.stringMatching(/status/), raw: body, tenantId: 'globex', requestId: 'req_status_1', quarantinedAt: processedAt.toISOString() },
+    expect(quarantined).toEqual([]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        tenantId: 'globex',
+        target: `MSG#${messageIdFor('twilio', messageSid)}`,
+        event: expect.objectContaining({ kind: 'status', status: 'delivered' }),
+        source: { requestId: 'req_status_1', endpointId },
+      }),
     ]);
   });
 
