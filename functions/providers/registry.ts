@@ -1,8 +1,9 @@
+import { meta } from './meta/index.ts';
 import { twilio } from './twilio/index.ts';
 import type { Provider } from './types.ts';
 
 /** Every provider Switchboard accepts webhooks from, by the name in the webhook URL. */
-const providers: Readonly<Record<string, Provider>> = Object.freeze({ twilio });
+const providers: Readonly<Record<string, Provider>> = Object.freeze({ twilio, meta });
 
 export const providerNames = Object.keys(providers);
 
