@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { issueToken, parseDuration } from '../functions/core/tokens.ts';
-import { addEndpoint, listEndpoints, removeEndpoint } from '../lib/cli/endpoint.ts';
+import { addEndpoint, changeSecret, listEndpoints, removeEndpoint } from '../lib/cli/endpoint.ts';
 import { send } from '../lib/cli/send.ts';
 import { tail } from '../lib/cli/tail.ts';
 import { resolveTarget } from '../lib/cli/target.ts';
@@ -14,7 +14,13 @@ import { UsageError } from '../lib/cli/usage-error.ts';
 const usage = `usage: switchboard <command> [options] [--stack <name>]
 
   endpoint add --provider <p> --tenant <t> --secret <s> [--secret <s>]
+               [--verify-token <v>] [--route <account id>=<tenant>]...
                                   register a webhook endpoint; prints its id and URL
+                                  (meta needs --verify-token; --route shares one
+                                  provider app between tenants)
+  endpoint secret add|remove <endpointId> --secret <s>
+                                  rotate a secret: add the new one, switch the
+                                  provider over, remove the old one
   endpoint list                   list endpoints
   endpoint remove <endpointId>    remove an endpoint
   send <endpointId> [--text <t>] [--from <a>] [--to <a>] [--curl]
@@ -31,6 +37,8 @@ const { values: flags, positionals } = parseArgs({
     provider: { type: 'string' },
     tenant: { type: 'string' },
     secret: { type: 'string', multiple: true, default: [] },
+    'verify-token': { type: 'string' },
+    route: { type: 'string', multiple: true, default: [] },
     ttl: { type: 'string', default: '1h' },
     json: { type: 'boolean', default: false },
     text: { type: 'string', default: 'Hello from Switchboard' },
@@ -54,8 +62,22 @@ const run = async (): Promise<number> => {
   const unknown = () => new UsageError(`unknown command "${positionals.join(' ')}"\n\n${usage}`);
   switch (command) {
     case 'endpoint': {
-      const [action, endpointId] = operands;
-      if (action === 'add') printJson(await addEndpoint(await target(), { provider: flags.provider, tenant: flags.tenant, secrets: flags.secret }));
+      const [action, ...rest] = operands;
+      const [endpointId] = rest;
+      if (action === 'add') {
+        printJson(
+          await addEndpoint(await target(), {
+            provider: flags.provider,
+            tenant: flags.tenant,
+            secrets: flags.secret,
+            ...(flags['verify-token'] !== undefined && { verifyToken: flags['verify-token'] }),
+            routes: flags.route,
+          }),
+        );
+      } else if (action === 'secret' && (rest[0] === 'add' || rest[0] === 'remove')) {
+        if (flags.secret.length !== 1) throw new UsageError('endpoint secret takes exactly one --secret');
+        printJson(await changeSecret(await target(), rest[0], rest[1], flags.secret[0]));
+      }
       else if (action === 'list') printJson(await listEndpoints(await target()));
       else if (action === 'remove') printJson(await removeEndpoint(await target(), endpointId));
       else throw unknown();

@@ -1,10 +1,13 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Endpoint } from '../core/endpoint.ts';
 
 export interface EndpointStore {
   get(endpointId: string): Promise<Endpoint | undefined>;
   put(endpoint: Endpoint): Promise<void>;
   list(): Promise<Endpoint[]>;
+  /** Replaces an existing endpoint's secrets; false when there is no such endpoint. */
+  setSecrets(endpointId: string, secrets: readonly string[]): Promise<boolean>;
   remove(endpointId: string): Promise<boolean>;
 }
 
@@ -26,6 +29,23 @@ export const createEndpointStore = (client: DynamoDBDocumentClient, tableName: s
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return endpoints.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  },
+  async setSecrets(endpointId, secrets) {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { endpointId },
+          UpdateExpression: 'SET secrets = :secrets',
+          ConditionExpression: 'attribute_exists(endpointId)',
+          ExpressionAttributeValues: { ':secrets': secrets },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   },
   async remove(endpointId) {
     const { Attributes } = await client.send(

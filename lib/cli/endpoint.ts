@@ -11,15 +11,39 @@ export interface AddEndpointOptions {
   readonly provider?: string;
   readonly tenant?: string;
   readonly secrets: readonly string[];
+  readonly verifyToken?: string;
+  /** `<business account id>=<tenant>`: a shared provider app's accounts and the tenants that own them. */
+  readonly routes?: readonly string[];
 }
 
-const describe = (endpoint: Endpoint, target: Target) => ({
-  endpointId: endpoint.endpointId,
-  provider: endpoint.provider,
-  tenantId: endpoint.tenantId,
-  url: webhookUrl(target.publicBaseUrl, endpoint.provider, endpoint.endpointId),
-  createdAt: endpoint.createdAt,
-});
+const describe = (endpoint: Endpoint, target: Target) => {
+  const url = webhookUrl(target.publicBaseUrl, endpoint.provider, endpoint.endpointId);
+  const consoleUrl = findProvider(endpoint.provider)?.consoleUrl?.(url);
+  return {
+    endpointId: endpoint.endpointId,
+    provider: endpoint.provider,
+    tenantId: endpoint.tenantId,
+    url,
+    // What to paste into the provider's console when it differs from the URL (Twilio's retry overrides).
+    ...(consoleUrl !== undefined && consoleUrl !== url && { consoleUrl }),
+    secrets: endpoint.secrets.length,
+    ...(endpoint.routes && { routes: endpoint.routes }),
+    createdAt: endpoint.createdAt,
+  };
+};
+
+const parseRoutes = (routes: readonly string[]): Record<string, string> | undefined => {
+  if (routes.length === 0) return undefined;
+  return Object.fromEntries(
+    routes.map((route) => {
+      const [account, tenant, ...rest] = route.split('=');
+      if (!account || !tenant || rest.length > 0 || !tenantPattern.test(tenant)) {
+        throw new UsageError(`--route takes <business account id>=<tenant>, e.g. 106540352242922=acme; got "${route}"`);
+      }
+      return [account, tenant];
+    }),
+  );
+};
 
 /** Registers a webhook URL for a tenant; its secrets are stored, never printed. */
 export const addEndpoint = async (target: Target, options: AddEndpointOptions) => {
@@ -31,11 +55,17 @@ export const addEndpoint = async (target: Target, options: AddEndpointOptions) =
   if (options.secrets.length === 0 || options.secrets.some((secret) => secret.trim() === '')) {
     throw new UsageError(`--secret is required for ${provider.name}: the credential it signs webhooks with (repeat it to accept two during a rotation)`);
   }
+  if (provider.handshake && !options.verifyToken) {
+    throw new UsageError(`--verify-token is required for ${provider.name}: the token you type into its console when you subscribe the URL`);
+  }
+  const routes = parseRoutes(options.routes ?? []);
   const endpoint: Endpoint = {
     endpointId: newEndpointId(),
     provider: provider.name,
     tenantId: options.tenant,
     secrets: options.secrets,
+    ...(options.verifyToken && { verifyToken: options.verifyToken }),
+    ...(routes && { routes }),
     createdAt: new Date().toISOString(),
   };
   await target.endpoints.put(endpoint);
@@ -43,6 +73,22 @@ export const addEndpoint = async (target: Target, options: AddEndpointOptions) =
 };
 
 export const listEndpoints = async (target: Target) => (await target.endpoints.list()).map((endpoint) => describe(endpoint, target));
+
+/**
+ * Secret rotation without downtime: add the new secret (both are valid), switch the provider
+ * over, then remove the old one. Warm functions cache an endpoint for up to a minute.
+ */
+export const changeSecret = async (target: Target, action: 'add' | 'remove', endpointId: string | undefined, secret: string | undefined) => {
+  if (!endpointId || !secret) throw new UsageError(`usage: switchboard endpoint secret ${action} <endpointId> --secret <secret>`);
+  const endpoint = await target.endpoints.get(endpointId);
+  if (!endpoint) throw new UsageError(`no endpoint ${endpointId}`);
+  const others = endpoint.secrets.filter((existing) => existing !== secret);
+  if (action === 'remove' && others.length === endpoint.secrets.length) throw new UsageError(`endpoint ${endpointId} has no such secret`);
+  if (action === 'remove' && others.length === 0) throw new UsageError('an endpoint keeps at least one secret: add the new one first');
+  const secrets = action === 'add' ? [secret, ...others] : others;
+  if (!(await target.endpoints.setSecrets(endpointId, secrets))) throw new UsageError(`no endpoint ${endpointId}`);
+  return { endpointId, secrets: secrets.length };
+};
 
 export const removeEndpoint = async (target: Target, endpointId: string | undefined) => {
   if (!endpointId) throw new UsageError('usage: switchboard endpoint remove <endpointId>');
