@@ -20,12 +20,16 @@ export interface ConversationKey {
 export const conversationIdFor = (key: ConversationKey): string =>
   `conv_${digest(key.tenantId, key.channel, key.businessAddress, key.customerAddress)}`;
 
-/** One message per (provider, provider message id), whatever endpoint or tenant it came through. */
-export const messageIdFor = (provider: string, providerMessageId: string): string =>
-  `msg_${digest(provider, providerMessageId)}`;
+/**
+ * One message per (provider, provider message id), whatever endpoint or tenant it came
+ * through; `namespace` is `<provider>/<endpointId>` for a provider whose ids are unique only
+ * per sender.
+ */
+export const messageIdFor = (namespace: string, providerMessageId: string): string =>
+  `msg_${digest(namespace, providerMessageId)}`;
 
 /** One record per (provider, provider event id): a receipt, reaction or notice seen twice is kept once. */
-export const eventIdFor = (provider: string, providerEventId: string): string => `evt_${digest(provider, providerEventId)}`;
+export const eventIdFor = (namespace: string, providerEventId: string): string => `evt_${digest(namespace, providerEventId)}`;
 
 /** 160 random bits: an endpoint id is part of a webhook URL and must not be guessable. */
 export const newEndpointId = (): string => `ep_${randomBytes(20).toString('base64url')}`;

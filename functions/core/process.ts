@@ -36,8 +36,8 @@ export interface ProcessDependencies {
   now(): Date;
 }
 
-const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, key: ConversationKey, storedAt: string): StoredMessage => ({
-  id: messageIdFor(envelope.provider, event.providerMessageId),
+const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, idNamespace: string, key: ConversationKey, storedAt: string): StoredMessage => ({
+  id: messageIdFor(idNamespace, event.providerMessageId),
   conversationId: conversationIdFor(key),
   tenantId: key.tenantId,
   provider: envelope.provider,
@@ -59,8 +59,8 @@ const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, key: Conv
 });
 
 /** The changes one non-message event makes, one per message it names (a Messenger delivery names several). */
-const changesOf = (event: StoredEvent['event'], provider: string, tenantId: string, storedAt: string): { suffix: string; change?: ItemChange }[] => {
-  const messageId = (providerMessageId: string) => messageIdFor(provider, providerMessageId);
+const changesOf = (event: StoredEvent['event'], idNamespace: string, tenantId: string, storedAt: string): { suffix: string; change?: ItemChange }[] => {
+  const messageId = (providerMessageId: string) => messageIdFor(idNamespace, providerMessageId);
   switch (event.kind) {
     case 'status':
       if (event.providerMessageIds.length > 0) {
@@ -89,6 +89,7 @@ export const processEnvelope = async (envelope: Envelope, deps: ProcessDependenc
   const provider = findProvider(envelope.provider);
   if (!provider) throw new PermanentError(`no provider named ${envelope.provider}`);
   const events = provider.normalize({ url: envelope.url, headers: envelope.headers, body: rawBody(envelope) });
+  const idNamespace = provider.idsUniqueWithin === 'endpoint' ? `${provider.name}/${envelope.endpointId}` : provider.name;
 
   const tenantOf = async (event: NormalizedEvent): Promise<string> => {
     const routed = event.businessAddress === undefined ? undefined : await deps.tenantOf?.(envelope.endpointId, event.businessAddress);
@@ -101,13 +102,13 @@ export const processEnvelope = async (envelope: Envelope, deps: ProcessDependenc
     const storedAt = deps.now().toISOString();
     if (event.kind === 'message') {
       const key: ConversationKey = { tenantId, ...partiesOf(event) };
-      const message = toStoredMessage(event, envelope, key, storedAt);
+      const message = toStoredMessage(event, envelope, idNamespace, key, storedAt);
       processed.push({ kind: 'message', outcome: await deps.saveMessage(message, key), message });
       continue;
     }
-    for (const { suffix, change } of changesOf(event, envelope.provider, tenantId, storedAt)) {
+    for (const { suffix, change } of changesOf(event, idNamespace, tenantId, storedAt)) {
       const stored: StoredEvent = {
-        id: eventIdFor(envelope.provider, suffix ? `${event.eventId}#${suffix}` : event.eventId),
+        id: eventIdFor(idNamespace, suffix ? `${event.eventId}#${suffix}` : event.eventId),
         tenantId,
         provider: envelope.provider,
         event,

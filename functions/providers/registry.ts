@@ -1,9 +1,11 @@
 import { meta } from './meta/index.ts';
+import { sms } from './sms/index.ts';
+import { standard } from './standard/index.ts';
 import { twilio } from './twilio/index.ts';
 import type { Provider } from './types.ts';
 
 /** Every provider Switchboard accepts webhooks from, by the name in the webhook URL. */
-const providers: Readonly<Record<string, Provider>> = Object.freeze({ twilio, meta });
+const providers: Readonly<Record<string, Provider>> = Object.freeze({ twilio, meta, sms, standard });
 
 export const providerNames = Object.keys(providers);
 

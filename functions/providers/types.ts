@@ -60,6 +60,13 @@ export const refused = (reason: string, statusCode = 401): Verdict => ({ ok: fal
  */
 export interface Provider {
   readonly name: string;
+  /**
+   * Where the provider's message and event ids are unique: across all its traffic (Twilio
+   * SIDs, WhatsApp wamids), or only within one endpoint's sender (a gateway's guid, a
+   * Standard Webhooks sender's ids), where another tenant's "42" is another message.
+   * Default: 'provider'.
+   */
+  readonly idsUniqueWithin?: 'provider' | 'endpoint';
   /** Headers to carry in the queued envelope, lower-cased: what `normalize` and a replay need. */
   readonly keptHeaders: readonly string[];
   /**

@@ -29,6 +29,9 @@ interface ProviderFacts {
 const facts: Readonly<Record<string, ProviderFacts>> = {
   twilio: { secret: 'twilio-auth-token', otherSecret: 'someone-elses-token', signsBody: true, signsTime: false },
   meta: { secret: 'meta-app-secret', otherSecret: 'another-apps-secret', signsBody: true, signsTime: false },
+  // The sample authenticates with a bearer token; signed gateways are covered by the provider's own tests.
+  sms: { secret: 'gateway-bearer-token', otherSecret: 'another-gateway-token', signsBody: false, signsTime: false },
+  standard: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', otherSecret: 'whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCBrZXkh', signsBody: true, signsTime: true },
 };
 
 const publicBaseUrl = 'https://hooks.example.com/prod';

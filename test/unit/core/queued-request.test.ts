@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conversationIdFor, messageIdFor, type ConversationKey } from '../../../functions/core/ids.ts';
 import type { QuarantineRecord, StoredEvent, StoredMessage } from '../../../functions/core/items.ts';
+import { findProvider } from '../../../functions/providers/registry.ts';
 import { handleQueuedRequest, type QueuedRequestDependencies } from '../../../functions/core/queued-request.ts';
 import { accountSid, inboundSmsFields } from '../../helpers/twilio.ts';
 import { aTwilioEnvelope, endpointId } from '../../helpers/factories.ts';
@@ -73,6 +74,25 @@ describe('handleQueuedRequest', () => {
       ['globex', 'globex'],
       ['acme', 'acme'],
     ]);
+  });
+
+  it("keeps a gateway's ids apart per endpoint: another sender's guid 42 is another message", async () => {
+    const { deps, saved } = fakeDependencies();
+    const sms = findProvider('sms')!;
+    const envelopeFrom = (id: string) => {
+      const url = `https://hooks.example.com/webhooks/sms/${id}`;
+      const request = sms.sample({ url, secret: 'gateway-token', text: 'Same guid, other phone' });
+      const body = JSON.stringify({ ...(JSON.parse(request.body) as object), guid: '42' });
+      return { ...aTwilioEnvelope(inboundSmsFields()), provider: 'sms', endpointId: id, url, headers: { 'content-type': 'application/json' }, body: Buffer.from(body).toString('base64') };
+    };
+
+    await handleQueuedRequest(JSON.stringify(envelopeFrom('ep_gatewayA')), 'record-1', deps);
+    await handleQueuedRequest(JSON.stringify(envelopeFrom('ep_gatewayB')), 'record-2', deps);
+
+    const [first, second] = saved.map(({ message }) => message);
+    expect(first?.providerMessageId).toBe('42');
+    expect(second?.providerMessageId).toBe('42');
+    expect(first?.id).not.toBe(second?.id);
   });
 
   it('passes a duplicate on as such', async () => {
