@@ -8,6 +8,7 @@ import type { NormalizedMessage } from '../../functions/core/message.ts';
 import { processEnvelope, type ProcessedEvent } from '../../functions/core/process.ts';
 import { findProvider, providerNames } from '../../functions/providers/registry.ts';
 import type { AckResponse, Provider, SampleRequest } from '../../functions/providers/types.ts';
+import { providerCredentials } from '../helpers/provider-credentials.ts';
 
 /**
  * One contract for every registered provider: what the ack path and the processor promise
@@ -15,9 +16,6 @@ import type { AckResponse, Provider, SampleRequest } from '../../functions/provi
  * documented properties of its authentication that the suite cannot read off the interface.
  */
 interface ProviderFacts {
-  /** A credential of the shape the provider's endpoints hold, and another valid one that is not theirs. */
-  readonly secret: string;
-  readonly otherSecret: string;
   /** The body is covered by the signature (so any change to it is refused). */
   readonly signsBody: boolean;
   /** A timestamp is signed, so an old request is refused. */
@@ -27,11 +25,11 @@ interface ProviderFacts {
 }
 
 const facts: Readonly<Record<string, ProviderFacts>> = {
-  twilio: { secret: 'twilio-auth-token', otherSecret: 'someone-elses-token', signsBody: true, signsTime: false },
-  meta: { secret: 'meta-app-secret', otherSecret: 'another-apps-secret', signsBody: true, signsTime: false },
+  twilio: { signsBody: true, signsTime: false },
+  meta: { signsBody: true, signsTime: false },
   // The sample authenticates with a bearer token; signed gateways are covered by the provider's own tests.
-  sms: { secret: 'gateway-bearer-token', otherSecret: 'another-gateway-token', signsBody: false, signsTime: false },
-  standard: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', otherSecret: 'whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCBrZXkh', signsBody: true, signsTime: true },
+  sms: { signsBody: false, signsTime: false },
+  standard: { signsBody: true, signsTime: true },
 };
 
 const publicBaseUrl = 'https://hooks.example.com/prod';
@@ -105,14 +103,15 @@ const flipByte = (body: string, at: number): Buffer => {
 };
 
 describe('the provider registry', () => {
-  it('holds the facts of every registered provider, for this contract', () => {
+  it('holds the facts and test credentials of every registered provider, for this contract', () => {
     expect(Object.keys(facts).sort()).toEqual([...providerNames].sort());
+    expect(Object.keys(providerCredentials).sort()).toEqual([...providerNames].sort());
   });
 });
 
 describe.each(providerNames)('provider %s', (name) => {
   const provider = findProvider(name)!;
-  const fact = facts[name]!;
+  const fact = { ...facts[name]!, ...providerCredentials[name]! };
   const url = webhookUrl(publicBaseUrl, name, endpointId);
   const sample = (options: { secret?: string; at?: Date; text?: string } = {}): SampleRequest =>
     provider.sample({ url, secret: options.secret ?? fact.secret, text: options.text ?? 'Is my order on its way?', now: options.at ?? now });
