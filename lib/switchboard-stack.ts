@@ -69,6 +69,7 @@ export class SwitchboardStack extends Stack {
     this.ingest = new Ingest(this, 'Ingest', {
       endpointsTable: this.storage.endpointsTable,
       noncesTable: this.storage.noncesTable,
+      bodyBucket: this.storage.bodyBucket,
       stageName,
       ackProvisionedConcurrency,
       publicBaseUrl,
@@ -82,6 +83,7 @@ export class SwitchboardStack extends Stack {
       queue: this.ingest.queue,
       messagesTable: this.storage.messagesTable,
       endpointsTable: this.storage.endpointsTable,
+      bodyBucket: this.storage.bodyBucket,
     });
     this.realtime = new Realtime(this, 'Realtime', {
       connectionsTable: this.storage.connectionsTable,
@@ -98,6 +100,7 @@ export class SwitchboardStack extends Stack {
       ConnectionsTableName: this.storage.connectionsTable.tableName,
       IngestQueueUrl: this.ingest.queue.queueUrl,
       DeadLetterQueueUrl: this.ingest.deadLetterQueue.queueUrl,
+      BodyBucketName: this.storage.bodyBucket.bucketName,
       JwtSecretArn: this.realtime.jwtSecret.secretArn,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });

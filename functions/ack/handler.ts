@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { maxWebhookBodyBytes } from '../../lib/definitions/pipeline.ts';
+import { maxInlineBodyBytes, maxWebhookBodyBytes } from '../../lib/definitions/pipeline.ts';
+import { bodyStoreBeside } from '../adapters/body-store.ts';
 import { dynamoDocumentClient, sqs } from '../adapters/clients.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createIngestQueue } from '../adapters/ingest-queue.ts';
@@ -13,14 +14,16 @@ import { bodyOf, errorResponse, headersOf, searchOf } from '../shared/http.ts';
 import { withMiddleware } from '../shared/middleware.ts';
 import { emitMetric, logger, metrics, MetricUnit } from '../shared/powertools.ts';
 
-const config = readConfig({ ENDPOINTS_TABLE: required, NONCES_TABLE: required, INGEST_QUEUE_URL: z.url(), PUBLIC_BASE_URL: z.url() });
+const config = readConfig({ ENDPOINTS_TABLE: required, NONCES_TABLE: required, BODY_BUCKET: required, INGEST_QUEUE_URL: z.url(), PUBLIC_BASE_URL: z.url() });
 
 const endpoints = createEndpointStore(dynamoDocumentClient(), config.ENDPOINTS_TABLE);
 const dependencies: AckDependencies = {
   findEndpoint: cachedLookup(endpoints.get, { ttlMs: 60_000, missTtlMs: 5_000 }),
   enqueue: createIngestQueue(sqs(), config.INGEST_QUEUE_URL).enqueue,
+  storeBody: bodyStoreBeside(sqs(), config.BODY_BUCKET).put,
   claimNonce: createNonceStore(dynamoDocumentClient(), config.NONCES_TABLE).claim,
   publicBaseUrl: config.PUBLIC_BASE_URL,
+  maxInlineBodyBytes,
   maxBodyBytes: maxWebhookBodyBytes,
   now: () => new Date(),
 };

@@ -20,10 +20,15 @@ export interface AckDependencies {
   findEndpoint(endpointId: string): Promise<Endpoint | undefined>;
   /** Resolves only once the queue has durably accepted the envelope. */
   enqueue(envelope: Envelope): Promise<void>;
+  /** Keeps a body too large to queue (the claim check); resolves once it is durably stored. */
+  storeBody(key: string, body: Buffer): Promise<void>;
   /** Records a one-time value; false when it was already recorded and has not expired. */
   claimNonce(key: string, ttlSeconds: number): Promise<boolean>;
   /** The base URL providers call, e.g. https://hooks.example.com or https://…/prod: configuration, never a guess. */
   readonly publicBaseUrl: string;
+  /** Larger bodies go to the body store, and the queue carries their key. */
+  readonly maxInlineBodyBytes: number;
+  /** Larger bodies are refused with 413. */
   readonly maxBodyBytes: number;
   now(): Date;
 }
@@ -66,23 +71,33 @@ export const acknowledge = async (webhook: InboundWebhook, deps: AckDependencies
     throw new HttpError(verdict.nonce.refuseWith, 'this request was already received (replayed token)');
   }
 
+  const receivedAt = deps.now().toISOString();
+  const fields = {
+    version: 1 as const,
+    requestId: webhook.requestId,
+    provider: provider.name,
+    endpointId: endpoint.endpointId,
+    tenantId: endpoint.tenantId,
+    receivedAt,
+    url: request.url,
+    headers: pick(webhook.headers, provider.keptHeaders),
+  };
   try {
-    await deps.enqueue({
-      version: 1,
-      requestId: webhook.requestId,
-      provider: provider.name,
-      endpointId: endpoint.endpointId,
-      tenantId: endpoint.tenantId,
-      receivedAt: deps.now().toISOString(),
-      url: request.url,
-      headers: pick(webhook.headers, provider.keptHeaders),
-      body: webhook.body.toString('base64'),
-    });
+    if (webhook.body.length <= deps.maxInlineBodyBytes) {
+      await deps.enqueue({ ...fields, body: webhook.body.toString('base64') });
+    } else {
+      const bodyKey = bodyKeyFor(webhook.requestId, receivedAt);
+      await deps.storeBody(bodyKey, webhook.body);
+      await deps.enqueue({ ...fields, bodyKey, bodyBytes: webhook.body.length });
+    }
   } catch (error) {
     throw new HttpError(503, 'queue unavailable, retry later', { 'retry-after': String(queueUnavailableRetryAfterSeconds) }, { cause: error });
   }
   return provider.acknowledge(request);
 };
+
+/** Grouped by day, so an operator can find a day's large bodies and a lifecycle rule can expire them. */
+export const bodyKeyFor = (requestId: string, receivedAt: string): string => `bodies/${receivedAt.slice(0, 10)}/${requestId}`;
 
 const claimNonce = async (nonce: { key: string; ttlSeconds: number }, endpoint: Endpoint, deps: AckDependencies): Promise<boolean> => {
   try {

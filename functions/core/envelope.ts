@@ -6,7 +6,7 @@ import * as z from 'zod/mini';
  * base64, so no byte that was signed is lost or re-encoded) plus what the processor needs to
  * know without looking the endpoint up again. A replay can re-verify from this alone.
  */
-export const envelopeSchema = z.object({
+const fields = {
   version: z.literal(1),
   /** Follows the webhook from ack to WebSocket frame. */
   requestId: z.string().check(z.minLength(1)),
@@ -18,9 +18,16 @@ export const envelopeSchema = z.object({
   url: z.url(),
   /** Only the headers verification and parsing need, lower-cased. */
   headers: z.record(z.string(), z.string()),
-  body: z.base64(),
-});
+};
+
+/** The body rides inline, base64, or, when too large for an SQS message, in the body store under `bodyKey`. */
+export const envelopeSchema = z.union([
+  z.object({ ...fields, body: z.base64() }),
+  z.object({ ...fields, bodyKey: z.string().check(z.minLength(1)), bodyBytes: z.number() }),
+]);
 
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-export const rawBody = (envelope: Envelope): Buffer => Buffer.from(envelope.body, 'base64');
+/** The request's exact bytes, wherever they were kept. */
+export const rawBody = async (envelope: Envelope, fetchBody: (key: string) => Promise<Buffer>): Promise<Buffer> =>
+  'body' in envelope ? Buffer.from(envelope.body, 'base64') : fetchBody(envelope.bodyKey);

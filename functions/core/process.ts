@@ -33,6 +33,8 @@ export interface ProcessDependencies {
    * one Twilio account) may serve several tenants. Defaults to the endpoint's tenant.
    */
   tenantOf?(endpointId: string, businessAddress: string): Promise<string | undefined>;
+  /** Reads a body the ack put in the body store because it was too large to queue. */
+  fetchBody(key: string): Promise<Buffer>;
   now(): Date;
 }
 
@@ -88,7 +90,7 @@ const partiesOf = ({ channel, businessAddress, customerAddress }: Parties): Part
 export const processEnvelope = async (envelope: Envelope, deps: ProcessDependencies): Promise<ProcessedEvent[]> => {
   const provider = findProvider(envelope.provider);
   if (!provider) throw new PermanentError(`no provider named ${envelope.provider}`);
-  const events = provider.normalize({ url: envelope.url, headers: envelope.headers, body: rawBody(envelope) });
+  const events = provider.normalize({ url: envelope.url, headers: envelope.headers, body: await rawBody(envelope, deps.fetchBody) });
   const idNamespace = provider.idsUniqueWithin === 'endpoint' ? `${provider.name}/${envelope.endpointId}` : provider.name;
 
   const tenantOf = async (event: NormalizedEvent): Promise<string> => {

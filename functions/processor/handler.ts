@@ -1,6 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDocumentClient } from '../adapters/clients.ts';
+import { bodyStoreBeside } from '../adapters/body-store.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createMessageStore } from '../adapters/message-store.ts';
 import type { ProcessedEvent } from '../core/process.ts';
@@ -10,11 +11,12 @@ import { withMiddleware } from '../shared/middleware.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 import { logger, metrics, MetricUnit } from '../shared/powertools.ts';
 
-const config = readConfig({ MESSAGES_TABLE: required, ENDPOINTS_TABLE: required });
+const config = readConfig({ MESSAGES_TABLE: required, ENDPOINTS_TABLE: required, BODY_BUCKET: required });
 const store = createMessageStore(dynamoDocumentClient(traced), config.MESSAGES_TABLE);
 const findEndpoint = cachedLookup(createEndpointStore(dynamoDocumentClient(traced), config.ENDPOINTS_TABLE).get, { ttlMs: 60_000, missTtlMs: 5_000 });
 const dependencies = {
   ...store,
+  fetchBody: bodyStoreBeside(dynamoDocumentClient(traced), config.BODY_BUCKET).get,
   tenantOf: async (endpointId: string, businessAddress: string) => (await findEndpoint(endpointId))?.routes?.[businessAddress],
   now: () => new Date(),
 };

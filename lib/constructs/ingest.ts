@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -13,6 +14,8 @@ export interface IngestProps {
   readonly endpointsTable: ITable;
   /** Where the ack function claims one-time tokens (Mailgun's), so a replay is refused. */
   readonly noncesTable: ITable;
+  /** Where the ack function puts bodies too large to queue. */
+  readonly bodyBucket: IBucket;
   /** The REST API's stage, the first segment of every webhook URL's path. */
   readonly stageName: string;
   /** Warm instances kept on the ack function's `live` alias; 0 keeps none. */
@@ -92,6 +95,7 @@ export class Ingest extends Construct {
       environment: {
         ENDPOINTS_TABLE: props.endpointsTable.tableName,
         NONCES_TABLE: props.noncesTable.tableName,
+        BODY_BUCKET: props.bodyBucket.bucketName,
         INGEST_QUEUE_URL: this.queue.queueUrl,
         PUBLIC_BASE_URL: this.webhookBaseUrl,
       },
@@ -99,6 +103,7 @@ export class Ingest extends Construct {
     // The ack path reads one endpoint by key; it has no business listing the others' secrets.
     props.endpointsTable.grant(this.ackFunction, 'dynamodb:GetItem');
     props.noncesTable.grant(this.ackFunction, 'dynamodb:PutItem');
+    props.bodyBucket.grantPut(this.ackFunction, 'bodies/*');
     this.queue.grantSendMessages(this.ackFunction);
 
     this.ackAlias = new Alias(this, 'AckAlias', {

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -13,6 +14,8 @@ export interface ProcessingProps {
   readonly messagesTable: ITable;
   /** Read by key, for the routes that give a shared provider app's accounts to their tenants. */
   readonly endpointsTable: ITable;
+  /** Where the ack function put bodies too large to queue. */
+  readonly bodyBucket: IBucket;
 }
 
 /** The processor: parses, dedupes, threads and stores queued webhooks, reporting failures per record. */
@@ -24,10 +27,11 @@ export class Processing extends Construct {
     this.processorFunction = new HandlerFunction(this, 'ProcessorFunction', {
       name: 'processor',
       timeout: Duration.seconds(processorSettings.timeoutSeconds),
-      environment: { MESSAGES_TABLE: props.messagesTable.tableName, ENDPOINTS_TABLE: props.endpointsTable.tableName },
+      environment: { MESSAGES_TABLE: props.messagesTable.tableName, ENDPOINTS_TABLE: props.endpointsTable.tableName, BODY_BUCKET: props.bodyBucket.bucketName },
     });
     props.messagesTable.grantReadWriteData(this.processorFunction);
     props.endpointsTable.grant(this.processorFunction, 'dynamodb:GetItem');
+    props.bodyBucket.grantRead(this.processorFunction, 'bodies/*');
 
     this.processorFunction.addEventSource(
       new SqsEventSource(props.queue, {

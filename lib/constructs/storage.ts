@@ -1,5 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
   connectionsTable,
@@ -9,6 +10,7 @@ import {
   type KeyAttribute,
   type TableDefinition,
 } from '../definitions/tables.ts';
+import { bodyRetentionDays } from '../definitions/pipeline.ts';
 
 const attributeTypes = { S: dynamodb.AttributeType.STRING, N: dynamodb.AttributeType.NUMBER } as const;
 
@@ -47,6 +49,8 @@ export class Storage extends Construct {
   public readonly connectionsTable: dynamodb.Table;
   /** One-time tokens the ack path has seen (Mailgun's), kept until they expire. */
   public readonly noncesTable: dynamodb.Table;
+  /** Webhook bodies too large for an SQS message, under bodies/<day>/<request id> (the claim check). */
+  public readonly bodyBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -55,5 +59,14 @@ export class Storage extends Construct {
     // A connection lives two hours at most: nothing worth keeping outlives the stack.
     this.connectionsTable = tableFrom(this, connectionsTable, RemovalPolicy.DESTROY);
     this.noncesTable = tableFrom(this, noncesTable, RemovalPolicy.DESTROY);
+    this.bodyBucket = new s3.Bucket(this, 'BodyBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ prefix: 'bodies/', expiration: Duration.days(bodyRetentionDays) }],
+      // Customer mail and messages: kept with the tables when the stack goes.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
   }
 }

@@ -48,4 +48,14 @@ export const broadcastFilterPattern = {
  * The largest webhook body the ack function queues inline. The envelope carries it in base64
  * (4/3 larger) plus headers, and must stay under SQS's 1 MiB message limit.
  */
-export const maxWebhookBodyBytes = 700 * 1024;
+export const maxInlineBodyBytes = 700 * 1024;
+
+/**
+ * The largest webhook body accepted at all. API Gateway hands Lambda the body base64-encoded
+ * in an event of at most 6 MB, so about 4.4 MB of body; bodies over maxInlineBodyBytes go to
+ * the body store (S3) and the queue carries their key.
+ */
+export const maxWebhookBodyBytes = 4 * 1024 * 1024;
+
+/** Large bodies stay long enough for a message to sit out the DLQ's retention and be redriven. */
+export const bodyRetentionDays = 15;

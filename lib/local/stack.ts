@@ -45,6 +45,8 @@ export interface LocalStackDescription {
   readonly region: string;
   readonly tables: TableNames;
   readonly queues: QueueUrls;
+  /** The bucket for bodies too large to queue, in fauxqs's S3 (same endpoint as SQS). */
+  readonly bodyBucket: string;
   readonly jwtSecret: string;
 }
 
@@ -61,6 +63,8 @@ export const useLocalFunctionEnvironment = (stack: LocalStackDescription): void 
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
+    AWS_ENDPOINT_URL_S3: stack.sqsEndpoint,
+    BODY_BUCKET: stack.bodyBucket,
     AWS_ENDPOINT_URL_CLOUDWATCH: stack.cloudwatchEndpoint,
     ENDPOINTS_TABLE: stack.tables.Endpoints,
     MESSAGES_TABLE: stack.tables.Messages,
@@ -110,6 +114,8 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamo.endpoint });
     const sqs = new SQSClient({ ...clientConfig, endpoint: fauxqs.address });
     const tables = await createTables(dynamodb, namePrefix);
+    const bodyBucket = `${namePrefix}bodies`;
+    fauxqs.createBucket(bodyBucket);
     const queues = await createQueues(sqs, {
       prefix: namePrefix,
       endpoint: fauxqs.address,
@@ -162,6 +168,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       region: localRegion,
       tables,
       queues,
+      bodyBucket,
       jwtSecret,
     };
     useLocalFunctionEnvironment(description);

@@ -123,6 +123,8 @@ export const hotPathCases = async (provider: Provider) => {
     maxBodyBytes: maxWebhookBodyBytes,
     now: () => new Date(fixedNow),
     claimNonce: async () => true,
+    storeBody: async () => {},
+    maxInlineBodyBytes: 700 * 1024,
   };
 
   // One real call, to capture the exact envelope (and check the sample verifies at all).

@@ -23,6 +23,7 @@ export const handlerEnvironment: Readonly<Record<string, string>> = {
   AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
   ENDPOINTS_TABLE: 't',
   NONCES_TABLE: 't',
+  BODY_BUCKET: 'b',
   MESSAGES_TABLE: 't',
   CONNECTIONS_TABLE: 't',
   INGEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q',

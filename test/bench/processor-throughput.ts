@@ -78,7 +78,7 @@ export const buildQueueBodies = async (provider: Provider, tenantId: string, dis
     let envelope: Envelope | undefined;
     await acknowledge(
       { provider: provider.name, endpointId: endpoint.endpointId, search: '', headers: sample.headers, body: Buffer.from(sample.body), requestId: `req-${seed}-${i}` },
-      { findEndpoint: async () => endpoint, enqueue: async (queued) => void (envelope = queued), publicBaseUrl, maxBodyBytes: maxWebhookBodyBytes, now: () => new Date(), claimNonce: async () => true },
+      { findEndpoint: async () => endpoint, enqueue: async (queued) => void (envelope = queued), publicBaseUrl, maxBodyBytes: maxWebhookBodyBytes, now: () => new Date(), claimNonce: async () => true, storeBody: async () => {}, maxInlineBodyBytes: maxWebhookBodyBytes },
     );
     if (!envelope) throw new Error('acknowledge() did not enqueue a signed sample');
     bodies.push(JSON.stringify(envelope));
@@ -108,7 +108,7 @@ export const measureProcessorThroughput = async (options: ProcessorOptions = {})
   options.signal?.addEventListener('abort', abandon, { once: true });
   try {
     const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
-    const dependencies = { ...store, now: () => new Date() };
+    const dependencies = { ...store, now: () => new Date(), fetchBody: async () => Promise.reject(new Error('every bench body is inline')) };
     const outcomes = { stored: 0, duplicate: 0, quarantined: 0, redeliveries: 0, events: 0 };
 
     /** Lambda's part: batches off a shared queue, `concurrentBatches` at a time, each batch's records in parallel. */

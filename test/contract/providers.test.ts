@@ -35,6 +35,7 @@ const facts: Readonly<Record<string, ProviderFacts>> = {
 const publicBaseUrl = 'https://hooks.example.com/prod';
 const endpointId = 'ep_contract0000000000000000000';
 const now = new Date('2026-11-23T12:00:00.000Z');
+const maxInlineBodyBytes = 16 * 1024;
 const maxBodyBytes = 64 * 1024;
 
 const endpointOf = (provider: Provider, secrets: readonly string[]): Endpoint => ({
@@ -50,10 +51,13 @@ const endpointOf = (provider: Provider, secrets: readonly string[]): Endpoint =>
 const ackWith = (endpoint: Endpoint) => {
   const queued: Envelope[] = [];
   const nonces = new Set<string>();
+  const bodies = new Map<string, Buffer>();
   const deps: AckDependencies = {
     findEndpoint: async (id) => (id === endpoint.endpointId ? endpoint : undefined),
     enqueue: async (envelope) => void queued.push(envelope),
     claimNonce: async (key) => !nonces.has(key) && Boolean(nonces.add(key)),
+    storeBody: async (key, body) => void bodies.set(key, body),
+    maxInlineBodyBytes,
     publicBaseUrl,
     maxBodyBytes,
     now: () => now,
@@ -76,11 +80,11 @@ const ackWith = (endpoint: Endpoint) => {
       throw error;
     }
   };
-  return { post, queued };
+  return { post, queued, bodies };
 };
 
 /** Processes queued envelopes the way the processor does, keeping everything in memory. */
-const processAll = async (envelopes: readonly Envelope[]): Promise<ProcessedEvent[]> => {
+const processAll = async (envelopes: readonly Envelope[], bodies: ReadonlyMap<string, Buffer> = new Map()): Promise<ProcessedEvent[]> => {
   const messages = new Set<string>();
   const processed: ProcessedEvent[] = [];
   for (const envelope of envelopes) {
@@ -88,6 +92,7 @@ const processAll = async (envelopes: readonly Envelope[]): Promise<ProcessedEven
       ...(await processEnvelope(envelope, {
         saveMessage: async (message) => (messages.has(message.id) ? 'duplicate' : (messages.add(message.id), 'stored')),
         saveEvent: async () => 'recorded',
+        fetchBody: async (key) => bodies.get(key) ?? Promise.reject(new Error(`no body ${key}`)),
         now: () => now,
       })),
     );
@@ -202,6 +207,18 @@ describe.each(providerNames)('provider %s', (name) => {
 
     expect([401, 406]).toContain(response.statusCode);
     expect(queued).toEqual([]);
+  });
+
+  it('passes a message too large to queue through the body store, whole', async () => {
+    const { post, queued, bodies } = ackWith(endpointOf(provider, [fact.secret]));
+    const text = `A long message ${'x'.repeat(maxInlineBodyBytes)}`;
+
+    const response = await post(sample({ text }));
+    const messages = (await processAll(queued, bodies)).flatMap((event) => (event.kind === 'message' ? [event.message] : []));
+
+    expect(response.statusCode).toBeLessThan(300);
+    expect(queued).toEqual([expect.objectContaining({ bodyKey: expect.stringMatching(/^bodies\//) })]);
+    expect(messages.map((message) => message.text)).toEqual([expect.stringContaining(text)]);
   });
 
   it('refuses a body over the size limit before reading it, with 413', async () => {

@@ -48,7 +48,10 @@ export const aStoredMessage = (overrides: Partial<StoredMessage> = {}, key: Conv
 });
 
 /** The envelope the ack function would queue for these Twilio form fields, signed for `endpointUrl`. */
-export const aTwilioEnvelope = (fields: Record<string, string>, overrides: Partial<Envelope> = {}): Envelope => {
+/** An envelope that carries its body inline, as every small webhook's does. */
+export type InlineEnvelope = Extract<Envelope, { body: string }>;
+
+export const aTwilioEnvelope = (fields: Record<string, string>, overrides: Partial<InlineEnvelope> = {}): InlineEnvelope => {
   const request = signedTwilioRequest(endpointUrl, authToken, fields);
   return {
     version: 1,

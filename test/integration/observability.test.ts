@@ -49,6 +49,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     ENDPOINTS_TABLE: dynamo.tables.Endpoints,
     NONCES_TABLE: dynamo.tables.Nonces,
+    BODY_BUCKET: 'bodies',
     MESSAGES_TABLE: dynamo.tables.Messages,
     CONNECTIONS_TABLE: dynamo.tables.Connections,
     INGEST_QUEUE_URL: queueUrl,

@@ -22,6 +22,8 @@ const fakeDependencies = (endpoints: Endpoint[] = [anEndpoint()], overrides: Par
       queued.push(envelope);
     },
     claimNonce: async () => true,
+    storeBody: async () => {},
+    maxInlineBodyBytes: 64 * 1024,
     publicBaseUrl: 'https://hooks.example.com/prod',
     maxBodyBytes: 64 * 1024,
     now: () => receivedAt,
@@ -95,7 +97,7 @@ describe('acknowledge', () => {
       },
       body: webhook.body.toString('base64'),
     });
-    expect(Buffer.from(envelope?.body ?? '', 'base64').equals(webhook.body)).toBe(true);
+    expect(envelope).toHaveProperty('body', webhook.body.toString('base64'));
     expect(envelopeSchema.safeParse(envelope).success).toBe(true);
   });
 
@@ -151,6 +153,37 @@ describe('acknowledge', () => {
     await acknowledge(webhook, deps);
 
     expect(queued).toHaveLength(1);
+  });
+
+  it('puts a body too large to queue in the body store and queues its key (the claim check)', async () => {
+    const webhook = signedWebhook(expectedUrl);
+    const stored = new Map<string, Buffer>();
+    const { deps, queued } = fakeDependencies([anEndpoint()], {
+      maxInlineBodyBytes: webhook.body.length - 1,
+      storeBody: async (key, body) => void stored.set(key, body),
+    });
+
+    await acknowledge(webhook, deps);
+
+    expect(queued).toEqual([expect.objectContaining({ bodyKey: 'bodies/2026-11-22/req_ack_1', bodyBytes: webhook.body.length })]);
+    expect(queued[0]).not.toHaveProperty('body');
+    expect(stored.get('bodies/2026-11-22/req_ack_1')?.equals(webhook.body)).toBe(true);
+    expect(envelopeSchema.safeParse(queued[0]).success).toBe(true);
+  });
+
+  it('answers 503 and queues nothing when the body store refuses a large body', async () => {
+    const webhook = signedWebhook(expectedUrl);
+    const { deps, queued } = fakeDependencies([anEndpoint()], {
+      maxInlineBodyBytes: 10,
+      storeBody: async () => {
+        throw new Error('S3 SlowDown');
+      },
+    });
+
+    const error = await rejectionOf(acknowledge(webhook, deps));
+
+    expect(error).toMatchObject({ statusCode: 503 });
+    expect(queued).toEqual([]);
   });
 
   it('answers 503 with retry-after, keeping the queue error as cause, when the queue refuses', async () => {

@@ -19,6 +19,7 @@ const fakeDependencies = (overrides: Partial<QueuedRequestDependencies> = {}) =>
       return 'stored';
     },
     saveEvent: async () => 'recorded',
+    fetchBody: async () => Promise.reject(new Error('no body store in these tests')),
     quarantine: async (record) => {
       quarantined.push(record);
     },
@@ -93,6 +94,18 @@ describe('handleQueuedRequest', () => {
     expect(first?.providerMessageId).toBe('42');
     expect(second?.providerMessageId).toBe('42');
     expect(first?.id).not.toBe(second?.id);
+  });
+
+  it('reads a claim-checked body from the body store', async () => {
+    const inline = aTwilioEnvelope(inboundSmsFields({ MessageSid: messageSid, Body: 'A long story' }));
+    const { body, ...fields } = inline;
+    const { deps, saved } = fakeDependencies({
+      fetchBody: async (key) => (key === 'bodies/2026-11-22/req_big' ? Buffer.from(body, 'base64') : Promise.reject(new Error(`no ${key}`))),
+    });
+
+    await handleQueuedRequest(JSON.stringify({ ...fields, bodyKey: 'bodies/2026-11-22/req_big', bodyBytes: 10 }), 'record-1', deps);
+
+    expect(saved.map(({ message }) => message.text)).toEqual(['A long story']);
   });
 
   it('passes a duplicate on as such', async () => {
