@@ -1,13 +1,14 @@
-import type { Endpoint } from '../../core/endpoint.ts';
-import { signaturesMatch } from '../signatures.ts';
-import { accepted, refused, type AckResponse, type Provider, type Verdict, type WebhookRequest } from '../types.ts';
-import { normalizeTwilioForm } from './normalize.ts';
+import type { AckResponse, Provider } from '../types.ts';
+import { twilioConsoleUrl } from './console-url.ts';
+import { normalizeTwilio } from './normalize.ts';
 import { twilioSample } from './sample.ts';
-import { signedUrlVariants, twilioSignature } from './signature.ts';
+import { verifyTwilio } from './verify.ts';
 
-const formOf = (request: WebhookRequest): URLSearchParams => new URLSearchParams(request.body.toString('utf8'));
-
-// Twilio reads the answer to an inbound message as TwiML; an empty body logs error 11200.
+/**
+ * Twilio reads the answer to an inbound message as TwiML, and an empty body logs error 11200.
+ * A status callback needs only a 2xx and ignores the body, so every request gets this
+ * answer and the ack never parses the body to tell them apart.
+ */
 const emptyTwiml: AckResponse = {
   statusCode: 200,
   headers: { 'content-type': 'text/xml' },
@@ -15,27 +16,16 @@ const emptyTwiml: AckResponse = {
 };
 
 /**
- * Twilio Programmable Messaging. The endpoint's secrets are the Auth Tokens of the account
- * that owns the number (a subaccount's own token for a subaccount).
+ * Twilio Programmable Messaging: SMS, MMS and WhatsApp messages and their status callbacks.
+ * The endpoint's secrets are the Auth Tokens of the account that owns the number (a
+ * subaccount's own token for a subaccount).
  */
 export const twilio: Provider = {
   name: 'twilio',
   keptHeaders: ['content-type', 'x-twilio-signature', 'i-twilio-idempotency-token'],
-
-  verify(request: WebhookRequest, endpoint: Endpoint): Verdict {
-    const received = request.headers['x-twilio-signature'];
-    if (!received) return refused('missing X-Twilio-Signature');
-    const params = formOf(request);
-    const urls = signedUrlVariants(request.url);
-    // Stopping at the first match reveals only which secret or URL form matched, neither of
-    // which is secret; each comparison itself is constant-time.
-    const matches = endpoint.secrets.some((secret) => urls.some((url) => signaturesMatch(received, twilioSignature(secret, url, params))));
-    return matches ? accepted : refused('invalid X-Twilio-Signature');
-  },
-
+  verify: verifyTwilio,
   acknowledge: () => emptyTwiml,
-
-  normalize: (request) => normalizeTwilioForm(formOf(request)),
-
+  normalize: normalizeTwilio,
   sample: twilioSample,
+  consoleUrl: twilioConsoleUrl,
 };
