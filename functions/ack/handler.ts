@@ -17,11 +17,13 @@ import { emitMetric, logger, metrics, MetricUnit } from '../shared/powertools.ts
 const config = readConfig({ ENDPOINTS_TABLE: required, NONCES_TABLE: required, BODY_BUCKET: required, INGEST_QUEUE_URL: z.url(), PUBLIC_BASE_URL: z.url() });
 
 const endpoints = createEndpointStore(dynamoDocumentClient(), config.ENDPOINTS_TABLE);
+const nonces = createNonceStore(dynamoDocumentClient(), config.NONCES_TABLE);
 const dependencies: AckDependencies = {
   findEndpoint: cachedLookup(endpoints.get, { ttlMs: 60_000, missTtlMs: 5_000 }),
   enqueue: createIngestQueue(sqs(), config.INGEST_QUEUE_URL).enqueue,
   storeBody: bodyStoreBeside(sqs(), config.BODY_BUCKET).put,
-  claimNonce: createNonceStore(dynamoDocumentClient(), config.NONCES_TABLE).claim,
+  claimNonce: nonces.claim,
+  releaseNonce: nonces.release,
   publicBaseUrl: config.PUBLIC_BASE_URL,
   maxInlineBodyBytes,
   maxBodyBytes: maxWebhookBodyBytes,

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
  * Claims one-time values with a conditional put. TTL deletion lags by up to two days, so an
@@ -22,5 +22,8 @@ export const createNonceStore = (client: DynamoDBDocumentClient, tableName: stri
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  },
+  async release(nonce: string): Promise<void> {
+    await client.send(new DeleteCommand({ TableName: tableName, Key: { nonce } }));
   },
 });

@@ -24,6 +24,8 @@ export interface AckDependencies {
   storeBody(key: string, body: Buffer): Promise<void>;
   /** Records a one-time value; false when it was already recorded and has not expired. */
   claimNonce(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Forgets a claimed value, so the provider's retry of a request that was not queued is not taken for a replay. */
+  releaseNonce(key: string): Promise<void>;
   /** The base URL providers call, e.g. https://hooks.example.com or https://…/prod: configuration, never a guess. */
   readonly publicBaseUrl: string;
   /** Larger bodies go to the body store, and the queue carries their key. */
@@ -67,7 +69,8 @@ export const acknowledge = async (webhook: InboundWebhook, deps: AckDependencies
 
   const verdict = provider.verify(request, endpoint, deps.now());
   if (!verdict.ok) throw new HttpError(verdict.statusCode, verdict.reason);
-  if (verdict.nonce && !(await claimNonce(verdict.nonce, endpoint, deps))) {
+  const nonceKey = verdict.nonce && `${endpoint.endpointId}#${verdict.nonce.key}`;
+  if (verdict.nonce && nonceKey && !(await claimNonce(nonceKey, verdict.nonce.ttlSeconds, deps))) {
     throw new HttpError(verdict.nonce.refuseWith, 'this request was already received (replayed token)');
   }
 
@@ -91,7 +94,14 @@ export const acknowledge = async (webhook: InboundWebhook, deps: AckDependencies
       await deps.enqueue({ ...fields, bodyKey, bodyBytes: webhook.body.length });
     }
   } catch (error) {
-    throw new HttpError(503, 'queue unavailable, retry later', { 'retry-after': String(queueUnavailableRetryAfterSeconds) }, { cause: error });
+    // Should the release fail too, a retry carrying the same token is refused: the cause says so.
+    const cause = nonceKey
+      ? await deps.releaseNonce(nonceKey).then(
+          () => error,
+          (releaseError: unknown) => new AggregateError([error, releaseError], 'queueing failed, and so did releasing its replay token'),
+        )
+      : error;
+    throw new HttpError(503, 'queue unavailable, retry later', { 'retry-after': String(queueUnavailableRetryAfterSeconds) }, { cause });
   }
   return provider.acknowledge(request);
 };
@@ -99,9 +109,9 @@ export const acknowledge = async (webhook: InboundWebhook, deps: AckDependencies
 /** Grouped by day, so an operator can find a day's large bodies and a lifecycle rule can expire them. */
 export const bodyKeyFor = (requestId: string, receivedAt: string): string => `bodies/${receivedAt.slice(0, 10)}/${requestId}`;
 
-const claimNonce = async (nonce: { key: string; ttlSeconds: number }, endpoint: Endpoint, deps: AckDependencies): Promise<boolean> => {
+const claimNonce = async (key: string, ttlSeconds: number, deps: AckDependencies): Promise<boolean> => {
   try {
-    return await deps.claimNonce(`${endpoint.endpointId}#${nonce.key}`, nonce.ttlSeconds);
+    return await deps.claimNonce(key, ttlSeconds);
   } catch (error) {
     // Not knowing whether it is a replay, refuse in a way the provider retries.
     throw new HttpError(503, 'replay check unavailable, retry later', { 'retry-after': String(queueUnavailableRetryAfterSeconds) }, { cause: error });

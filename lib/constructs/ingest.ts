@@ -102,7 +102,7 @@ export class Ingest extends Construct {
     });
     // The ack path reads one endpoint by key; it has no business listing the others' secrets.
     props.endpointsTable.grant(this.ackFunction, 'dynamodb:GetItem');
-    props.noncesTable.grant(this.ackFunction, 'dynamodb:PutItem');
+    props.noncesTable.grant(this.ackFunction, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
     props.bodyBucket.grantPut(this.ackFunction, 'bodies/*');
     this.queue.grantSendMessages(this.ackFunction);
 

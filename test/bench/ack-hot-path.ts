@@ -123,6 +123,7 @@ export const hotPathCases = async (provider: Provider) => {
     maxBodyBytes: maxWebhookBodyBytes,
     now: () => new Date(fixedNow),
     claimNonce: async () => true,
+    releaseNonce: async () => {},
     storeBody: async () => {},
     maxInlineBodyBytes: 700 * 1024,
   };

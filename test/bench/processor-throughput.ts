@@ -78,7 +78,7 @@ export const buildQueueBodies = async (provider: Provider, tenantId: string, dis
     let envelope: Envelope | undefined;
     await acknowledge(
       { provider: provider.name, endpointId: endpoint.endpointId, search: '', headers: sample.headers, body: Buffer.from(sample.body), requestId: `req-${seed}-${i}` },
-      { findEndpoint: async () => endpoint, enqueue: async (queued) => void (envelope = queued), publicBaseUrl, maxBodyBytes: maxWebhookBodyBytes, now: () => new Date(), claimNonce: async () => true, storeBody: async () => {}, maxInlineBodyBytes: maxWebhookBodyBytes },
+      { findEndpoint: async () => endpoint, enqueue: async (queued) => void (envelope = queued), publicBaseUrl, maxBodyBytes: maxWebhookBodyBytes, now: () => new Date(), claimNonce: async () => true, releaseNonce: async () => {}, storeBody: async () => {}, maxInlineBodyBytes: maxWebhookBodyBytes },
     );
     if (!envelope) throw new Error('acknowledge() did not enqueue a signed sample');
     bodies.push(JSON.stringify(envelope));

@@ -20,6 +20,8 @@ interface ProviderFacts {
   readonly signsBody: boolean;
   /** A timestamp is signed, so an old request is refused. */
   readonly signsTime: boolean;
+  /** The signature travels in the body (Mailgun's form fields), not in headers. */
+  readonly signsInBody?: boolean;
   /** The status a replayed request is refused with, when the ack itself refuses replays. */
   readonly refusesReplayWith?: number;
 }
@@ -27,6 +29,10 @@ interface ProviderFacts {
 const facts: Readonly<Record<string, ProviderFacts>> = {
   twilio: { signsBody: true, signsTime: false },
   meta: { signsBody: true, signsTime: false },
+  // Inbound Parse authenticates with basic auth; signed Event Webhook batches have their own tests.
+  sendgrid: { signsBody: false, signsTime: false },
+  // Mailgun signs a timestamp and a one-time token, not the body.
+  mailgun: { signsBody: false, signsTime: true, signsInBody: true, refusesReplayWith: 406 },
   // The sample authenticates with a bearer token; signed gateways are covered by the provider's own tests.
   sms: { signsBody: false, signsTime: false },
   standard: { signsBody: true, signsTime: true },
@@ -47,15 +53,20 @@ const endpointOf = (provider: Provider, secrets: readonly string[]): Endpoint =>
   createdAt: '2026-11-01T00:00:00.000Z',
 });
 
-/** The ack path with an in-memory queue and nonce table. */
-const ackWith = (endpoint: Endpoint) => {
+/** The ack path with an in-memory queue and nonce table; the queue refuses the first `queueDownFor` requests. */
+const ackWith = (endpoint: Endpoint, { queueDownFor = 0 } = {}) => {
+  let refusals = queueDownFor;
   const queued: Envelope[] = [];
   const nonces = new Set<string>();
   const bodies = new Map<string, Buffer>();
   const deps: AckDependencies = {
     findEndpoint: async (id) => (id === endpoint.endpointId ? endpoint : undefined),
-    enqueue: async (envelope) => void queued.push(envelope),
+    enqueue: async (envelope) => {
+      if (refusals-- > 0) throw new Error('queue unavailable');
+      queued.push(envelope);
+    },
     claimNonce: async (key) => !nonces.has(key) && Boolean(nonces.add(key)),
+    releaseNonce: async (key) => void nonces.delete(key),
     storeBody: async (key, body) => void bodies.set(key, body),
     maxInlineBodyBytes,
     publicBaseUrl,
@@ -154,7 +165,7 @@ describe.each(providerNames)('provider %s', (name) => {
     expect(queued).toEqual([]);
   });
 
-  it('refuses a request without its authentication headers', async () => {
+  it.runIf(!fact.signsInBody)('refuses a request without its authentication headers', async () => {
     const { post, queued } = ackWith(endpointOf(provider, [fact.secret]));
     const { body, headers } = sample();
     const contentType = Object.entries(headers).find(([header]) => header.toLowerCase() === 'content-type');
@@ -198,6 +209,18 @@ describe.each(providerNames)('provider %s', (name) => {
       expect(second.statusCode).toBeLessThan(300);
       expect(messages.map((event) => event.outcome)).toEqual(['stored', 'duplicate']);
     }
+  });
+
+  it.runIf(fact.refusesReplayWith !== undefined)('accepts the retry of a request the queue could not take', async () => {
+    const { post, queued } = ackWith(endpointOf(provider, [fact.secret]), { queueDownFor: 1 });
+    const request = sample();
+
+    const whileDown = await post(request);
+    const retry = await post(request);
+
+    expect(whileDown.statusCode).toBe(503);
+    expect(retry.statusCode).toBeLessThan(300);
+    expect(queued).toHaveLength(1);
   });
 
   it.runIf(fact.signsTime)('refuses a request signed an hour ago', async () => {

@@ -395,7 +395,7 @@ describe('permissions', () => {
     );
     expect(statements).toContainEqual(
       expect.objectContaining({
-        Action: ['dynamodb:PutItem'],
+        Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
         Resource: [{ 'Fn::GetAtt': [logicalId(storage.noncesTable), 'Arn'] }],
       }),
     );

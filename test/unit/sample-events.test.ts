@@ -28,6 +28,7 @@ describe('sample events', () => {
         findEndpoint: async (id) => ({ endpointId: id, provider: 'twilio', tenantId: 'demo', secrets: [sample.secret], createdAt: '' }),
         enqueue: async (envelope) => void queued.push(envelope),
         claimNonce: async () => true,
+        releaseNonce: async () => {},
         storeBody: async () => {},
         maxInlineBodyBytes: 1_000_000,
         publicBaseUrl: new URL(sample.url).origin,

@@ -22,6 +22,7 @@ const fakeDependencies = (endpoints: Endpoint[] = [anEndpoint()], overrides: Par
       queued.push(envelope);
     },
     claimNonce: async () => true,
+    releaseNonce: async () => {},
     storeBody: async () => {},
     maxInlineBodyBytes: 64 * 1024,
     publicBaseUrl: 'https://hooks.example.com/prod',
