@@ -1,5 +1,7 @@
 import { webhookUrl } from '../../functions/core/ack.ts';
+import type { Endpoint } from '../../functions/core/endpoint.ts';
 import { findProvider } from '../../functions/providers/registry.ts';
+import type { Provider, SampleRequest } from '../../functions/providers/types.ts';
 import type { Target } from './target.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -10,6 +12,24 @@ export interface SendOptions {
   /** Print the equivalent curl command instead of sending. */
   readonly curl: boolean;
 }
+
+/**
+ * A sample signed with the first of the endpoint's secrets that can sign one the endpoint
+ * accepts: a SendGrid endpoint may hold its Event Webhook's public key, which signs nothing.
+ */
+const signedSample = (provider: Provider, endpoint: Endpoint, url: string, options: SendOptions): SampleRequest => {
+  for (const secret of endpoint.secrets) {
+    let request: SampleRequest;
+    try {
+      request = provider.sample({ url, secret, text: options.text, ...(options.from && { from: options.from }), ...(options.to && { to: options.to }) });
+    } catch {
+      continue;
+    }
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]));
+    if (provider.verify({ url, headers, body: Buffer.from(request.body) }, endpoint, new Date()).ok) return request;
+  }
+  throw new UsageError(`none of endpoint ${endpoint.endpointId}'s secrets can sign a sample ${provider.name} message`);
+};
 
 const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
 
@@ -23,13 +43,7 @@ export const send = async (target: Target, endpointId: string | undefined, optio
   const provider = endpoint && findProvider(endpoint.provider);
   if (!endpoint || !provider) throw new UsageError(`no endpoint ${endpointId}`);
   const url = webhookUrl(target.publicBaseUrl, endpoint.provider, endpoint.endpointId);
-  const request = provider.sample({
-    url,
-    secret: endpoint.secrets[0] ?? '',
-    text: options.text,
-    ...(options.from && { from: options.from }),
-    ...(options.to && { to: options.to }),
-  });
+  const request = signedSample(provider, endpoint, url, options);
   if (options.curl) {
     const headers = Object.entries(request.headers).map(([name, value]) => `  -H ${shellQuote(`${name}: ${value}`)} \\`);
     return [`curl -i -X POST ${shellQuote(url)} \\`, ...headers, `  --data-raw ${shellQuote(request.body)}`].join('\n');
