@@ -17,6 +17,8 @@ export interface StoredMessage {
   readonly from: string;
   readonly to: string;
   readonly text: string;
+  /** The text was longer than a stored item may hold; the whole request is in the body store. */
+  readonly textTruncated?: true;
   readonly media: readonly MediaItem[];
   readonly contentType: string;
   readonly subject?: string;
@@ -26,7 +28,7 @@ export interface StoredMessage {
   readonly receivedAt: string;
   readonly storedAt: string;
   /** Where the raw request came from: the request id follows it from ack to frame. */
-  readonly source: { readonly requestId: string; readonly endpointId: string };
+  readonly source: { readonly requestId: string; readonly endpointId: string; readonly bodyKey?: string };
 }
 
 export interface Conversation extends ConversationKey {

@@ -38,6 +38,19 @@ export interface ProcessDependencies {
   now(): Date;
 }
 
+/**
+ * A DynamoDB item holds 400 KB, and a WebSocket frame 32 KB. Text beyond this is cut at a
+ * character boundary and flagged; the whole request stays in the body store (`source.bodyKey`).
+ */
+export const maxStoredTextBytes = 64 * 1024;
+
+const storedText = (text: string): { text: string; textTruncated?: true } => {
+  if (Buffer.byteLength(text) <= maxStoredTextBytes) return { text };
+  // Decoding a cut UTF-8 buffer drops a split character as U+FFFD, which is then removed.
+  const cut = Buffer.from(text).subarray(0, maxStoredTextBytes).toString('utf8').replace(/\uFFFD$/, '');
+  return { text: cut, textTruncated: true };
+};
+
 const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, idNamespace: string, key: ConversationKey, storedAt: string): StoredMessage => ({
   id: messageIdFor(idNamespace, event.providerMessageId),
   conversationId: conversationIdFor(key),
@@ -48,7 +61,7 @@ const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, idNamespa
   direction: event.direction,
   from: event.from,
   to: event.to,
-  text: event.text,
+  ...storedText(event.text),
   media: event.media,
   contentType: event.contentType,
   ...(event.subject !== undefined && { subject: event.subject }),
@@ -57,7 +70,7 @@ const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, idNamespa
   ...(event.providerTimestamp !== undefined && { providerTimestamp: event.providerTimestamp }),
   receivedAt: envelope.receivedAt,
   storedAt,
-  source: { requestId: envelope.requestId, endpointId: envelope.endpointId },
+  source: { requestId: envelope.requestId, endpointId: envelope.endpointId, ...('bodyKey' in envelope && { bodyKey: envelope.bodyKey }) },
 });
 
 /** The changes one non-message event makes, one per message it names (a Messenger delivery names several). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { conversationIdFor, messageIdFor, type ConversationKey } from '../../../functions/core/ids.ts';
 import type { QuarantineRecord, StoredEvent, StoredMessage } from '../../../functions/core/items.ts';
 import { findProvider } from '../../../functions/providers/registry.ts';
+import { maxStoredTextBytes } from '../../../functions/core/process.ts';
 import { handleQueuedRequest, type QueuedRequestDependencies } from '../../../functions/core/queued-request.ts';
 import { accountSid, inboundSmsFields } from '../../helpers/twilio.ts';
 import { aTwilioEnvelope, endpointId } from '../../helpers/factories.ts';
@@ -106,6 +107,19 @@ describe('handleQueuedRequest', () => {
     await handleQueuedRequest(JSON.stringify({ ...fields, bodyKey: 'bodies/2026-11-22/req_big', bodyBytes: 10 }), 'record-1', deps);
 
     expect(saved.map(({ message }) => message.text)).toEqual(['A long story']);
+  });
+
+  it('cuts text too long for an item at a character boundary, and says so', async () => {
+    const { deps, saved } = fakeDependencies();
+    const body = '📦'.repeat(maxStoredTextBytes / 4 + 10) + 'é';
+
+    await handleQueuedRequest(JSON.stringify(aTwilioEnvelope(inboundSmsFields({ Body: body }))), 'record-1', deps);
+
+    const [stored] = saved.map(({ message }) => message);
+    expect(stored?.textTruncated).toBe(true);
+    expect(Buffer.byteLength(stored?.text ?? '')).toBeLessThanOrEqual(maxStoredTextBytes);
+    expect(body.startsWith(stored?.text ?? 'x')).toBe(true);
+    expect(stored?.text).not.toContain('\uFFFD');
   });
 
   it('passes a duplicate on as such', async () => {
