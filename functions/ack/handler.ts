@@ -8,7 +8,7 @@ import { createIngestQueue } from '../adapters/ingest-queue.ts';
 import { createNonceStore } from '../adapters/nonce-store.ts';
 import { acknowledge, answerHandshake, type AckDependencies } from '../core/ack.ts';
 import { HttpError } from '../core/errors.ts';
-import { findProvider } from '../providers/registry.ts';
+import { findEdge } from '../providers/registry.ts';
 import { readConfig, required } from '../shared/config.ts';
 import { bodyOf, errorResponse, headersOf, searchOf } from '../shared/http.ts';
 import { withMiddleware } from '../shared/middleware.ts';
@@ -48,7 +48,7 @@ export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promi
   const requestId = event.requestContext.requestId;
   logger.setCorrelationId(requestId);
   // Only a registered name becomes a dimension: the path is the caller's to choose.
-  const provider = findProvider(event.pathParameters?.provider ?? '')?.name ?? 'unknown';
+  const provider = findEdge(event.pathParameters?.provider ?? '')?.name ?? 'unknown';
   metrics.addDimension('provider', provider);
   metrics.addMetric('WebhookReceived', MetricUnit.Count, 1);
   try {

@@ -1,8 +1,8 @@
 import type { Endpoint } from './endpoint.ts';
 import type { Envelope } from './envelope.ts';
 import { HttpError } from './errors.ts';
-import { findProvider } from '../providers/registry.ts';
-import type { AckResponse, Provider, WebhookRequest } from '../providers/types.ts';
+import { findEdge } from '../providers/registry.ts';
+import type { AckResponse, ProviderEdge, WebhookRequest } from '../providers/types.ts';
 
 /** A webhook as the HTTP edge received it. */
 export interface InboundWebhook {
@@ -45,8 +45,8 @@ const pick = (headers: Readonly<Record<string, string>>, names: readonly string[
   Object.fromEntries(names.flatMap((name) => (headers[name] === undefined ? [] : [[name, headers[name]]])));
 
 /** The endpoint a webhook URL names, with its provider, or 404: the URL says nothing more than that. */
-const resolveEndpoint = async (webhook: InboundWebhook, deps: AckDependencies): Promise<{ provider: Provider; endpoint: Endpoint; request: WebhookRequest }> => {
-  const provider = findProvider(webhook.provider);
+const resolveEndpoint = async (webhook: InboundWebhook, deps: AckDependencies): Promise<{ provider: ProviderEdge; endpoint: Endpoint; request: WebhookRequest }> => {
+  const provider = findEdge(webhook.provider);
   if (!provider) throw new HttpError(404, 'unknown endpoint');
   const endpoint = await deps.findEndpoint(webhook.endpointId);
   if (!endpoint || endpoint.provider !== provider.name) throw new HttpError(404, 'unknown endpoint');

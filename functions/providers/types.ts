@@ -54,11 +54,10 @@ export const accepted: Verdict = Object.freeze({ ok: true });
 export const refused = (reason: string, statusCode = 401): Verdict => ({ ok: false, statusCode, reason });
 
 /**
- * One messaging provider. The ack path uses `verify` and `acknowledge` (and `handshake` for
- * a GET); the processor uses `normalize`. Everything provider-specific lives behind this
- * port, in one folder, registered in registry.ts.
+ * What the ack path needs of a provider: authenticate and answer. Kept apart from `Provider`
+ * so the ack bundle, whose size is its cold start, carries no payload parser.
  */
-export interface Provider {
+export interface ProviderEdge {
   readonly name: string;
   /**
    * Where the provider's message and event ids are unique: across all its traffic (Twilio
@@ -79,6 +78,16 @@ export interface Provider {
   acknowledge(request: WebhookRequest): AckResponse;
   /** Answers a GET on the webhook URL (Meta's subscription handshake). Without it, GET is 404. */
   handshake?(request: WebhookRequest, endpoint: Endpoint): AckResponse;
+  /** The URL to paste into the provider's console, when it differs from the webhook URL (Twilio's connection overrides). */
+  consoleUrl?(webhookUrl: string): string;
+}
+
+/**
+ * One messaging provider: its edge (edge.ts), plus what the processor and the CLI use.
+ * Everything provider-specific lives behind this port, in one folder, registered in
+ * registry.ts.
+ */
+export interface Provider extends ProviderEdge {
   /**
    * Turns a verified request into provider-neutral events, every one it carries. Throws
    * PermanentError for a payload it cannot understand, which quarantines it.
@@ -86,6 +95,4 @@ export interface Provider {
   normalize(request: WebhookRequest): NormalizedEvent[];
   /** A realistic signed inbound text message, for `switchboard send` and tests. */
   sample(options: SampleOptions): SampleRequest;
-  /** The URL to paste into the provider's console, when it differs from the webhook URL (Twilio's connection overrides). */
-  consoleUrl?(webhookUrl: string): string;
 }

@@ -6,7 +6,7 @@ import type { Envelope } from '../../functions/core/envelope.ts';
 import { HttpError, PermanentError } from '../../functions/core/errors.ts';
 import type { NormalizedMessage } from '../../functions/core/message.ts';
 import { processEnvelope, type ProcessedEvent } from '../../functions/core/process.ts';
-import { findProvider, providerNames } from '../../functions/providers/registry.ts';
+import { findEdge, findProvider, providerNames } from '../../functions/providers/registry.ts';
 import type { AckResponse, Provider, SampleRequest } from '../../functions/providers/types.ts';
 import { providerCredentials } from '../helpers/provider-credentials.ts';
 
@@ -119,6 +119,15 @@ const flipByte = (body: string, at: number): Buffer => {
 };
 
 describe('the provider registry', () => {
+  it("registers each provider's edge and its whole under one name, the edge being the whole's", () => {
+    for (const name of providerNames) {
+      const [edge, provider] = [findEdge(name), findProvider(name)];
+      expect(provider?.name).toBe(name);
+      expect(edge).toBeDefined();
+      for (const [key, value] of Object.entries(edge!)) expect(provider).toHaveProperty(key, value);
+    }
+  });
+
   it('holds the facts and test credentials of every registered provider, for this contract', () => {
     expect(Object.keys(facts).sort()).toEqual([...providerNames].sort());
     expect(Object.keys(providerCredentials).sort()).toEqual([...providerNames].sort());

@@ -1,30 +1,14 @@
 import { PermanentError } from '../../core/errors.ts';
 import { parseParameterizedHeader } from '../email/parameters.ts';
-import type { AckResponse, Provider } from '../types.ts';
-import { signatureHeader, timestampHeader } from './credentials.ts';
+import type { Provider } from '../types.ts';
+import { sendgridEdge } from './edge.ts';
 import { normalizeEventBatch } from './events.ts';
 import { normalizeInboundParse } from './inbound-parse.ts';
 import { sendgridSample } from './sample.ts';
-import { verifySendgrid } from './verify.ts';
 
-const ok: AckResponse = { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
-
-/**
- * SendGrid: Inbound Parse (inbound mail, authenticated by basic auth) and the Event Webhook
- * (delivery receipts, signed with ECDSA) on one endpoint. Its secrets are "user:password"
- * credentials and base64 verification keys, in any mix: see credentials.ts.
- */
+/** SendGrid's two webhooks, told apart by their media type. */
 export const sendgrid: Provider = {
-  name: 'sendgrid',
-  // A Message-Id is whatever the sending client wrote: one mail to two tenants' inboxes carries
-  // the same one, and a forged one must not shadow another tenant's message.
-  idsUniqueWithin: 'endpoint',
-  // Never the Authorization header: the basic-auth password must not be queued or archived.
-  keptHeaders: ['content-type', signatureHeader, timestampHeader],
-
-  verify: verifySendgrid,
-
-  acknowledge: () => ok,
+  ...sendgridEdge,
 
   normalize(request) {
     const contentType = request.headers['content-type'];
@@ -35,12 +19,4 @@ export const sendgrid: Provider = {
   },
 
   sample: sendgridSample,
-
-  // Inbound Parse authenticates only with credentials in the URL; the Event Webhook takes the URL as it is.
-  consoleUrl(webhookUrl) {
-    const url = new URL(webhookUrl);
-    url.username = 'USER';
-    url.password = 'PASSWORD';
-    return url.toString();
-  },
 };

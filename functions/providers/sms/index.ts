@@ -1,11 +1,9 @@
 import { PermanentError } from '../../core/errors.ts';
-import type { AckResponse, Provider, WebhookRequest } from '../types.ts';
+import type { Provider, WebhookRequest } from '../types.ts';
 import { normalizeAndroidGatewayEvent } from './android-gateway.ts';
-import { verifySmsGatewayRequest } from './credentials.ts';
+import { smsEdge } from './edge.ts';
 import { smsSample } from './sample.ts';
 import { normalizeSimpleSms } from './simple-gateway.ts';
-
-const ok: AckResponse = { statusCode: 200, headers: {}, body: '' };
 
 const fieldsOf = (request: WebhookRequest): Record<string, unknown> => {
   const text = request.body.toString('utf8');
@@ -22,19 +20,9 @@ const fieldsOf = (request: WebhookRequest): Record<string, unknown> => {
   return json as Record<string, unknown>;
 };
 
-/**
- * A generic SMS gateway: a phone or service that forwards the SMS it receives, either in the
- * simple shape of simple-gateway.ts or as SMS Gateway for Android's events. How the endpoint's
- * secrets authenticate it is in credentials.ts.
- */
+/** An SMS gateway's request, in the simple shape of simple-gateway.ts or as SMS Gateway for Android's events. */
 export const sms: Provider = {
-  name: 'sms',
-  idsUniqueWithin: 'endpoint',
-  keptHeaders: ['content-type', 'x-signature', 'x-timestamp', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'svix-id', 'svix-timestamp', 'svix-signature'],
-
-  verify: verifySmsGatewayRequest,
-
-  acknowledge: () => ok,
+  ...smsEdge,
 
   normalize(request) {
     const fields = fieldsOf(request);

@@ -1,24 +1,13 @@
 import { PermanentError } from '../../core/errors.ts';
-import type { AckResponse, Provider } from '../types.ts';
+import type { Provider } from '../types.ts';
+import { standardEdge } from './edge.ts';
 import { normalizeStandardPayload } from './payload.ts';
 import { standardSample } from './sample.ts';
-import { signedHeadersOf, verifyStandardWebhook } from './signature.ts';
+import { signedHeadersOf } from './signature.ts';
 
-const noContent: AckResponse = { statusCode: 204, headers: {}, body: '' };
-
-/**
- * Any sender that follows Standard Webhooks (standardwebhooks.com), Svix included, posting
- * the message shape documented in payload.ts. The endpoint's secrets are its `whsec_…`
- * signing secrets.
- */
+/** A Standard Webhooks sender posting the message shape documented in payload.ts. */
 export const standard: Provider = {
-  name: 'standard',
-  idsUniqueWithin: 'endpoint',
-  keptHeaders: ['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'svix-id', 'svix-timestamp', 'svix-signature'],
-
-  verify: (request, endpoint, now) => verifyStandardWebhook(request, endpoint.secrets, now),
-
-  acknowledge: () => noContent,
+  ...standardEdge,
 
   normalize(request) {
     const webhookId = signedHeadersOf(request.headers)?.id;
