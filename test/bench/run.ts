@@ -92,27 +92,41 @@ const attempt = async <T>(name: string, limitMs: number, failures: { step: strin
   }
 };
 
+/** DESIGN §9 sets the hot-path target on a signed Meta payload; the other providers are measured alongside, for information. */
+export const hotPathTargetProvider = 'meta';
+
 const hotPathRows = (results: readonly ProviderHotPath[] | undefined): Row[] => {
   if (!results) return [{ row: 'ack hot path in-process', figure: 'measurement failed', target: `median ≤ ${targets.hotPathMedianUs} µs, ≤ ${targets.hotPathRatio}× reference`, failed: true }];
-  return results.flatMap((result) => [
-    {
-      row: `ack hot path in-process, ${result.provider} ${(result.bodyBytes / 1024).toFixed(1)} KB, no-op enqueue: median`,
-      figure: `${us(result.ackNoopEnqueue.medianUs)} (p99 ${us(result.ackNoopEnqueue.p99Us)})`,
-      target: `≤ ${targets.hotPathMedianUs} µs`,
-      holds: result.ackNoopEnqueue.medianUs <= targets.hotPathMedianUs,
-    },
-    {
-      row: `ack hot path ÷ bare reference (${result.referenceAlgorithm} + compare + envelope), ${result.provider}`,
-      figure: `${result.ratioNoopToReference}× (reference ${us(result.reference.medianUs)})`,
-      target: `≤ ${targets.hotPathRatio}×`,
-      holds: result.ratioNoopToReference <= targets.hotPathRatio,
-    },
-    {
-      row: `  same, enqueue = real SendMessage, SDK transport stubbed (info)`,
-      figure: `${us(result.ackStubbedSqs.medianUs)} (p99 ${us(result.ackStubbedSqs.p99Us)}), ${result.ratioStubbedSqsToReference}× reference`,
+  const target = results.find((result) => result.provider === hotPathTargetProvider);
+  const others = results.filter((result) => result !== target);
+  return [
+    ...(target
+      ? [
+          {
+            row: `ack hot path in-process, ${target.provider} ${(target.bodyBytes / 1024).toFixed(1)} KB, no-op enqueue: median`,
+            figure: `${us(target.ackNoopEnqueue.medianUs)} (p99 ${us(target.ackNoopEnqueue.p99Us)})`,
+            target: `≤ ${targets.hotPathMedianUs} µs`,
+            holds: target.ackNoopEnqueue.medianUs <= targets.hotPathMedianUs,
+          },
+          {
+            row: `ack hot path ÷ bare reference (${target.referenceAlgorithm} + compare + envelope), ${target.provider}`,
+            figure: `${target.ratioNoopToReference}× (reference ${us(target.reference.medianUs)})`,
+            target: `≤ ${targets.hotPathRatio}×`,
+            holds: target.ratioNoopToReference <= targets.hotPathRatio,
+          },
+          {
+            row: `  same, enqueue = real SendMessage, SDK transport stubbed (info)`,
+            figure: `${us(target.ackStubbedSqs.medianUs)} (p99 ${us(target.ackStubbedSqs.p99Us)}), ${target.ratioStubbedSqsToReference}× reference`,
+            target: '–',
+          },
+        ]
+      : [{ row: `ack hot path in-process, ${hotPathTargetProvider}`, figure: 'not measured', target: `≤ ${targets.hotPathMedianUs} µs`, failed: true }]),
+    ...others.map((result) => ({
+      row: `  ${result.provider} ${(result.bodyBytes / 1024).toFixed(1)} KB, no-op enqueue: median (info)`,
+      figure: `${us(result.ackNoopEnqueue.medianUs)} = ${result.ratioNoopToReference}× its reference (${result.referenceAlgorithm}, ${us(result.reference.medianUs)})`,
       target: '–',
-    },
-  ]);
+    })),
+  ];
 };
 
 const httpRows = (result: HttpAckLoadResult | undefined, label: string, informational: boolean): Row[] => {
@@ -259,11 +273,13 @@ const main = async () => {
 
   // A missed row gets a profile: where the hot path's time goes, and what the ack import spends.
   const profiles: Record<string, ProfileSummary> = {};
-  const hotPathMissed = hotPath?.some((result) => result.ackNoopEnqueue.medianUs > targets.hotPathMedianUs || result.ratioNoopToReference > targets.hotPathRatio);
+  const hotPathMissed = hotPath?.some(
+    (result) => result.provider === hotPathTargetProvider && (result.ackNoopEnqueue.medianUs > targets.hotPathMedianUs || result.ratioNoopToReference > targets.hotPathRatio),
+  );
   if (hotPathMissed) {
-    const profile = await attempt('profile of the ack hot path', 60_000, failures, () => profileAckHotPath('twilio', 'noop'));
+    const profile = await attempt('profile of the ack hot path', 60_000, failures, () => profileAckHotPath(hotPathTargetProvider, 'noop'));
     if (profile) profiles.ackHotPathNoopEnqueue = profile;
-    const sdkProfile = await attempt('profile of the ack hot path with the SDK', 60_000, failures, () => profileAckHotPath('twilio', 'sqs', 20_000));
+    const sdkProfile = await attempt('profile of the ack hot path with the SDK', 60_000, failures, () => profileAckHotPath(hotPathTargetProvider, 'sqs', 20_000));
     if (sdkProfile) profiles.ackHotPathStubbedSqs = sdkProfile;
   }
   const ack = bundles?.bundles.find((bundle) => bundle.name === 'ack');
@@ -295,7 +311,7 @@ const main = async () => {
     },
     profiles,
     notes: [
-      'DESIGN §9 names a 2 KB signed Meta payload for the hot path; the registry has only the providers listed, so each registered provider is measured.',
+      'DESIGN §9 names a 2 KB signed Meta payload for the hot path: the target rows are Meta\'s; every other registered provider is measured alongside for information (Twilio parses and sorts its form to sign it; SendGrid and SMS gateways compare a credential).',
       'The hot-path target rows use acknowledge() with a no-op enqueue ("enqueue stubbed"); the stubbed-SQS row adds the SDK\'s SendMessage (serialization, SigV4, MD5 check) without the network.',
       "autocannon's overallRate gives each connection a per-second budget spent back to back at the start of each second (closed loop); the paced run sends one request every 2 ms whatever the answers (open loop) and times each from its scheduled start.",
       'KB = 1000 bytes.',
