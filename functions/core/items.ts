@@ -70,7 +70,21 @@ export interface StoredEvent {
   readonly source: { readonly requestId: string; readonly endpointId: string };
 }
 
-export const entityKinds = { message: 'message', conversation: 'conversation', quarantine: 'quarantine', event: 'event' } as const;
+/**
+ * Why a queue record last failed, by its SQS message id (which a move to the DLQ keeps), so
+ * `switchboard dlq list` can say why each record is there.
+ */
+export interface RecordFailure {
+  readonly sqsMessageId: string;
+  readonly receiveCount: number;
+  /** The error's name and message; never a payload. */
+  readonly error: string;
+  readonly failedAt: string;
+  readonly requestId?: string;
+  readonly tenantId?: string;
+}
+
+export const entityKinds = { message: 'message', conversation: 'conversation', quarantine: 'quarantine', event: 'event', failure: 'failure' } as const;
 
 /** Dedupe records outlive the longest provider retry window: WhatsApp retries for 7 days. */
 export const eventRetentionSeconds = 8 * 24 * 3600;
@@ -85,6 +99,7 @@ export const messageKey = (messageId: string) => ({ pk: `MSG#${messageId}`, sk: 
 export const conversationKey = (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'CONV' });
 export const quarantineKey = (quarantineId: string) => ({ pk: `QUAR#${quarantineId}`, sk: 'QUAR' });
 export const eventKey = (eventId: string) => ({ pk: `EVT#${eventId}`, sk: 'EVT' });
+export const failureKey = (sqsMessageId: string) => ({ pk: `FAIL#${sqsMessageId}`, sk: 'FAIL' });
 
 export const eventItem = (stored: StoredEvent) => ({
   ...eventKey(stored.id),
