@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ItemChange } from '../core/changes.ts';
 import type { ConversationKey } from '../core/ids.ts';
@@ -8,7 +8,11 @@ import {
   conversationKey,
   entityKinds,
   eventItem,
+  eventKey,
+  eventRetentionSeconds,
   messageItem,
+  pendingKey,
+  pendingPrefix,
   quarantineKey,
   type QuarantineRecord,
   type StoredEvent,
@@ -43,6 +47,17 @@ const updateOf = (tableName: string, change: ItemChange) => {
 const isLatestCondition = 'attribute_not_exists(lastMessageAt) OR lastMessageAt <= :lastMessageAt';
 
 export const createMessageStore = (client: DynamoDBDocumentClient, tableName: string) => {
+  const pendingItem = (event: StoredEvent, change: ItemChange) => ({
+    ...pendingKey(change.key.pk, event.id),
+    entity: entityKinds.pending,
+    event,
+    change,
+    expiresAt: Math.floor(Date.parse(event.storedAt) / 1000) + eventRetentionSeconds,
+  });
+
+  const exists = async (key: { pk: string; sk: string }): Promise<boolean> =>
+    (await client.send(new GetCommand({ TableName: tableName, Key: key, ProjectionExpression: 'pk', ConsistentRead: true }))).Item !== undefined;
+
   /**
    * One transaction: the message, put only if its id is new, and an upsert of its
    * conversation with the given attributes, created on first use and counted.
@@ -64,6 +79,45 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
         },
       ],
     });
+  };
+
+  /**
+   * Applies the changes that waited for an item, now that it is stored, each once however
+   * many processors try: the marker's deletion is the transaction's condition. A change the
+   * item is already past is kept as stale.
+   */
+  const applyPending = async (targetPk: string, now: string): Promise<{ event: StoredEvent; outcome: EventOutcome }[]> => {
+    const { Items = [] } = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :pending)',
+        ExpressionAttributeValues: { ':pk': targetPk, ':pending': pendingPrefix },
+        ConsistentRead: true,
+      }),
+    );
+    const results: { event: StoredEvent; outcome: EventOutcome }[] = [];
+    for (const marker of Items as { event: StoredEvent; change: ItemChange }[]) {
+      const { event, change } = marker;
+      const consume = { Delete: { TableName: tableName, Key: pendingKey(targetPk, event.id), ConditionExpression: 'attribute_exists(pk)' } };
+      const settle = (state: StoredEvent['state']) => ({
+        Update: { TableName: tableName, Key: eventKey(event.id), UpdateExpression: 'SET #state = :state', ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':state': state } },
+      });
+      const update = updateOf(tableName, { ...change, set: { ...change.set, changedAt: now } });
+      try {
+        await client.send(new TransactWriteCommand({ TransactItems: [consume, settle('applied'), { Update: update }] }));
+        results.push({ event, outcome: 'applied' });
+      } catch (error) {
+        const [markerReason, , targetReason] = cancellationReasons(error);
+        // Another processor applied it first.
+        if (markerReason?.Code === 'ConditionalCheckFailed') continue;
+        if (targetReason?.Code !== 'ConditionalCheckFailed') throw error;
+        // The target is gone again: the change keeps waiting.
+        if (!targetReason.Item) continue;
+        await client.send(new TransactWriteCommand({ TransactItems: [consume, settle('stale')] }));
+        results.push({ event, outcome: 'stale' });
+      }
+    }
+    return results;
   };
 
   return {
@@ -120,19 +174,28 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
           if (eventReason?.Code === 'ConditionalCheckFailed') return 'duplicate';
           if (targetReason?.Code === 'ConditionalCheckFailed') {
             const state = targetReason.Item ? 'stale' : 'pending';
+            const marker = state === 'pending' ? [{ Put: { TableName: tableName, Item: pendingItem(event, change) } }] : [];
             try {
-              await client.send(new TransactWriteCommand({ TransactItems: [put(state)] }));
-              return state;
+              await client.send(new TransactWriteCommand({ TransactItems: [put(state), ...marker] }));
             } catch (retryError) {
               if (cancellationCodes(retryError)[0] === 'ConditionalCheckFailed') return 'duplicate';
               throw retryError;
             }
+            // The target may have been stored between the first attempt and the marker: then
+            // its own search for markers ran too early, and this one applies it.
+            if (state === 'pending' && (await exists(change.key))) {
+              const applied = (await applyPending(change.key.pk, event.storedAt)).find((result) => result.event.id === event.id);
+              return applied?.outcome ?? 'pending';
+            }
+            return state;
           }
           if (![eventReason?.Code, targetReason?.Code].includes('TransactionConflict') || attempt >= maxConflictRetries) throw error;
           await sleep(10 * 2 ** attempt * Math.random());
         }
       }
     },
+
+    applyPending,
 
     /** Keeps a request that can never be processed as it is, for an operator to inspect and replay. */
     async quarantine(record: QuarantineRecord): Promise<void> {

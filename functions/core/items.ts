@@ -84,7 +84,7 @@ export interface RecordFailure {
   readonly tenantId?: string;
 }
 
-export const entityKinds = { message: 'message', conversation: 'conversation', quarantine: 'quarantine', event: 'event', failure: 'failure' } as const;
+export const entityKinds = { message: 'message', conversation: 'conversation', quarantine: 'quarantine', event: 'event', failure: 'failure', pending: 'pending' } as const;
 
 /** Dedupe records outlive the longest provider retry window: WhatsApp retries for 7 days. */
 export const eventRetentionSeconds = 8 * 24 * 3600;
@@ -100,6 +100,13 @@ export const conversationKey = (conversationId: string) => ({ pk: `CONV#${conver
 export const quarantineKey = (quarantineId: string) => ({ pk: `QUAR#${quarantineId}`, sk: 'QUAR' });
 export const eventKey = (eventId: string) => ({ pk: `EVT#${eventId}`, sk: 'EVT' });
 export const failureKey = (sqsMessageId: string) => ({ pk: `FAIL#${sqsMessageId}`, sk: 'FAIL' });
+
+/**
+ * A change waiting for its item (a receipt that arrived before its message), kept in the
+ * target's own partition so that storing the target finds it with one consistent query.
+ */
+export const pendingPrefix = 'PENDING#';
+export const pendingKey = (targetPk: string, eventId: string) => ({ pk: targetPk, sk: `${pendingPrefix}${eventId}` });
 
 export const eventItem = (stored: StoredEvent) => ({
   ...eventKey(stored.id),

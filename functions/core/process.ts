@@ -3,7 +3,7 @@ import type { Envelope } from './envelope.ts';
 import { rawBody } from './envelope.ts';
 import { PermanentError } from './errors.ts';
 import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey } from './ids.ts';
-import type { StoredEvent, StoredMessage } from './items.ts';
+import { messageKey, type StoredEvent, type StoredMessage } from './items.ts';
 import type { NormalizedEvent, NormalizedMessage, Parties } from './message.ts';
 import { findProvider } from '../providers/registry.ts';
 
@@ -28,6 +28,11 @@ export interface ProcessDependencies {
    * event is kept as pending (no such item yet) or stale (a later state is already there).
    */
   saveEvent(event: StoredEvent, change?: ItemChange): Promise<EventOutcome>;
+  /**
+   * Applies the changes kept pending for an item (receipts that arrived before their
+   * message), each once; `now` orders the changes they make.
+   */
+  applyPending(targetPk: string, now: string): Promise<{ event: StoredEvent; outcome: EventOutcome }[]>;
   /**
    * The tenant that owns a business account on this endpoint: one provider app (one Meta app,
    * one Twilio account) may serve several tenants. Defaults to the endpoint's tenant.
@@ -119,6 +124,9 @@ export const processEnvelope = async (envelope: Envelope, deps: ProcessDependenc
       const key: ConversationKey = { tenantId, ...partiesOf(event) };
       const message = toStoredMessage(event, envelope, idNamespace, key, storedAt);
       processed.push({ kind: 'message', outcome: await deps.saveMessage(message, key), message });
+      // Also after a duplicate: a redelivery finishes what a crash between the two steps left.
+      const applied = await deps.applyPending(messageKey(message.id).pk, deps.now().toISOString());
+      processed.push(...applied.map(({ event: stored, outcome }) => ({ kind: stored.event.kind, outcome, event: stored })));
       continue;
     }
     for (const { suffix, change } of changesOf(event, idNamespace, tenantId, storedAt)) {

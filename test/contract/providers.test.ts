@@ -103,6 +103,7 @@ const processAll = async (envelopes: readonly Envelope[], bodies: ReadonlyMap<st
       ...(await processEnvelope(envelope, {
         saveMessage: async (message) => (messages.has(message.id) ? 'duplicate' : (messages.add(message.id), 'stored')),
         saveEvent: async () => 'recorded',
+        applyPending: async () => [],
         fetchBody: async (key) => bodies.get(key) ?? Promise.reject(new Error(`no body ${key}`)),
         now: () => now,
       })),

@@ -152,6 +152,40 @@ describe('provider events on DynamoDB Local', () => {
     expect(await read(eventKey(eventIdFor('twilio', 'SMnotstoredyet0000000000000000000#delivered')))).toMatchObject({ state: 'pending', expiresAt: expect.any(Number) });
   });
 
+  it('applies a receipt that came before its message once the message is stored, once', async () => {
+    // Prepare
+    const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
+    const key = conversation('+14155550113');
+    const sent = { ...message('SMevents0000000000000000000000004', key), direction: 'outbound' as const };
+    const early = await apply(store, receipt(sent.providerMessageId, 'delivered'), sent.id);
+
+    // Act
+    await store.saveMessage(sent, key);
+    const [first, second] = await Promise.all([store.applyPending(messageKey(sent.id).pk, new Date().toISOString()), store.applyPending(messageKey(sent.id).pk, new Date().toISOString())]);
+    const later = await store.applyPending(messageKey(sent.id).pk, new Date().toISOString());
+
+    // Assess
+    expect(early).toBe('pending');
+    expect([...first!, ...second!].map(({ outcome }) => outcome)).toEqual(['applied']);
+    expect(later).toEqual([]);
+    expect(await read(messageKey(sent.id))).toMatchObject({ status: 'delivered' });
+    expect(await read(eventKey(eventIdFor('twilio', `${sent.providerMessageId}#delivered`)))).toMatchObject({ state: 'applied' });
+  });
+
+  it('keeps a pending receipt the message is already past as stale', async () => {
+    const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
+    const key = conversation('+14155550114');
+    const sent = { ...message('SMevents0000000000000000000000005', key), direction: 'outbound' as const };
+    await apply(store, receipt(sent.providerMessageId, 'sent'), sent.id);
+    await store.saveMessage(sent, key);
+    await apply(store, receipt(sent.providerMessageId, 'read'), sent.id);
+
+    const results = await store.applyPending(messageKey(sent.id).pk, new Date().toISOString());
+
+    expect(results.map(({ outcome }) => outcome)).toEqual(['stale']);
+    expect(await read(messageKey(sent.id))).toMatchObject({ status: 'read' });
+  });
+
   it('lets a read after a failure win, and nothing after a read', async () => {
     const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
     const key = conversation('+14155550111');

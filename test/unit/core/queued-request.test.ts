@@ -20,6 +20,7 @@ const fakeDependencies = (overrides: Partial<QueuedRequestDependencies> = {}) =>
       return 'stored';
     },
     saveEvent: async () => 'recorded',
+    applyPending: async () => [],
     fetchBody: async () => Promise.reject(new Error('no body store in these tests')),
     quarantine: async (record) => {
       quarantined.push(record);
@@ -120,6 +121,17 @@ describe('handleQueuedRequest', () => {
     expect(Buffer.byteLength(stored?.text ?? '')).toBeLessThanOrEqual(maxStoredTextBytes);
     expect(body.startsWith(stored?.text ?? 'x')).toBe(true);
     expect(stored?.text).not.toContain('\uFFFD');
+  });
+
+  it("applies the receipts kept pending for a message once the message is stored, and reports them", async () => {
+    const waiting = { id: 'evt_waiting', event: { kind: 'status' } } as StoredEvent;
+    const asked: string[] = [];
+    const { deps } = fakeDependencies({ applyPending: async (targetPk) => (asked.push(targetPk), [{ event: waiting, outcome: 'applied' }]) });
+
+    const outcome = await handleQueuedRequest(JSON.stringify(aTwilioEnvelope(inboundSmsFields({ MessageSid: messageSid }))), 'record-1', deps);
+
+    expect(asked).toEqual([`MSG#${messageIdFor('twilio', messageSid)}`]);
+    expect(outcome).toMatchObject({ stored: [{ kind: 'message', outcome: 'stored' }, { kind: 'status', outcome: 'applied', event: waiting }] });
   });
 
   it('passes a duplicate on as such', async () => {
