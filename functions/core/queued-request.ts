@@ -1,12 +1,17 @@
 import * as z from 'zod/mini';
-import { envelopeSchema } from './envelope.ts';
+import { envelopeSchema, type Envelope } from './envelope.ts';
 import { PermanentError } from './errors.ts';
 import { processEnvelope, type ProcessDependencies, type ProcessedEvent } from './process.ts';
 import type { QuarantineRecord } from './items.ts';
 
 export interface QueuedRequestDependencies extends ProcessDependencies {
   quarantine(record: QuarantineRecord): Promise<void>;
+  /** Keeps the request as received, for audit and replay; the same key on a redelivery. */
+  archive(key: string, envelope: string): Promise<void>;
 }
+
+/** By day, so a lifecycle rule expires them and an operator finds a day's requests. */
+export const archiveKeyFor = (envelope: Envelope): string => `archive/${envelope.receivedAt.slice(0, 10)}/${envelope.requestId}.json`;
 
 export type QueuedRequestOutcome =
   | { readonly quarantined: string; readonly requestId?: string }
@@ -39,6 +44,7 @@ export const handleQueuedRequest = async (
   let envelope;
   try {
     envelope = parseEnvelope(body);
+    await deps.archive(archiveKeyFor(envelope), body);
     return { stored: await processEnvelope(envelope, deps) };
   } catch (error) {
     if (!(error instanceof PermanentError)) throw error;

@@ -14,9 +14,11 @@ import { logger, metrics, MetricUnit } from '../shared/powertools.ts';
 const config = readConfig({ MESSAGES_TABLE: required, ENDPOINTS_TABLE: required, BODY_BUCKET: required });
 const store = createMessageStore(dynamoDocumentClient(traced), config.MESSAGES_TABLE);
 const findEndpoint = cachedLookup(createEndpointStore(dynamoDocumentClient(traced), config.ENDPOINTS_TABLE).get, { ttlMs: 60_000, missTtlMs: 5_000 });
+const bodies = bodyStoreBeside(dynamoDocumentClient(traced), config.BODY_BUCKET);
 const dependencies = {
   ...store,
-  fetchBody: bodyStoreBeside(dynamoDocumentClient(traced), config.BODY_BUCKET).get,
+  fetchBody: bodies.get,
+  archive: (key: string, envelope: string) => bodies.put(key, Buffer.from(envelope)),
   tenantOf: async (endpointId: string, businessAddress: string) => (await findEndpoint(endpointId))?.routes?.[businessAddress],
   now: () => new Date(),
 };

@@ -14,7 +14,7 @@ export interface ProcessingProps {
   readonly messagesTable: ITable;
   /** Read by key, for the routes that give a shared provider app's accounts to their tenants. */
   readonly endpointsTable: ITable;
-  /** Where the ack function put bodies too large to queue. */
+  /** Where the ack function put bodies too large to queue, and where requests are archived. */
   readonly bodyBucket: IBucket;
 }
 
@@ -32,6 +32,7 @@ export class Processing extends Construct {
     props.messagesTable.grantReadWriteData(this.processorFunction);
     props.endpointsTable.grant(this.processorFunction, 'dynamodb:GetItem');
     props.bodyBucket.grantRead(this.processorFunction, 'bodies/*');
+    props.bodyBucket.grantPut(this.processorFunction, 'archive/*');
 
     this.processorFunction.addEventSource(
       new SqsEventSource(props.queue, {

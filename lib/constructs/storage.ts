@@ -10,7 +10,7 @@ import {
   type KeyAttribute,
   type TableDefinition,
 } from '../definitions/tables.ts';
-import { bodyRetentionDays } from '../definitions/pipeline.ts';
+import { archiveRetentionDays, bodyRetentionDays } from '../definitions/pipeline.ts';
 
 const attributeTypes = { S: dynamodb.AttributeType.STRING, N: dynamodb.AttributeType.NUMBER } as const;
 
@@ -49,7 +49,10 @@ export class Storage extends Construct {
   public readonly connectionsTable: dynamodb.Table;
   /** One-time tokens the ack path has seen (Mailgun's), kept until they expire. */
   public readonly noncesTable: dynamodb.Table;
-  /** Webhook bodies too large for an SQS message, under bodies/<day>/<request id> (the claim check). */
+  /**
+   * Webhook bodies too large for an SQS message, under bodies/<day>/<request id> (the claim
+   * check), and every queued request as received, under archive/<day>/<request id>.json.
+   */
   public readonly bodyBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string) {
@@ -64,7 +67,10 @@ export class Storage extends Construct {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ prefix: 'bodies/', expiration: Duration.days(bodyRetentionDays) }],
+      lifecycleRules: [
+        { prefix: 'bodies/', expiration: Duration.days(bodyRetentionDays) },
+        { prefix: 'archive/', expiration: Duration.days(archiveRetentionDays) },
+      ],
       // Customer mail and messages: kept with the tables when the stack goes.
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -108,7 +108,13 @@ export const measureProcessorThroughput = async (options: ProcessorOptions = {})
   options.signal?.addEventListener('abort', abandon, { once: true });
   try {
     const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
-    const dependencies = { ...store, now: () => new Date(), fetchBody: async () => Promise.reject(new Error('every bench body is inline')) };
+    const dependencies = {
+      ...store,
+      now: () => new Date(),
+      fetchBody: async () => Promise.reject(new Error('every bench body is inline')),
+      // DESIGN §9 measures the processor on DynamoDB Local; the archive's S3 PUT is not in this figure.
+      archive: async () => {},
+    };
     const outcomes = { stored: 0, duplicate: 0, quarantined: 0, redeliveries: 0, events: 0 };
 
     /** Lambda's part: batches off a shared queue, `concurrentBatches` at a time, each batch's records in parallel. */

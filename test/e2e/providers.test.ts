@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProvider, providerNames } from '../../functions/providers/registry.ts';
+import { createBodyStore } from '../../functions/adapters/body-store.ts';
 import { messageKey } from '../../functions/core/items.ts';
 import { maxInlineBodyBytes } from '../../lib/definitions/pipeline.ts';
 import { localCredentials } from '../../lib/local/aws.ts';
@@ -124,6 +125,24 @@ describe('large bodies on the local stack', () => {
     expect(response.status).toBe(200);
     expect(stored).toMatchObject({ textTruncated: true, source: { bodyKey: expect.stringMatching(/^bodies\//) } });
     expect(text.startsWith(String(stored?.text))).toBe(true);
+  });
+
+  it('archives every queued request as it was received', async () => {
+    const endpoint = await addEndpoint('standard');
+    const text = `Archived ${Date.now()}`;
+    await stack.cli(['send', endpoint.endpointId, '--text', text]);
+    const frame = await socket.waitFor(messageFrame(text), 15_000);
+    const { source, receivedAt } = frame.data as { source: { requestId: string }; receivedAt: string };
+    const archive = createBodyStore({
+      bucket: stack.description.bodyBucket,
+      credentials: async () => localCredentials,
+      region: async () => stack.description.region,
+      endpoint: stack.description.sqsEndpoint,
+    });
+
+    const archived = JSON.parse((await archive.get(`archive/${receivedAt.slice(0, 10)}/${source.requestId}.json`)).toString()) as { body: string };
+
+    expect(Buffer.from(archived.body, 'base64').toString()).toContain(text);
   });
 });
 

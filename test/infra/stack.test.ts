@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import {
+  archiveRetentionDays,
   bodyRetentionDays,
   broadcastFilterPattern,
   broadcasterSettings,
@@ -483,7 +484,7 @@ describe('health', () => {
 });
 
 describe('stack', () => {
-  it('keeps large bodies in a private, encrypted bucket that only the ack writes and the processor reads, for a while', () => {
+  it('keeps large bodies and the request archive in a private, encrypted bucket, each for a while, writable only by ack and processor', () => {
     const { template, logicalId, stack, statementsOf } = synthesize();
     const bucket = logicalId(stack.storage.bodyBucket);
     const s3Actions = (role: IConstruct) =>
@@ -495,10 +496,25 @@ describe('stack', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      LifecycleConfiguration: { Rules: [{ Prefix: 'bodies/', ExpirationInDays: bodyRetentionDays, Status: 'Enabled' }] },
+      LifecycleConfiguration: {
+        Rules: [
+          { Prefix: 'bodies/', ExpirationInDays: bodyRetentionDays, Status: 'Enabled' },
+          { Prefix: 'archive/', ExpirationInDays: archiveRetentionDays, Status: 'Enabled' },
+        ],
+      },
     });
     expect(s3Actions(stack.ingest.ackFunction.role!)).toEqual(['s3:Abort*', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:PutObjectTagging', 's3:PutObjectVersionTagging']);
-    expect(s3Actions(stack.processing.processorFunction.role!)).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
+    expect(s3Actions(stack.processing.processorFunction.role!)).toEqual([
+      's3:Abort*',
+      's3:GetBucket*',
+      's3:GetObject*',
+      's3:List*',
+      's3:PutObject',
+      's3:PutObjectLegalHold',
+      's3:PutObjectRetention',
+      's3:PutObjectTagging',
+      's3:PutObjectVersionTagging',
+    ]);
     expect(s3Actions(stack.realtime.broadcasterFunction.role!)).toEqual([]);
   });
 

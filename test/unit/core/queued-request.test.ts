@@ -14,6 +14,7 @@ const messageSid = 'SM6fe4c5b1d1a5ee2ef6c7e0b3f6b4b1a0';
 const fakeDependencies = (overrides: Partial<QueuedRequestDependencies> = {}) => {
   const saved: { message: StoredMessage; key: ConversationKey }[] = [];
   const quarantined: QuarantineRecord[] = [];
+  const archived = new Map<string, string>();
   const deps: QueuedRequestDependencies = {
     saveMessage: async (message, key) => {
       saved.push({ message, key });
@@ -21,6 +22,7 @@ const fakeDependencies = (overrides: Partial<QueuedRequestDependencies> = {}) =>
     },
     saveEvent: async () => 'recorded',
     applyPending: async () => [],
+    archive: async (key, envelope) => void archived.set(key, envelope),
     fetchBody: async () => Promise.reject(new Error('no body store in these tests')),
     quarantine: async (record) => {
       quarantined.push(record);
@@ -28,13 +30,13 @@ const fakeDependencies = (overrides: Partial<QueuedRequestDependencies> = {}) =>
     now: () => processedAt,
     ...overrides,
   };
-  return { deps, saved, quarantined };
+  return { deps, saved, quarantined, archived };
 };
 
 describe('handleQueuedRequest', () => {
   it('stores an inbound SMS once, in the conversation of its tenant, business number and customer', async () => {
     // Prepare
-    const { deps, saved, quarantined } = fakeDependencies();
+    const { deps, saved, quarantined, archived } = fakeDependencies();
     const envelope = aTwilioEnvelope(inboundSmsFields({ MessageSid: messageSid, From: '+14155550100', To: '+15005550006', Body: 'Hi' }));
 
     // Act
@@ -42,6 +44,7 @@ describe('handleQueuedRequest', () => {
 
     // Assess
     expect(outcome).toEqual({ stored: [{ kind: 'message', outcome: 'stored', message: saved[0]?.message }] });
+    expect(archived.get(`archive/2026-11-22/${envelope.requestId}.json`)).toBe(JSON.stringify(envelope));
     expect(quarantined).toEqual([]);
     expect(saved).toHaveLength(1);
     const { message, key } = saved[0]!;
