@@ -1,8 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProvider, providerNames } from '../../functions/providers/registry.ts';
+import { standardWebhookHeaders } from '../../functions/providers/standard/signature.ts';
 import { createBodyStore } from '../../functions/adapters/body-store.ts';
 import { messageKey } from '../../functions/core/items.ts';
 import { maxInlineBodyBytes } from '../../lib/definitions/pipeline.ts';
@@ -146,3 +149,36 @@ describe('large bodies on the local stack', () => {
   });
 });
 
+
+describe('receipts on the local stack', () => {
+  /** A Standard Webhooks delivery, signed as a sender would. */
+  const postStandard = async (endpoint: EndpointOutput, type: string, data: Record<string, unknown>) => {
+    const body = JSON.stringify({ type, data });
+    const headers = { 'content-type': 'application/json', ...standardWebhookHeaders(providerCredentials.standard!.secret, `wh_${randomUUID()}`, new Date(), body) };
+    const response = await fetch(endpoint.url, { method: 'POST', headers, body });
+    expect(response.status).toBe(204);
+  };
+  const parties = { channel: 'sms', from: '+15005550006', to: '+14155550177' };
+  const updatesOf = (messageId: string) => (frame: Record<string, unknown>) =>
+    frame.type === 'message.updated' && (frame.data as { providerMessageId?: string }).providerMessageId === messageId;
+
+  it('moves a sent message forward once per receipt, never back, and applies one that came first when the message lands', async () => {
+    // Prepare
+    const endpoint = await addEndpoint('standard');
+    const messageId = `out-${Date.now()}`;
+
+    // Act: delivered arrives before the message it is about, then the message, then a late sent, then read.
+    await postStandard(endpoint, 'message.status', { messageId, status: 'delivered', ...parties });
+    await postStandard(endpoint, 'message.sent', { id: messageId, text: 'Your order has shipped', ...parties });
+    await socket.waitFor((frame) => updatesOf(messageId)(frame) && (frame.data as { status?: string }).status === 'delivered', 15_000);
+    await postStandard(endpoint, 'message.status', { messageId, status: 'sent', ...parties });
+    await postStandard(endpoint, 'message.status', { messageId, status: 'read', ...parties });
+    await socket.waitFor((frame) => updatesOf(messageId)(frame) && (frame.data as { status?: string }).status === 'read', 15_000);
+    await sleep(1_000);
+
+    // Assess
+    const statuses = socket.frames.filter(updatesOf(messageId)).map((frame) => (frame.data as { status?: string }).status);
+    expect(statuses).toEqual(['delivered', 'read']);
+    expect(socket.frames.filter((frame) => frame.type === 'message.created' && (frame.data as { providerMessageId?: string }).providerMessageId === messageId)).toHaveLength(1);
+  });
+});
