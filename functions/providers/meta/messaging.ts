@@ -1,7 +1,8 @@
 import type { NormalizedEvent, Parties } from '../../core/message.ts';
 import { renderMessagingMessage } from './messaging-content.ts';
 import { messagingEntrySchema, type MessagingEvent } from './messaging-schema.ts';
-import { contentId, parseAs, required } from './parse.ts';
+import { parseAs } from '../parse.ts';
+import { contentId, required } from './parse.ts';
 import { isoFromMilliseconds } from './time.ts';
 
 type MessagingChannel = 'messenger' | 'instagram';

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { PermanentError } from '../../core/errors.ts';
 import type { NormalizedEvent } from '../../core/message.ts';
 import { normalizeMessagingEntries } from './messaging.ts';
-import { parseAs } from './parse.ts';
+import { parseAs } from '../parse.ts';
 import { normalizeWhatsappEntries } from './whatsapp.ts';
 
 const envelopeSchema = z.object({ object: z.string(), entry: z.array(z.unknown()) });

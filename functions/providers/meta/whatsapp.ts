@@ -1,6 +1,7 @@
 import type { DeliveryStatus, Direction, NormalizedEvent, NormalizedStatus, Parties } from '../../core/message.ts';
 import { detailsOf } from './content.ts';
-import { contentId, parseAs, required } from './parse.ts';
+import { parseAs } from '../parse.ts';
+import { contentId, required } from './parse.ts';
 import { isoFromUnixSeconds } from './time.ts';
 import { renderWhatsappContent } from './whatsapp-content.ts';
 import {

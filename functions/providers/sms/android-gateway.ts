@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { PermanentError } from '../../core/errors.ts';
+import { parseAs } from '../parse.ts';
 import type { DeliveryStatus, NormalizedEvent, NormalizedMessage } from '../../core/message.ts';
 import { gatewayTime } from './gateway-time.ts';
 
@@ -57,11 +58,8 @@ const statusEvents: Readonly<Record<string, StatusEvent>> = {
   'sms:cancelled': { status: 'failed', timeField: 'cancelledAt' },
 };
 
-const parsed = <Schema extends z.ZodMiniType>(schema: Schema, envelope: Envelope): z.output<Schema> => {
-  const result = schema.safeParse(envelope.payload);
-  if (!result.success) throw new PermanentError(`malformed ${envelope.event} payload: ${z.prettifyError(result.error)}`);
-  return result.data;
-};
+const parsed = <Schema extends z.ZodMiniType>(schema: Schema, envelope: Envelope): z.output<Schema> =>
+  parseAs(schema, envelope.payload, `a well-formed ${envelope.event} payload`);
 
 /** The gateway's side of the conversation: its SIM's number when Android knows it, else the device. */
 const gatewaySide = (ownNumber: string | null | undefined, envelope: Envelope): string => ownNumber || envelope.deviceId;
@@ -129,7 +127,5 @@ const normalizeEnvelope = (envelope: Envelope): NormalizedEvent[] => {
 
 /** Every event of an SMS Gateway for Android webhook, whose body has an `event` field. */
 export const normalizeAndroidGatewayEvent = (fields: Readonly<Record<string, unknown>>): NormalizedEvent[] => {
-  const envelope = envelopeSchema.safeParse(fields);
-  if (!envelope.success) throw new PermanentError(`not an SMS Gateway for Android event: ${z.prettifyError(envelope.error)}`);
-  return normalizeEnvelope(envelope.data);
+  return normalizeEnvelope(parseAs(envelopeSchema, fields, 'an SMS Gateway for Android event'));
 };

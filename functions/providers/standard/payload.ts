@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { PermanentError } from '../../core/errors.ts';
+import { parseAs } from '../parse.ts';
 import { deliveryStatuses, type Channel, type NormalizedEvent, type Parties } from '../../core/message.ts';
 
 /**
@@ -67,12 +68,6 @@ const reactionSchema = z.object({
   timestamp: z.optional(isoTime),
 });
 
-const parsed = <Schema extends z.ZodMiniType>(schema: Schema, value: unknown, what: string): z.output<Schema> => {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new PermanentError(`malformed ${what}: ${z.prettifyError(result.error)}`);
-  return result.data;
-};
-
 /** What every event of one request shares: its webhook-id and the event time the sender gave. */
 interface Delivery {
   readonly webhookId: string;
@@ -93,7 +88,7 @@ const partiesOf = (channel: Channel, from: string, to: string, direction: 'inbou
     : { channel, businessAddress: from, customerAddress: to };
 
 const message = (direction: 'inbound' | 'outbound') => (delivery: Delivery): NormalizedEvent => {
-  const data = parsed(messageSchema, delivery.data, `${delivery.type} data`);
+  const data = parseAs(messageSchema, delivery.data, `${delivery.type} data`);
   return {
     kind: 'message',
     ...partiesOf(data.channel, data.from, data.to, direction),
@@ -110,7 +105,7 @@ const message = (direction: 'inbound' | 'outbound') => (delivery: Delivery): Nor
 };
 
 const status = (delivery: Delivery): NormalizedEvent => {
-  const data = parsed(statusSchema, delivery.data, `${delivery.type} data`);
+  const data = parseAs(statusSchema, delivery.data, `${delivery.type} data`);
   return {
     kind: 'status',
     ...partiesOf(data.channel, data.from, data.to, 'outbound'),
@@ -124,7 +119,7 @@ const status = (delivery: Delivery): NormalizedEvent => {
 };
 
 const reaction = (delivery: Delivery): NormalizedEvent => {
-  const data = parsed(reactionSchema, delivery.data, `${delivery.type} data`);
+  const data = parseAs(reactionSchema, delivery.data, `${delivery.type} data`);
   return {
     kind: 'reaction',
     ...partiesOf(data.channel, data.from, data.to, data.direction),
@@ -161,7 +156,7 @@ const jsonOf = (body: Buffer): unknown => {
 
 /** The one event a Standard Webhooks request carries, keyed by its webhook-id. */
 export const normalizeStandardPayload = (body: Buffer, webhookId: string): NormalizedEvent[] => {
-  const envelope = parsed(envelopeSchema, jsonOf(body), 'Standard Webhooks payload');
+  const envelope = parseAs(envelopeSchema, jsonOf(body), 'a Standard Webhooks payload');
   const delivery: Delivery = { webhookId, ...envelope };
   const toEvent = Object.hasOwn(eventsByType, envelope.type) ? eventsByType[envelope.type] : undefined;
   return [(toEvent ?? notice)(delivery)];
