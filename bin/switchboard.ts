@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `switchboard` CLI: endpoints, tokens and a live tail, against the local stack
+ * The `switchboard` CLI: endpoints, tokens, a live tail, quarantine and the DLQ, against the local stack
  * (`npm start`) or, with --stack <name>, a deployed one.
  */
 import { parseArgs } from 'node:util';
 import { issueToken, parseDuration } from '../functions/core/tokens.ts';
+import { describeRedrive, formatDeadLetters, listDeadLetters, redrive } from '../lib/cli/dlq.ts';
 import { addEndpoint, changeSecret, listEndpoints, removeEndpoint } from '../lib/cli/endpoint.ts';
+import { describeReplay, formatQuarantined, listQuarantined, replayQuarantined } from '../lib/cli/quarantine.ts';
 import { send } from '../lib/cli/send.ts';
 import { tail } from '../lib/cli/tail.ts';
-import { resolveTarget } from '../lib/cli/target.ts';
+import { resolveQueueTarget, resolveTarget } from '../lib/cli/target.ts';
 import { UsageError } from '../lib/cli/usage-error.ts';
 
 const usage = `usage: switchboard <command> [options] [--stack <name>]
@@ -28,6 +30,12 @@ const usage = `usage: switchboard <command> [options] [--stack <name>]
                                   its provider would (--curl prints the command)
   token --tenant <t> [--ttl 1h]   print a JWT for the WebSocket (and query API)
   tail --tenant <t> [--json]      print a tenant's live events
+  quarantine list [--tenant <t>] [--json]
+                                  requests the processor could never process,
+                                  newest first, with why (never their content)
+  quarantine replay <id>          queue a quarantined request again, after a fix
+  dlq list [--json]               what is in the DLQ and why, without consuming it
+  dlq redrive                     move everything in the DLQ back to the ingest queue
 
   --stack <name>   talk to a deployed stack (its CloudFormation outputs) instead of npm start`;
 
@@ -51,6 +59,8 @@ const { values: flags, positionals } = parseArgs({
 });
 
 const printJson = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+/** Prints a result for people, or as JSON with --json. */
+const show = <Result>(result: Result, describe: (result: Result) => string) => (flags.json ? printJson(result) : console.log(describe(result)));
 
 const run = async (): Promise<number> => {
   const [command, ...operands] = positionals;
@@ -59,6 +69,7 @@ const run = async (): Promise<number> => {
     return flags.help ? 0 : 2;
   }
   const target = () => resolveTarget(flags.stack);
+  const queueTarget = () => resolveQueueTarget(flags.stack);
   const unknown = () => new UsageError(`unknown command "${positionals.join(' ')}"\n\n${usage}`);
   switch (command) {
     case 'endpoint': {
@@ -96,6 +107,20 @@ const run = async (): Promise<number> => {
       if (!flags.tenant) throw new UsageError('--tenant is required: a tail follows one tenant');
       const code = await tail(await target(), flags.tenant, { json: flags.json, print: (line) => console.log(line) });
       return code === 1000 ? 0 : 1;
+    }
+    case 'quarantine': {
+      const [action, id] = operands;
+      if (action === 'list') show(await listQuarantined(await queueTarget(), { ...(flags.tenant && { tenant: flags.tenant }) }), formatQuarantined);
+      else if (action === 'replay') show(await replayQuarantined(await queueTarget(), id), describeReplay);
+      else throw unknown();
+      return 0;
+    }
+    case 'dlq': {
+      const [action] = operands;
+      if (action === 'list') show(await listDeadLetters(await queueTarget()), formatDeadLetters);
+      else if (action === 'redrive') show(await redrive(await queueTarget()), describeRedrive);
+      else throw unknown();
+      return 0;
     }
     default:
       throw unknown();

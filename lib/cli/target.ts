@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createEndpointStore, type EndpointStore } from '../../functions/adapters/endpoint-store.ts';
 import { localCredentials } from '../local/aws.ts';
 import { readStateFile, stateFilePath } from '../local/state-file.ts';
@@ -13,6 +14,22 @@ export interface Target {
   readonly endpoints: EndpointStore;
   jwtSecret(): Promise<string>;
 }
+
+/**
+ * What the operator's commands (quarantine, dlq) reach: the ingest queue, its DLQ and the
+ * messages table, where quarantined requests and the processor's failure records are kept.
+ */
+export interface QueueTarget {
+  readonly sqs: SQSClient;
+  readonly ingestQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly messages: DynamoDBDocumentClient;
+  readonly messagesTable: string;
+  /** How `dlq redrive` moves messages: SQS's own move task on AWS; fauxqs has none, so one by one locally. */
+  readonly redrive: RedriveStrategy;
+}
+
+export type RedriveStrategy = 'move-task' | 'message-by-message';
 
 const documentClient = (config: DynamoDBClientConfig) =>
   DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
@@ -29,15 +46,32 @@ export const localTarget = async (): Promise<Target> => {
   };
 };
 
-/** A deployed stack, found through its CloudFormation outputs, with the caller's AWS credentials. */
-export const stackTarget = async (stackName: string): Promise<Target> => {
+export const localQueueTarget = async (): Promise<QueueTarget> => {
+  const state = await readStateFile(stateFilePath());
+  const config = { region: state.region, credentials: localCredentials };
+  return {
+    sqs: new SQSClient({ ...config, endpoint: state.sqsEndpoint }),
+    ingestQueueUrl: state.queues.ingest,
+    deadLetterQueueUrl: state.queues.deadLetter,
+    messages: documentClient({ ...config, endpoint: state.dynamodbEndpoint }),
+    messagesTable: state.tables.Messages,
+    redrive: 'message-by-message',
+  };
+};
+
+const stackOutputs = async (stackName: string) => {
   const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
-  const output = (name: string): string => {
+  return (name: string): string => {
     const value = outputs[name];
     if (!value) throw new Error(`stack ${stackName} has no output ${name}: is it a Switchboard stack, deployed with this version?`);
     return value;
   };
+};
+
+/** A deployed stack, found through its CloudFormation outputs, with the caller's AWS credentials. */
+export const stackTarget = async (stackName: string): Promise<Target> => {
+  const output = await stackOutputs(stackName);
   const secretArn = output('JwtSecretArn');
   return {
     publicBaseUrl: output('WebhookBaseUrl'),
@@ -53,3 +87,18 @@ export const stackTarget = async (stackName: string): Promise<Target> => {
 
 export const resolveTarget = (stackName: string | undefined): Promise<Target> =>
   stackName ? stackTarget(stackName) : localTarget();
+
+export const stackQueueTarget = async (stackName: string): Promise<QueueTarget> => {
+  const output = await stackOutputs(stackName);
+  return {
+    sqs: new SQSClient({}),
+    ingestQueueUrl: output('IngestQueueUrl'),
+    deadLetterQueueUrl: output('DeadLetterQueueUrl'),
+    messages: documentClient({}),
+    messagesTable: output('MessagesTableName'),
+    redrive: 'move-task',
+  };
+};
+
+export const resolveQueueTarget = (stackName: string | undefined): Promise<QueueTarget> =>
+  stackName ? stackQueueTarget(stackName) : localQueueTarget();

@@ -1,0 +1,127 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageIdFor } from '../../functions/core/ids.ts';
+import { entityKinds, failureKey, messageKey } from '../../functions/core/items.ts';
+import type { DeadLetter } from '../../lib/cli/dlq.ts';
+import type { QuarantineEntry } from '../../lib/cli/quarantine.ts';
+import { localCredentials } from '../../lib/local/aws.ts';
+import { aTwilioEnvelope } from '../helpers/factories.ts';
+import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
+import { inboundSmsFields, signedTwilioRequest, twilioSid } from '../helpers/twilio.ts';
+
+/**
+ * The operator's side of the local stack, through the CLI as a user runs it: a request the
+ * processor cannot understand is quarantined, listed and replayed; a dead letter is listed
+ * with its reason and redriven, and then stored.
+ */
+
+let stack: LocalStackProcess;
+let endpoint: { endpointId: string; url: string };
+let documents: DynamoDBDocumentClient;
+let sqs: SQSClient;
+const authToken = 'acme-auth-token';
+
+beforeAll(async () => {
+  // Redeliveries in a second instead of three minutes.
+  stack = await startLocalStackProcess({ SWITCHBOARD_VISIBILITY_TIMEOUT: '1' });
+  endpoint = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'twilio', '--tenant', 'acme', '--secret', authToken])) as typeof endpoint;
+  const config = { region: stack.description.region, credentials: localCredentials };
+  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...config, endpoint: stack.description.dynamodbEndpoint }));
+  sqs = new SQSClient({ ...config, endpoint: stack.description.sqsEndpoint });
+}, 90_000);
+
+afterAll(async () => {
+  documents?.destroy();
+  sqs?.destroy();
+  await stack?.stop();
+});
+
+/** Asks until `check` answers, or fails once the deadline has passed. */
+const eventually = async <Value>(what: string, check: () => Promise<Value | undefined>, timeoutMs = 20_000): Promise<Value> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await sleep(250);
+  }
+};
+
+const quarantined = async (): Promise<QuarantineEntry[]> => JSON.parse(await stack.cli(['quarantine', 'list', '--tenant', 'acme', '--json'])) as QuarantineEntry[];
+
+describe('quarantine through the local stack', () => {
+  it('quarantines a signed request it cannot normalize, lists it without its content, and replays it', async () => {
+    // Prepare: a correctly signed Twilio form without a MessageSid.
+    const { MessageSid: _dropped, ...fields } = inboundSmsFields({ Body: 'my PIN is 8642' });
+    const request = signedTwilioRequest(endpoint.url, authToken, fields);
+    const response = await fetch(endpoint.url, { method: 'POST', headers: request.headers, body: request.body });
+    expect(response.status).toBe(200);
+    const [entry] = await eventually('the request to be quarantined', async () => {
+      const entries = await quarantined();
+      return entries.length > 0 ? entries : undefined;
+    });
+
+    // Act
+    const listed = await stack.cli(['quarantine', 'list']);
+    const replayed = await stack.cli(['quarantine', 'replay', entry?.id ?? '']);
+    // It still cannot be normalized: the processor quarantines it again, under the replay's id.
+    const after = await eventually('the replay to be quarantined again', async () => {
+      const entries = await quarantined();
+      return entries.some((other) => other.id !== entry?.id) ? entries : undefined;
+    });
+
+    // Assess
+    expect(entry).toMatchObject({ tenantId: 'acme', reason: expect.stringMatching(/^not a Twilio inbound message: .*MessageSid/s) });
+    expect(entry?.requestId).toMatch(/.+/);
+    expect(listed.trim().split('\n')).toHaveLength(1);
+    expect(listed).toContain(`  ${entry?.id}  acme  ${entry?.requestId}  not a Twilio inbound message:`);
+    expect(listed + JSON.stringify(entry)).not.toContain('8642');
+    const replayId = /as SQS message (\S+),/.exec(replayed)?.[1];
+    expect(replayed).toContain(`Replayed ${entry?.id} (tenant acme, request ${entry?.requestId}) on the ingest queue`);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id: replayId, requestId: entry?.requestId, reason: entry?.reason, bytes: entry?.bytes });
+  });
+
+  it('refuses to replay an id that is not quarantined', async () => {
+    await expect(stack.cli(['quarantine', 'replay', 'no-such-id'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('no quarantined request no-such-id') });
+  });
+});
+
+describe('the DLQ through the local stack', () => {
+  it('lists a dead letter with its failure, redrives it, and the processor stores it', async () => {
+    // Prepare: a request that failed its five tries during an outage, with the processor's record of why.
+    const messageSid = twilioSid('SM');
+    const envelope = aTwilioEnvelope(inboundSmsFields({ MessageSid: messageSid }), { tenantId: 'acme', endpointId: endpoint.endpointId, requestId: 'req_outage' });
+    const { MessageId = '' } = await sqs.send(new SendMessageCommand({ QueueUrl: stack.description.queues.deadLetter, MessageBody: JSON.stringify(envelope) }));
+    await documents.send(
+      new PutCommand({
+        TableName: stack.description.tables.Messages,
+        Item: { ...failureKey(MessageId), entity: entityKinds.failure, sqsMessageId: MessageId, receiveCount: 5, error: 'TimeoutError: socket hang up', failedAt: '2026-11-23T10:05:00.000Z' },
+      }),
+    );
+
+    // Act
+    const listing = JSON.parse(await stack.cli(['dlq', 'list', '--json'])) as { letters: DeadLetter[]; capped: boolean };
+    const text = await stack.cli(['dlq', 'list']);
+    const redriven = await stack.cli(['dlq', 'redrive']);
+    const stored = await eventually('the redriven message to be stored', async () => {
+      const { Item } = await documents.send(new GetCommand({ TableName: stack.description.tables.Messages, Key: messageKey(messageIdFor('twilio', messageSid)) }));
+      return Item;
+    });
+    const emptied = await stack.cli(['dlq', 'list']);
+
+    // Assess
+    expect(listing).toEqual({
+      capped: false,
+      letters: [expect.objectContaining({ sqsMessageId: MessageId, tenantId: 'acme', provider: 'twilio', requestId: 'req_outage', reason: 'TimeoutError: socket hang up' })],
+    });
+    expect(text).toContain(`${MessageId}  receives 2  `);
+    expect(text).toContain('  acme twilio req_outage  TimeoutError: socket hang up');
+    expect(redriven.trim()).toBe('Moved 1 message from the DLQ to the ingest queue.');
+    expect(stored).toMatchObject({ tenantId: 'acme', providerMessageId: messageSid, source: { requestId: 'req_outage' } });
+    expect(emptied.trim()).toBe('The DLQ is empty.');
+  });
+});
