@@ -13,6 +13,7 @@ import {
   messageItem,
   pendingKey,
   pendingPrefix,
+  quarantineIndexPartition,
   quarantineKey,
   type QuarantineRecord,
   type StoredEvent,
@@ -205,7 +206,7 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
           Item: {
             ...quarantineKey(record.id),
             entity: entityKinds.quarantine,
-            gsi1pk: 'QUARANTINE',
+            gsi1pk: quarantineIndexPartition,
             gsi1sk: `${record.quarantinedAt}#${record.id}`,
             ...record,
           },

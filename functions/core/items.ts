@@ -40,12 +40,26 @@ export interface Conversation extends ConversationKey {
   readonly messageCount: number;
 }
 
+/** A quarantined request's queued body is kept in its item up to this size: an item holds 400 KB. */
+export const maxQuarantinedRawBytes = 300 * 1024;
+
+/** The gsi1 partition every quarantined request is filed under, by time. */
+export const quarantineIndexPartition = 'QUARANTINE';
+
 /** A queued request that could not be processed, kept whole for an operator. */
 export interface QuarantineRecord {
   readonly id: string;
   readonly reason: string;
-  /** The queued message body as it was received from the queue, kept whole for replay. */
-  readonly raw: string;
+  /**
+   * The queued message body as it was received from the queue, for replay, when it fits an
+   * item. A larger one is in the archive under `archiveKey`, or, if it never was a
+   * Switchboard envelope (so was never archived), cut at `maxQuarantinedRawBytes`.
+   */
+  readonly raw?: string;
+  readonly archiveKey?: string;
+  readonly rawTruncated?: true;
+  /** The queued body's whole size. */
+  readonly rawBytes: number;
   readonly tenantId?: string;
   readonly requestId?: string;
   readonly quarantinedAt: string;

@@ -2,13 +2,21 @@ import * as z from 'zod/mini';
 import { envelopeSchema, type Envelope } from './envelope.ts';
 import { PermanentError } from './errors.ts';
 import { processEnvelope, type ProcessDependencies, type ProcessedEvent } from './process.ts';
-import type { QuarantineRecord } from './items.ts';
+import { maxQuarantinedRawBytes, type QuarantineRecord } from './items.ts';
 
 export interface QueuedRequestDependencies extends ProcessDependencies {
   quarantine(record: QuarantineRecord): Promise<void>;
   /** Keeps the request as received, for audit and replay; the same key on a redelivery. */
   archive(key: string, envelope: string): Promise<void>;
 }
+
+/** The queued body as a quarantine record keeps it: inline when it fits an item, else by its archive key. */
+const keptBody = (body: string, envelope: Envelope | undefined): Pick<QuarantineRecord, 'raw' | 'archiveKey' | 'rawTruncated' | 'rawBytes'> => {
+  const rawBytes = Buffer.byteLength(body);
+  if (rawBytes <= maxQuarantinedRawBytes) return { raw: body, rawBytes };
+  if (envelope) return { archiveKey: archiveKeyFor(envelope), rawBytes };
+  return { raw: Buffer.from(body).subarray(0, maxQuarantinedRawBytes).toString('utf8'), rawTruncated: true, rawBytes };
+};
 
 /** By day, so a lifecycle rule expires them and an operator finds a day's requests. */
 export const archiveKeyFor = (envelope: Envelope): string => `archive/${envelope.receivedAt.slice(0, 10)}/${envelope.requestId}.json`;
@@ -51,7 +59,7 @@ export const handleQueuedRequest = async (
     await deps.quarantine({
       id: recordId,
       reason: error.message,
-      raw: body,
+      ...keptBody(body, envelope),
       ...(envelope && { tenantId: envelope.tenantId, requestId: envelope.requestId }),
       quarantinedAt: deps.now().toISOString(),
     });

@@ -1,12 +1,10 @@
 import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { entityKinds, quarantineKey, type QuarantineRecord } from '../../functions/core/items.ts';
+import { entityKinds, quarantineIndexPartition, quarantineKey, type QuarantineRecord } from '../../functions/core/items.ts';
 import { messagesTable } from '../definitions/tables.ts';
 import { oneLine, requeue } from './dlq.ts';
 import type { QueueTarget } from './target.ts';
 import { UsageError } from './usage-error.ts';
 
-/** The index partition functions/adapters/message-store.ts files every quarantined request under, by time. */
-const quarantinePartition = 'QUARANTINE';
 const indexName = messagesTable.globalSecondaryIndexes[0].indexName;
 
 /** A quarantined request as an operator sees it. The body is counted, never shown: it can hold a customer's message. */
@@ -25,7 +23,7 @@ export const describeQuarantined = (record: QuarantineRecord): QuarantineEntry =
   ...(record.tenantId && { tenantId: record.tenantId }),
   ...(record.requestId && { requestId: record.requestId }),
   reason: record.reason,
-  bytes: Buffer.byteLength(record.raw),
+  bytes: record.rawBytes,
 });
 
 /** Quarantined requests, newest first, of one tenant or all. */
@@ -39,7 +37,7 @@ export const listQuarantined = async (target: QueueTarget, { tenant }: { tenant?
         IndexName: indexName,
         KeyConditionExpression: 'gsi1pk = :partition',
         ...(tenant && { FilterExpression: 'tenantId = :tenant' }),
-        ExpressionAttributeValues: { ':partition': quarantinePartition, ...(tenant && { ':tenant': tenant }) },
+        ExpressionAttributeValues: { ':partition': quarantineIndexPartition, ...(tenant && { ':tenant': tenant }) },
         ScanIndexForward: false,
         ExclusiveStartKey: startKey,
       }),
@@ -73,7 +71,7 @@ export const replayQuarantined = async (target: QueueTarget, id: string | undefi
   const { Item } = await target.messages.send(new GetCommand({ TableName: target.messagesTable, Key: quarantineKey(id), ConsistentRead: true }));
   if (Item?.entity !== entityKinds.quarantine) throw new UsageError(`no quarantined request ${id}: see switchboard quarantine list`);
   const record = Item as QuarantineRecord;
-  const sqsMessageId = await requeue(target.sqs, target.ingestQueueUrl, record.raw, record.tenantId);
+  const sqsMessageId = await requeue(target.sqs, target.ingestQueueUrl, await queuedBodyOf(target, record), record.tenantId);
   await target.messages.send(new DeleteCommand({ TableName: target.messagesTable, Key: quarantineKey(id) }));
   return {
     replayed: id,
@@ -81,6 +79,14 @@ export const replayQuarantined = async (target: QueueTarget, id: string | undefi
     ...(record.requestId && { requestId: record.requestId }),
     sqsMessageId,
   };
+};
+
+/** The body as it was queued: in the record, or, for a large one, in the archive. */
+const queuedBodyOf = async (target: QueueTarget, record: QuarantineRecord): Promise<string> => {
+  if (record.rawTruncated) throw new UsageError(`${record.id} cannot be replayed: it was never a Switchboard envelope, and only its first ${Buffer.byteLength(record.raw ?? '')} of ${record.rawBytes} bytes were kept`);
+  if (record.archiveKey) return (await target.bodies.get(record.archiveKey)).toString('utf8');
+  if (record.raw === undefined) throw new UsageError(`${record.id} keeps no body to replay`);
+  return record.raw;
 };
 
 export const describeReplay = (result: ReplayResult): string =>

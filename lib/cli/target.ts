@@ -3,6 +3,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { bodyStoreBeside, createBodyStore, type BodyStore } from '../../functions/adapters/body-store.ts';
 import { createEndpointStore, type EndpointStore } from '../../functions/adapters/endpoint-store.ts';
 import { localCredentials } from '../local/aws.ts';
 import { readStateFile, stateFilePath } from '../local/state-file.ts';
@@ -25,6 +26,8 @@ export interface QueueTarget {
   readonly deadLetterQueueUrl: string;
   readonly messages: DynamoDBDocumentClient;
   readonly messagesTable: string;
+  /** The body bucket: large bodies and the request archive, which a large quarantined request is replayed from. */
+  readonly bodies: BodyStore;
   /** How `dlq redrive` moves messages: SQS's own move task on AWS; fauxqs has none, so one by one locally. */
   readonly redrive: RedriveStrategy;
 }
@@ -55,6 +58,7 @@ export const localQueueTarget = async (): Promise<QueueTarget> => {
     deadLetterQueueUrl: state.queues.deadLetter,
     messages: documentClient({ ...config, endpoint: state.dynamodbEndpoint }),
     messagesTable: state.tables.Messages,
+    bodies: createBodyStore({ bucket: state.bodyBucket, credentials: async () => localCredentials, region: async () => state.region, endpoint: state.sqsEndpoint }),
     redrive: 'message-by-message',
   };
 };
@@ -90,12 +94,14 @@ export const resolveTarget = (stackName: string | undefined): Promise<Target> =>
 
 export const stackQueueTarget = async (stackName: string): Promise<QueueTarget> => {
   const output = await stackOutputs(stackName);
+  const sqs = new SQSClient({});
   return {
-    sqs: new SQSClient({}),
+    sqs,
     ingestQueueUrl: output('IngestQueueUrl'),
     deadLetterQueueUrl: output('DeadLetterQueueUrl'),
     messages: documentClient({}),
     messagesTable: output('MessagesTableName'),
+    bodies: bodyStoreBeside(sqs, output('BodyBucketName')),
     redrive: 'move-task',
   };
 };

@@ -98,7 +98,7 @@ describe('message store on DynamoDB Local', () => {
   it('keeps a quarantined request whole', async () => {
     const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
 
-    await store.quarantine({ id: 'q-1', reason: 'not a Switchboard envelope', raw: '{"oops":', quarantinedAt: new Date().toISOString() });
+    await store.quarantine({ id: 'q-1', reason: 'not a Switchboard envelope', raw: '{"oops":', rawBytes: 8, quarantinedAt: new Date().toISOString() });
 
     const { Item } = await dynamo.documentClient.send(new GetCommand({ TableName: dynamo.tables.Messages, Key: { pk: 'QUAR#q-1', sk: 'QUAR' } }));
     expect(Item).toMatchObject({ entity: 'quarantine', raw: '{"oops":', reason: 'not a Switchboard envelope', gsi1pk: 'QUARANTINE' });

@@ -1,12 +1,14 @@
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBodyStore } from '../../functions/adapters/body-store.ts';
 import { createMessageStore } from '../../functions/adapters/message-store.ts';
 import { entityKinds, failureKey, quarantineKey, type QuarantineRecord, type RecordFailure } from '../../functions/core/items.ts';
 import { ingestQueueSettings } from '../../lib/definitions/pipeline.ts';
 import { listDeadLetters, peekMessages, redrive } from '../../lib/cli/dlq.ts';
 import { listQuarantined, replayQuarantined } from '../../lib/cli/quarantine.ts';
 import type { QueueTarget } from '../../lib/cli/target.ts';
+import { localCredentials, localRegion } from '../../lib/local/aws.ts';
 import { createQueues, createTables } from '../../lib/local/resources.ts';
 import { aTwilioEnvelope } from '../helpers/factories.ts';
 import { startDynamoDb, startSqs } from '../helpers/services.ts';
@@ -24,6 +26,7 @@ let targets = 0;
 
 beforeAll(async () => {
   [dynamo, sqs] = await Promise.all([startDynamoDb(), startSqs()]);
+  sqs.server.createBucket('bodies');
 });
 afterAll(async () => {
   await Promise.all([dynamo?.stop(), sqs?.stop()]);
@@ -40,6 +43,7 @@ const freshTarget = async (): Promise<QueueTarget> => {
     deadLetterQueueUrl: queues.deadLetter,
     messages: dynamo.documentClient,
     messagesTable: tables.Messages,
+    bodies: createBodyStore({ bucket: 'bodies', credentials: async () => localCredentials, region: async () => localRegion, endpoint: sqs.endpoint }),
     redrive: 'message-by-message',
   };
 };
@@ -93,6 +97,7 @@ const aQuarantineRecord = (overrides: Partial<QuarantineRecord> = {}): Quarantin
   id: crypto.randomUUID(),
   reason: 'not a Twilio inbound message: ✖ a SM|MM SID\n  → at MessageSid',
   raw: envelopeBody('acme'),
+  rawBytes: Buffer.byteLength(envelopeBody('acme')),
   tenantId: 'acme',
   requestId: 'req_quarantined',
   quarantinedAt: '2026-11-23T10:00:00.000Z',
@@ -122,7 +127,7 @@ describe('quarantine list', () => {
       tenantId: 'acme',
       requestId: 'req_quarantined',
       reason: newest.reason,
-      bytes: Buffer.byteLength(newest.raw),
+      bytes: newest.rawBytes,
     });
     expect(JSON.stringify(all)).not.toContain('"body"');
   });
@@ -148,6 +153,27 @@ describe('quarantine replay', () => {
     const { Item } = await target.messages.send(new GetCommand({ TableName: target.messagesTable, Key: quarantineKey(replayed.id), ConsistentRead: true }));
     expect(Item).toBeUndefined();
     expect((await listQuarantined(target)).map((entry) => entry.id)).toEqual([other.id]);
+  });
+
+  it('replays a request too large for its quarantine item from the archive', async () => {
+    const target = await freshTarget();
+    const body = JSON.stringify({ ...JSON.parse(envelopeBody('acme')), padding: 'x'.repeat(400_000) });
+    await target.bodies.put('archive/2026-11-23/req_large.json', Buffer.from(body));
+    const { raw: _, ...large } = aQuarantineRecord({ archiveKey: 'archive/2026-11-23/req_large.json', rawBytes: Buffer.byteLength(body) });
+    await createMessageStore(target.messages, target.messagesTable).quarantine(large);
+
+    await replayQuarantined(target, large.id);
+
+    expect(await drain(target.ingestQueueUrl)).toEqual([body]);
+  });
+
+  it('refuses to replay a body it kept only the start of', async () => {
+    const target = await freshTarget();
+    const record = aQuarantineRecord({ raw: 'not an envelope…', rawTruncated: true, rawBytes: 900_000 });
+    await createMessageStore(target.messages, target.messagesTable).quarantine(record);
+
+    await expect(replayQuarantined(target, record.id)).rejects.toThrow(/cannot be replayed/);
+    expect(await drain(target.ingestQueueUrl)).toEqual([]);
   });
 
   it('keeps the request in quarantine when the ingest queue refuses it', async () => {

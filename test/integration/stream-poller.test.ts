@@ -50,7 +50,7 @@ describe('stream poller', () => {
     const now = new Date().toISOString();
 
     // Act
-    await store.quarantine({ id: 'q-1', reason: 'unparseable', raw: '{', quarantinedAt: now });
+    await store.quarantine({ id: 'q-1', reason: 'unparseable', raw: '{', rawBytes: 1, quarantinedAt: now });
     await store.saveMessage(
       {
         id: messageIdFor('twilio', 'SM1'),

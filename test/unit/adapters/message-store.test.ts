@@ -141,7 +141,7 @@ describe('message store saveMessage', () => {
 describe('message store quarantine', () => {
   it('keeps the record whole under its own key, listed by time', async () => {
     dynamo.on(PutCommand).resolves({});
-    const record = { id: 'record-1', reason: 'not JSON', raw: 'garbage', quarantinedAt: '2026-11-22T12:00:00.000Z' };
+    const record = { id: 'record-1', reason: 'not JSON', raw: 'garbage', rawBytes: 7, quarantinedAt: '2026-11-22T12:00:00.000Z' };
 
     await store.quarantine(record);
 

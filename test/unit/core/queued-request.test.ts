@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { conversationIdFor, messageIdFor, type ConversationKey } from '../../../functions/core/ids.ts';
 import type { QuarantineRecord, StoredEvent, StoredMessage } from '../../../functions/core/items.ts';
 import { findProvider } from '../../../functions/providers/registry.ts';
+import { maxQuarantinedRawBytes } from '../../../functions/core/items.ts';
 import { maxStoredTextBytes } from '../../../functions/core/process.ts';
 import { handleQueuedRequest, type QueuedRequestDependencies } from '../../../functions/core/queued-request.ts';
 import { accountSid, inboundSmsFields } from '../../helpers/twilio.ts';
@@ -137,6 +138,23 @@ describe('handleQueuedRequest', () => {
     expect(outcome).toMatchObject({ stored: [{ kind: 'message', outcome: 'stored' }, { kind: 'status', outcome: 'applied', event: waiting }] });
   });
 
+  it('quarantines a request too large for an item by its archive key, and a large non-envelope cut and marked', async () => {
+    const { deps, quarantined, archived } = fakeDependencies();
+    const large = aTwilioEnvelope(inboundSmsFields({ MessageSid: 'not-a-sid', Body: 'x'.repeat(maxQuarantinedRawBytes) }));
+    const junk = 'y'.repeat(maxQuarantinedRawBytes + 10);
+
+    await handleQueuedRequest(JSON.stringify(large), 'record-1', deps);
+    await handleQueuedRequest(junk, 'record-2', deps);
+
+    const archiveKey = `archive/2026-11-22/${large.requestId}.json`;
+    expect(archived.has(archiveKey)).toBe(true);
+    expect(quarantined).toEqual([
+      expect.objectContaining({ id: 'record-1', archiveKey, rawBytes: Buffer.byteLength(JSON.stringify(large)) }),
+      expect.objectContaining({ id: 'record-2', raw: junk.slice(0, maxQuarantinedRawBytes), rawTruncated: true, rawBytes: junk.length }),
+    ]);
+    expect(quarantined[0]).not.toHaveProperty('raw');
+  });
+
   it('passes a duplicate on as such', async () => {
     const { deps } = fakeDependencies({ saveMessage: async () => 'duplicate' });
 
@@ -154,7 +172,7 @@ describe('handleQueuedRequest', () => {
     expect(outcome).toHaveProperty('quarantined');
     expect(saved).toEqual([]);
     expect(quarantined).toEqual([
-      { id: 'record-2', reason: expect.stringMatching(/envelope/), raw: body, quarantinedAt: processedAt.toISOString() },
+      { id: 'record-2', reason: expect.stringMatching(/envelope/), raw: body, rawBytes: Buffer.byteLength(body), quarantinedAt: processedAt.toISOString() },
     ]);
     expect(quarantined[0]?.reason).not.toContain('12345678');
   });
@@ -170,7 +188,7 @@ describe('handleQueuedRequest', () => {
 
     expect(saved).toEqual([]);
     expect(quarantined).toEqual([
-      { id: 'record-3', reason: expect.stringMatching(/envelope/), raw: body, quarantinedAt: processedAt.toISOString() },
+      { id: 'record-3', reason: expect.stringMatching(/envelope/), raw: body, rawBytes: Buffer.byteLength(body), quarantinedAt: processedAt.toISOString() },
     ]);
   });
 
