@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm start`: the whole pipeline on 127.0.0.1. Ports come from PORT, WS_PORT, DYNAMODB_PORT
- * and SQS_PORT; `--data-dir <dir>` keeps data across restarts; Ctrl-C stops everything.
+ * and SQS_PORT; DYNAMODB_ENDPOINT uses a DynamoDB already running there instead of starting
+ * DynamoDB Local; `--data-dir <dir>` keeps data across restarts; Ctrl-C stops everything.
  */
 import { parseArgs } from 'node:util';
 import { issueToken } from '../functions/core/tokens.ts';
@@ -27,6 +28,7 @@ const stack = await startLocalStack({
   wsPort: port('WS_PORT', 3001),
   dynamodbPort: port('DYNAMODB_PORT', 8000),
   sqsPort: port('SQS_PORT', 4566),
+  ...(process.env.DYNAMODB_ENDPOINT && { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT }),
   ...(flags['data-dir'] && { dataDir: flags['data-dir'] }),
   ...(process.env.PUBLIC_BASE_URL && { publicBaseUrl: process.env.PUBLIC_BASE_URL }),
   ...(process.env.JWT_SECRET && { jwtSecret: process.env.JWT_SECRET }),
@@ -58,7 +60,7 @@ Switchboard is running locally.
 
   Webhooks     ${description.publicBaseUrl}/webhooks/{provider}/{endpointId}
   WebSocket    ${description.wsUrl}/?token=<JWT>
-  DynamoDB     ${description.dynamodbEndpoint}   (DynamoDB Local)
+  DynamoDB     ${description.dynamodbEndpoint}   (${process.env.DYNAMODB_ENDPOINT ? 'DYNAMODB_ENDPOINT' : 'DynamoDB Local'})
   SQS          ${description.sqsEndpoint}   (fauxqs)
 
   Token for tenant "${flags.tenant}" (1 h):

@@ -28,6 +28,16 @@ export const envelopeSchema = z.union([
 
 export type Envelope = z.infer<typeof envelopeSchema>;
 
+/** The envelope a queued body carries, when it is one. */
+export const envelopeOf = (body: string | undefined): Envelope | undefined => {
+  try {
+    const parsed = envelopeSchema.safeParse(JSON.parse(body ?? ''));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 /** The request's exact bytes, wherever they were kept. */
 export const rawBody = async (envelope: Envelope, fetchBody: (key: string) => Promise<Buffer>): Promise<Buffer> =>
   'body' in envelope ? Buffer.from(envelope.body, 'base64') : fetchBody(envelope.bodyKey);

@@ -1,9 +1,14 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { dynamoDocumentClient } from '../adapters/clients.ts';
+import * as z from 'zod/mini';
+import { ingestQueueSettings } from '../../lib/definitions/pipeline.ts';
+import { dynamoDocumentClient, sqs } from '../adapters/clients.ts';
 import { bodyStoreBeside } from '../adapters/body-store.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
+import { createFailureStore } from '../adapters/failure-store.ts';
 import { createMessageStore } from '../adapters/message-store.ts';
+import { backoffFor, deferRetry, type RetryDependencies } from '../core/backoff.ts';
 import type { ProcessedEvent } from '../core/process.ts';
 import { handleQueuedRequest } from '../core/queued-request.ts';
 import { readConfig, required } from '../shared/config.ts';
@@ -11,7 +16,14 @@ import { withMiddleware } from '../shared/middleware.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 import { logger, metrics, MetricUnit } from '../shared/powertools.ts';
 
-const config = readConfig({ MESSAGES_TABLE: required, ENDPOINTS_TABLE: required, BODY_BUCKET: required });
+const config = readConfig({
+  MESSAGES_TABLE: required,
+  ENDPOINTS_TABLE: required,
+  BODY_BUCKET: required,
+  INGEST_QUEUE_URL: z.url(),
+  // The deployed queue's; the local runtime sets it when it shortens the queue's.
+  INGEST_VISIBILITY_TIMEOUT_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), ingestQueueSettings.visibilityTimeoutSeconds),
+});
 const store = createMessageStore(dynamoDocumentClient(traced), config.MESSAGES_TABLE);
 const findEndpoint = cachedLookup(createEndpointStore(dynamoDocumentClient(traced), config.ENDPOINTS_TABLE).get, { ttlMs: 60_000, missTtlMs: 5_000 });
 const bodies = bodyStoreBeside(dynamoDocumentClient(traced), config.BODY_BUCKET);
@@ -20,6 +32,15 @@ const dependencies = {
   fetchBody: bodies.get,
   archive: (key: string, envelope: string) => bodies.put(key, Buffer.from(envelope)),
   tenantOf: async (endpointId: string, businessAddress: string) => (await findEndpoint(endpointId))?.routes?.[businessAddress],
+  now: () => new Date(),
+};
+const failures = createFailureStore(dynamoDocumentClient(traced), config.MESSAGES_TABLE, { retentionSeconds: ingestQueueSettings.dlqRetentionPeriodSeconds });
+const retryDependencies: RetryDependencies = {
+  backoff: backoffFor(config.INGEST_VISIBILITY_TIMEOUT_SECONDS, ingestQueueSettings.maxReceiveCount),
+  hide: async (receiptHandle, seconds) => {
+    await sqs(traced).send(new ChangeMessageVisibilityCommand({ QueueUrl: config.INGEST_QUEUE_URL, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+  },
+  recordFailure: failures.record,
   now: () => new Date(),
 };
 const processor = new BatchProcessor(EventType.SQS);
@@ -66,19 +87,26 @@ const processRecord = async (sqsRecord: SQSRecord): Promise<void> => {
     metrics.addMetric('RequestQuarantined', MetricUnit.Count, 1);
     logger.warn('request quarantined', { correlation_id: result.requestId, sqsMessageId: sqsRecord.messageId, reason: result.quarantined });
   } catch (error) {
+    // Only failures that may pass get here: a request that can never be processed was quarantined.
+    const receiveCount = Number(sqsRecord.attributes.ApproximateReceiveCount);
+    const { retryInSeconds, failure, problems } = await deferRetry({ ...sqsRecord, receiveCount }, error, retryDependencies);
     metrics.addMetric('RecordRetried', MetricUnit.Count, 1);
-    logger.error('record failed; the queue will deliver it again', {
-      sqsMessageId: sqsRecord.messageId,
-      receiveCount: sqsRecord.attributes.ApproximateReceiveCount,
-      error,
-    });
+    const about = { correlation_id: failure.requestId, sqsMessageId: sqsRecord.messageId, receiveCount };
+    logger.error('record failed; the queue will deliver it again', { ...about, retryInSeconds, error });
+    // The record is reported as failed all the same: at worst it returns after the queue's visibility timeout, or its reason is not recorded.
+    for (const problem of problems) logger.warn('could not defer the failed record', { ...about, step: problem.step, error: problem.error });
     throw error;
   }
 };
 
-/** SQS → messages table. Each failing record is reported alone, so its batch-mates are not retried. */
+/**
+ * SQS → messages table. Each failing record is reported alone, so its batch-mates are not
+ * retried. A batch whose every record failed is answered the same way rather than thrown:
+ * each record was already put off by its own backoff, and a thrown error would only count
+ * one poison record as a function error, which is what an errors alarm watches.
+ */
 export const handler = withMiddleware(
   async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processRecord, processor, { context }),
+    processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false }),
   tracer,
 );

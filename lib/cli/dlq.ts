@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { envelopeSchema, type Envelope } from '../../functions/core/envelope.ts';
+import { envelopeOf } from '../../functions/core/envelope.ts';
 import { failureKey, type RecordFailure } from '../../functions/core/items.ts';
 import type { QueueTarget, RedriveStrategy } from './target.ts';
 
@@ -23,16 +23,6 @@ export const maxListed = 1000;
  * them back soon. They are made visible again as soon as the listing is done.
  */
 const holdSeconds = 30;
-
-/** The envelope a queued body carries, when it is one. */
-export const envelopeOf = (body: string | undefined): Envelope | undefined => {
-  try {
-    const parsed = envelopeSchema.safeParse(JSON.parse(body ?? ''));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
 /**
  * Puts a queued body back on the ingest queue exactly as it was, in its tenant's message

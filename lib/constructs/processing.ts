@@ -27,7 +27,14 @@ export class Processing extends Construct {
     this.processorFunction = new HandlerFunction(this, 'ProcessorFunction', {
       name: 'processor',
       timeout: Duration.seconds(processorSettings.timeoutSeconds),
-      environment: { MESSAGES_TABLE: props.messagesTable.tableName, ENDPOINTS_TABLE: props.endpointsTable.tableName, BODY_BUCKET: props.bodyBucket.bucketName },
+      environment: {
+        MESSAGES_TABLE: props.messagesTable.tableName,
+        ENDPOINTS_TABLE: props.endpointsTable.tableName,
+        BODY_BUCKET: props.bodyBucket.bucketName,
+        // A failed record is hidden for its backoff delay (ChangeMessageVisibility, which the
+        // event source below grants with the rest of what consuming the queue takes).
+        INGEST_QUEUE_URL: props.queue.queueUrl,
+      },
     });
     props.messagesTable.grantReadWriteData(this.processorFunction);
     props.endpointsTable.grant(this.processorFunction, 'dynamodb:GetItem');

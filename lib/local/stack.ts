@@ -21,6 +21,11 @@ export interface LocalStackOptions {
   readonly httpPort: number;
   readonly wsPort: number;
   readonly dynamodbPort: number;
+  /**
+   * A DynamoDB that is already running (DynamoDB Local in Docker, or a fault-injecting proxy
+   * in front of one), used instead of starting DynamoDB Local on `dynamodbPort`.
+   */
+  readonly dynamodbEndpoint?: string;
   readonly sqsPort: number;
   /** Keep tables and queues on disk here; in memory when absent. */
   readonly dataDir?: string;
@@ -101,8 +106,11 @@ export const startLocalStack = async (options: LocalStackOptions) => {
   };
 
   try {
-    if (options.dataDir) await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
-    const dynamo = await startDynamoDbLocal({ port: options.dynamodbPort, ...(options.dataDir && { dataDir: join(options.dataDir, 'dynamodb') }) });
+    const startDynamoDb = async () => {
+      if (options.dataDir) await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
+      return startDynamoDbLocal({ port: options.dynamodbPort, ...(options.dataDir && { dataDir: join(options.dataDir, 'dynamodb') }) });
+    };
+    const dynamo = options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint, stop: async () => undefined } : await startDynamoDb();
     stops.push(dynamo.stop);
     const fauxqs = await startFauxqs({ port: options.sqsPort, logger: false, ...(options.dataDir && { dataDir: join(options.dataDir, 'sqs') }) });
     stops.push(() => fauxqs.stop());
@@ -172,6 +180,8 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       jwtSecret,
     };
     useLocalFunctionEnvironment(description);
+    // The processor's backoff is capped at the queue's visibility timeout: it must know a shortened one.
+    if (options.visibilityTimeoutSeconds !== undefined) process.env.INGEST_VISIBILITY_TIMEOUT_SECONDS = String(options.visibilityTimeoutSeconds);
     handlers.ack = await loadHandler('ack');
     handlers.connect = await loadHandler('connect');
     handlers.disconnect = await loadHandler('disconnect');

@@ -21,10 +21,12 @@ export interface LocalStackProcess {
   spawnCli(args: readonly string[]): ChildProcess;
   /** Ctrl-C, as a user would; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would: nothing in the process gets to clean up. Resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 /** `npm start` in a child process on free ports, with its own state file: what a user runs. */
-export const startLocalStackProcess = async (extraEnv: Record<string, string> = {}): Promise<LocalStackProcess> => {
+export const startLocalStackProcess = async (extraEnv: Record<string, string> = {}, args: readonly string[] = []): Promise<LocalStackProcess> => {
   const stateDir = await mkdtemp(join(tmpdir(), 'switchboard-e2e-'));
   const ports = { http: await freePort(), ws: await freePort(), dynamodb: await freePort(), sqs: await freePort() };
   const env = {
@@ -36,7 +38,8 @@ export const startLocalStackProcess = async (extraEnv: Record<string, string> = 
     SWITCHBOARD_STATE_FILE: join(stateDir, 'local.json'),
     ...extraEnv,
   };
-  const child = spawn(process.execPath, ['bin/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/start.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<[number | null]>((resolve) => child.once('exit', (code) => resolve([code])));
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -70,13 +73,19 @@ export const startLocalStackProcess = async (extraEnv: Record<string, string> = 
       return stdout;
     },
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      const exited = once(child, 'exit');
+      if (child.exitCode !== null || child.signalCode !== null) {
+        await rm(stateDir, { recursive: true, force: true });
+        return child.exitCode;
+      }
       child.kill('SIGINT');
       const [code] = (await Promise.race([exited, sleep(20_000).then(() => [undefined])])) as [number | null | undefined];
       if (code === undefined) child.kill('SIGKILL');
       await rm(stateDir, { recursive: true, force: true });
       return code ?? null;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 };

@@ -421,6 +421,25 @@ describe('permissions', () => {
     );
   });
 
+  it('lets the processor put off a failed record on the ingest queue, which it is told the URL of', () => {
+    // Prepare
+    const { logicalId, resource, statementsOf, stack } = synthesize();
+
+    // Act
+    const statements = statementsOf(stack.processing.processorFunction.role!);
+    const variables = resource(stack.processing.processorFunction).Properties.Environment.Variables;
+
+    // Assess
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: expect.arrayContaining(['sqs:ChangeMessageVisibility']),
+        Resource: { 'Fn::GetAtt': [logicalId(stack.ingest.queue), 'Arn'] },
+      }),
+    );
+    expect(variables.INGEST_QUEUE_URL).toEqual({ Ref: logicalId(stack.ingest.queue) });
+  });
+
   it('lets the broadcaster post to and drop connections of its own stage only', () => {
     // Prepare
     const { logicalId, statementsOf, stack } = synthesize({ stageName: 'v1' });

@@ -38,6 +38,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsPort}`,
+    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${sqsPort}`,
     ENDPOINTS_TABLE: dynamo.tables.Endpoints,
     NONCES_TABLE: dynamo.tables.Nonces,
     BODY_BUCKET: 'bodies',

@@ -33,6 +33,7 @@ let printed: string[] = [];
 beforeAll(async () => {
   dynamo = await startDynamoDb();
   sqs = await startSqs();
+  sqs.server.createBucket('bodies');
   const { QueueUrl = '' } = await sqs.client.send(new CreateQueueCommand({ QueueName: 'observed' }));
   queueUrl = new URL(new URL(QueueUrl).pathname, sqs.endpoint).toString();
   await createEndpointStore(dynamo.documentClient, dynamo.tables.Endpoints).put({
@@ -47,6 +48,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_S3: sqs.endpoint,
     ENDPOINTS_TABLE: dynamo.tables.Endpoints,
     NONCES_TABLE: dynamo.tables.Nonces,
     BODY_BUCKET: 'bodies',

@@ -1,0 +1,122 @@
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { lambdaContext } from '../../../lib/local/lambda-context.ts';
+import { lambdaEvent } from '../../helpers/events.ts';
+import { aTwilioEnvelope } from '../../helpers/factories.ts';
+import { inboundSmsFields } from '../../helpers/twilio.ts';
+
+/**
+ * The processor handler's failure branch, with the AWS SDK mocked and the body store's S3
+ * answered by a stubbed fetch: a record whose large body is not in the store fails on every
+ * try. It is hidden for its backoff delay, its failure is kept, and it alone is reported,
+ * whatever happens to those two calls.
+ */
+
+const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/switchboard-ingest';
+const sqs = mockClient(SQSClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+beforeAll(async () => {
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_S3: 'http://s3.test',
+    MESSAGES_TABLE: 'Messages',
+    ENDPOINTS_TABLE: 'Endpoints',
+    BODY_BUCKET: 'bodies',
+    INGEST_QUEUE_URL: queueUrl,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  // The archive PUT succeeds; no large body was ever stored, so every GET is S3's 404.
+  vi.stubGlobal('fetch', async (_url: URL, init: RequestInit) =>
+    init.method === 'PUT' ? new Response('') : new Response('<Error><Code>NoSuchKey</Code></Error>', { status: 404 }),
+  );
+  ({ handler } = await import('../../../functions/processor/handler.ts'));
+});
+
+afterAll(() => {
+  vi.unstubAllGlobals();
+});
+
+beforeEach(() => {
+  sqs.reset();
+  dynamo.reset();
+  dynamo.on(TransactWriteCommand).resolves({});
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+  dynamo.on(GetCommand).resolves({});
+  dynamo.on(PutCommand).resolves({});
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
+});
+
+const template = lambdaEvent<SQSEvent>('processor-sqs.json').Records[0]!;
+const sqsRecord = (messageId: string, body: string, receiveCount: number): SQSRecord => ({
+  ...template,
+  messageId,
+  receiptHandle: `handle-${messageId}`,
+  body,
+  attributes: { ...template.attributes, ApproximateReceiveCount: String(receiveCount) },
+});
+
+const { body: _inline, ...fields } = aTwilioEnvelope(inboundSmsFields(), { requestId: 'req_poison' });
+const poison = sqsRecord('poison', JSON.stringify({ ...fields, bodyKey: 'bodies/2026-11-22/req_poison', bodyBytes: 800_000 }), 3);
+const mate = sqsRecord('mate', JSON.stringify(aTwilioEnvelope(inboundSmsFields(), { requestId: 'req_mate' })), 1);
+
+const failurePuts = () => dynamo.commandCalls(PutCommand).filter((call) => String(call.args[0].input.Item?.pk).startsWith('FAIL#'));
+
+describe('processor handler, a record that fails for now', () => {
+  it('hides it for its backoff delay, keeps why it failed, and reports it alone', async () => {
+    // Act
+    const response = await handler({ Records: [poison, mate] }, lambdaContext('processor'));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+    const hides = sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input);
+    expect(hides).toEqual([{ QueueUrl: queueUrl, ReceiptHandle: 'handle-poison', VisibilityTimeout: expect.any(Number) }]);
+    // Third receive of the deployed queue: full jitter up to 11.25 s × 2².
+    expect(hides[0]?.VisibilityTimeout).toBeGreaterThanOrEqual(0);
+    expect(hides[0]?.VisibilityTimeout).toBeLessThanOrEqual(45);
+    expect(failurePuts().map((call) => call.args[0].input.Item)).toEqual([
+      expect.objectContaining({
+        pk: 'FAIL#poison',
+        entity: 'failure',
+        sqsMessageId: 'poison',
+        receiveCount: 3,
+        error: 'Error: S3 GET bodies/bodies/2026-11-22/req_poison answered 404: <Error><Code>NoSuchKey</Code></Error>',
+        requestId: 'req_poison',
+        tenantId: 'acme',
+      }),
+    ]);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('answers a batch whose every record failed with all of them, rather than throwing', async () => {
+    const another = { ...poison, messageId: 'poison-2', receiptHandle: 'handle-poison-2' };
+
+    const response = await handler({ Records: [poison, another] }, lambdaContext('processor'));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }, { itemIdentifier: 'poison-2' }] });
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => call.args[0].input.ReceiptHandle).sort()).toEqual(['handle-poison', 'handle-poison-2']);
+  });
+
+  it('still reports only that record when it cannot be hidden', async () => {
+    sqs.on(ChangeMessageVisibilityCommand).rejects(Object.assign(new Error('Message does not exist or is not available for visibility timeout change.'), { name: 'MessageNotInflight' }));
+
+    const response = await handler({ Records: [poison, mate] }, lambdaContext('processor'));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+    expect(failurePuts()).toHaveLength(1);
+  });
+
+  it('still reports only that record when its failure cannot be kept', async () => {
+    dynamo.on(PutCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+
+    const response = await handler({ Records: [poison, mate] }, lambdaContext('processor'));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(1);
+  });
+});
