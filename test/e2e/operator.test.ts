@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageIdFor } from '../../functions/core/ids.ts';
 import { entityKinds, failureKey, messageKey } from '../../functions/core/items.ts';
@@ -11,6 +10,7 @@ import { localCredentials } from '../../lib/local/aws.ts';
 import { aTwilioEnvelope } from '../helpers/factories.ts';
 import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
 import { inboundSmsFields, signedTwilioRequest, twilioSid } from '../helpers/twilio.ts';
+import { eventually } from '../helpers/waiting.ts';
 
 /**
  * The operator's side of the local stack, through the CLI as a user runs it: a request the
@@ -40,15 +40,6 @@ afterAll(async () => {
 });
 
 /** Asks until `check` answers, or fails once the deadline has passed. */
-const eventually = async <Value>(what: string, check: () => Promise<Value | undefined>, timeoutMs = 20_000): Promise<Value> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await sleep(250);
-  }
-};
 
 const quarantined = async (): Promise<QuarantineEntry[]> => JSON.parse(await stack.cli(['quarantine', 'list', '--tenant', 'acme', '--json'])) as QuarantineEntry[];
 

@@ -4,7 +4,8 @@ import { socketUrl } from '../../lib/cli/tail.ts';
 import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
 import { providerCredentials } from '../helpers/provider-credentials.ts';
 import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
-import { createdFrameCounts, inParallel, postMessage, standardMessages, storedConversation, waitUntil } from '../helpers/traffic.ts';
+import { createdFrameCounts, inParallel, postMessage, standardMessages, storedConversation } from '../helpers/traffic.ts';
+import { waitUntil } from '../helpers/waiting.ts';
 
 /**
  * A thousand webhooks, a fifth of them duplicates (a sender's retries), half of those fired

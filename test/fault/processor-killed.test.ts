@@ -7,7 +7,8 @@ import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local
 import { dynamoDbLocalPids, killAll } from '../helpers/processes.ts';
 import { providerCredentials } from '../helpers/provider-credentials.ts';
 import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
-import { createdFrameCounts, inParallel, postMessage, queueDepths, standardMessages, storedConversation, waitUntil } from '../helpers/traffic.ts';
+import { createdFrameCounts, inParallel, postMessage, queueDepths, standardMessages, storedConversation } from '../helpers/traffic.ts';
+import { waitUntil } from '../helpers/waiting.ts';
 
 /**
  * The local stack SIGKILLed in the middle of a burst, with batches in the processor's hands

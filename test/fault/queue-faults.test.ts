@@ -13,7 +13,8 @@ import { aTwilioEnvelope } from '../helpers/factories.ts';
 import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
 import { providerCredentials } from '../helpers/provider-credentials.ts';
 import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
-import { createdFrameCounts, postMessage, queueDepths, standardMessages, storedConversation, waitUntil } from '../helpers/traffic.ts';
+import { createdFrameCounts, postMessage, queueDepths, standardMessages, storedConversation } from '../helpers/traffic.ts';
+import { waitUntil } from '../helpers/waiting.ts';
 import { inboundSmsFields, twilioSid } from '../helpers/twilio.ts';
 
 /**

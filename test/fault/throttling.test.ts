@@ -11,7 +11,8 @@ import { freePort } from '../helpers/ports.ts';
 import { providerCredentials } from '../helpers/provider-credentials.ts';
 import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
 import { startThrottlingProxy, type ThrottlingProxy } from '../helpers/throttling-proxy.ts';
-import { createdFrameCounts, inParallel, postMessage, queueDepths, standardMessages, storedConversation, waitUntil } from '../helpers/traffic.ts';
+import { createdFrameCounts, inParallel, postMessage, queueDepths, standardMessages, storedConversation } from '../helpers/traffic.ts';
+import { waitUntil } from '../helpers/waiting.ts';
 
 /**
  * DynamoDB throttling writes: `npm start` talks to DynamoDB Local through a proxy that

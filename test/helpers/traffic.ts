@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { conversationIdFor } from '../../functions/core/ids.ts';
 import { conversationKey } from '../../functions/core/items.ts';
 import { findProvider } from '../../functions/providers/registry.ts';
@@ -60,15 +59,6 @@ export const createdFrameCounts = (socket: RecordingSocket): Map<string, number>
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
-};
-
-/** Resolves once `condition` holds, polling; rejects with `what` when it still does not at the deadline. */
-export const waitUntil = async (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await sleep(200);
-  }
 };
 
 /**
