@@ -33,7 +33,6 @@ const dependencies: AckDependencies = {
 /** Why a webhook was refused, as a metric dimension: a fixed set, whatever the caller sent. */
 const rejectionReasons: Readonly<Record<number, string>> = {
   401: 'signature',
-  403: 'handshake_token',
   404: 'unknown_endpoint',
   406: 'replayed',
   413: 'too_large',
@@ -50,7 +49,6 @@ export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promi
   // Only a registered name becomes a dimension: the path is the caller's to choose.
   const provider = findEdge(event.pathParameters?.provider ?? '')?.name ?? 'unknown';
   metrics.addDimension('provider', provider);
-  metrics.addMetric('WebhookReceived', MetricUnit.Count, 1);
   try {
     const webhook = {
       provider,
@@ -62,9 +60,10 @@ export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promi
     };
     if (event.httpMethod === 'GET') {
       const response = await answerHandshake(webhook, dependencies);
-      logger.info('handshake answered', { provider });
+      logger.info('handshake answered', { provider, statusCode: response.statusCode });
       return response;
     }
+    metrics.addMetric('WebhookReceived', MetricUnit.Count, 1);
     const response = await acknowledge(webhook, dependencies);
     metrics.addMetric('WebhookEnqueued', MetricUnit.Count, 1);
     logger.info('webhook queued', { provider });
