@@ -17,9 +17,22 @@ const numberContext = (key: string): number | undefined => {
   return parsed;
 };
 
+// An OIDC issuer for WebSocket tokens: `-c jwtIssuer=https://… -c jwksUrl=https://…` (with
+// optional jwtAudience and jwtTenantClaim); any of them turns it on, and the stack checks the set.
+const oidcContext = {
+  issuer: stringContext('jwtIssuer'),
+  jwksUrl: stringContext('jwksUrl'),
+  audience: stringContext('jwtAudience'),
+  tenantClaim: stringContext('jwtTenantClaim'),
+};
+const oidc = Object.values(oidcContext).some((value) => value !== undefined)
+  ? { ...oidcContext, issuer: oidcContext.issuer ?? '', jwksUrl: oidcContext.jwksUrl ?? '' }
+  : undefined;
+
 new SwitchboardStack(app, stringContext('stackName') ?? 'Switchboard', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   stageName: stringContext('stage'),
   ackProvisionedConcurrency: numberContext('ackProvisionedConcurrency'),
   publicBaseUrl: stringContext('publicBaseUrl'),
+  oidc,
 });

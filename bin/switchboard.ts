@@ -29,7 +29,8 @@ const usage = `usage: switchboard <command> [options] [--stack <name>]
                                   post a signed sample message to an endpoint, as
                                   its provider would (--curl prints the command)
   token --tenant <t> [--ttl 1h]   print a JWT for the WebSocket (and query API)
-  tail --tenant <t> [--json]      print a tenant's live events
+  tail --tenant <t> [--conversation <id>] [--json]
+                                  print a tenant's live events (or one conversation's)
   quarantine list [--tenant <t>] [--json]
                                   requests the processor could never process,
                                   newest first, with why (never their content)
@@ -44,6 +45,7 @@ const { values: flags, positionals } = parseArgs({
   options: {
     provider: { type: 'string' },
     tenant: { type: 'string' },
+    conversation: { type: 'string' },
     secret: { type: 'string', multiple: true, default: [] },
     'verify-token': { type: 'string' },
     route: { type: 'string', multiple: true, default: [] },
@@ -105,7 +107,11 @@ const run = async (): Promise<number> => {
     }
     case 'tail': {
       if (!flags.tenant) throw new UsageError('--tenant is required: a tail follows one tenant');
-      const code = await tail(await target(), flags.tenant, { json: flags.json, print: (line) => console.log(line) });
+      const code = await tail(await target(), flags.tenant, {
+        json: flags.json,
+        print: (line) => console.log(line),
+        ...(flags.conversation !== undefined && { conversationId: flags.conversation }),
+      });
       return code === 1000 ? 0 : 1;
     }
     case 'quarantine': {

@@ -3,7 +3,8 @@ import type { Construct } from 'constructs';
 import { HealthCheck } from './constructs/health.ts';
 import { Ingest } from './constructs/ingest.ts';
 import { Processing } from './constructs/processing.ts';
-import { Realtime } from './constructs/realtime.ts';
+import { Query } from './constructs/query.ts';
+import { Realtime, type OidcProps } from './constructs/realtime.ts';
 import { Storage } from './constructs/storage.ts';
 
 export interface SwitchboardStackProps extends StackProps {
@@ -27,6 +28,12 @@ export interface SwitchboardStackProps extends StackProps {
    * @default - the REST API's execute-api URL of the stage
    */
   readonly publicBaseUrl?: string;
+  /**
+   * An OIDC issuer whose tokens the WebSocket accepts at connect, checked against its JWKS.
+   *
+   * @default - HS256 tokens signed with the stack's shared secret (`switchboard token`)
+   */
+  readonly oidc?: OidcProps;
 }
 
 const checkStageName = (stageName: string): void => {
@@ -57,9 +64,10 @@ export class SwitchboardStack extends Stack {
   public readonly health: HealthCheck;
   public readonly processing: Processing;
   public readonly realtime: Realtime;
+  public readonly query: Query;
 
   constructor(scope: Construct, id: string, props: SwitchboardStackProps = {}) {
-    const { stageName = 'prod', ackProvisionedConcurrency = 1, publicBaseUrl, ...stackProps } = props;
+    const { stageName = 'prod', ackProvisionedConcurrency = 1, publicBaseUrl, oidc, ...stackProps } = props;
     checkStageName(stageName);
     checkProvisionedConcurrency(ackProvisionedConcurrency);
     if (publicBaseUrl !== undefined) checkPublicBaseUrl(publicBaseUrl);
@@ -89,6 +97,12 @@ export class SwitchboardStack extends Stack {
       connectionsTable: this.storage.connectionsTable,
       messagesTable: this.storage.messagesTable,
       stageName,
+      oidc,
+    });
+    this.query = new Query(this, 'Query', {
+      api: this.ingest.api,
+      messagesTable: this.storage.messagesTable,
+      tokens: this.realtime,
     });
 
     // The `switchboard --stack` CLI reads these by name (lib/cli/target.ts).

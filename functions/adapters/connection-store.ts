@@ -1,4 +1,6 @@
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Subscriber } from '../core/broadcast.ts';
 
 /** API Gateway closes a WebSocket connection after 2 hours; its record expires with it. */
 export const connectionLifetimeSeconds = 2 * 3600;
@@ -7,6 +9,8 @@ export interface Connection {
   readonly connectionId: string;
   readonly tenantId: string;
   readonly connectedAt: string;
+  /** The one conversation the connection listens to; absent, the whole tenant. */
+  readonly conversationId?: string;
 }
 
 export const createConnectionStore = (client: DynamoDBDocumentClient, tableName: string) => ({
@@ -19,9 +23,31 @@ export const createConnectionStore = (client: DynamoDBDocumentClient, tableName:
     await client.send(new DeleteCommand({ TableName: tableName, Key: { connectionId } }));
   },
 
-  /** A tenant's connections, through the tenant index: never a scan. */
-  async connectionsOf(tenantId: string): Promise<string[]> {
-    const ids: string[] = [];
+  /**
+   * Narrows a connection to one conversation, or widens it back to the whole tenant. False
+   * when the connection is not (or no longer) recorded: a subscription never creates one.
+   */
+  async subscribe(connectionId: string, conversationId: string | undefined): Promise<boolean> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { connectionId },
+          UpdateExpression: conversationId === undefined ? 'REMOVE conversationId' : 'SET conversationId = :conversationId',
+          ConditionExpression: 'attribute_exists(connectionId)',
+          ...(conversationId !== undefined && { ExpressionAttributeValues: { ':conversationId': conversationId } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  },
+
+  /** A tenant's connections and their subscriptions, through the tenant index: never a scan. */
+  async subscribersOf(tenantId: string): Promise<Subscriber[]> {
+    const subscribers: Subscriber[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await client.send(
@@ -30,14 +56,19 @@ export const createConnectionStore = (client: DynamoDBDocumentClient, tableName:
           IndexName: 'byTenant',
           KeyConditionExpression: 'tenantId = :tenantId',
           ExpressionAttributeValues: { ':tenantId': tenantId },
-          ProjectionExpression: 'connectionId',
+          ProjectionExpression: 'connectionId, conversationId',
           ExclusiveStartKey,
         }),
       );
-      ids.push(...(page.Items ?? []).map((item) => String(item.connectionId)));
+      for (const item of page.Items ?? []) {
+        subscribers.push({
+          connectionId: String(item.connectionId),
+          ...(typeof item.conversationId === 'string' && { conversationId: item.conversationId }),
+        });
+      }
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    return ids;
+    return subscribers;
   },
 });
 

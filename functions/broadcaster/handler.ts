@@ -26,7 +26,7 @@ const broadcastRecord = async (record: DynamoDBRecord): Promise<void> => {
     ...(image && { newImage: unmarshall(image as Record<string, AttributeValue>) }),
   });
   if (!frame) return;
-  const result = await broadcast(frame, { connectionsOf: connections.connectionsOf, send: pusher.send, forget: connections.remove });
+  const result = await broadcast(frame, { subscribersOf: connections.subscribersOf, send: pusher.send, forget: connections.remove });
   const correlationId = (frame.data.source as { requestId?: string } | undefined)?.requestId;
   for (const { connectionId, error } of result.failed) logger.warn('frame not delivered', { correlation_id: correlationId, connectionId, error });
   logger.info('frame pushed', { correlation_id: correlationId, type: frame.type, tenantId: frame.tenantId, sent: result.sent, gone: result.gone, failed: result.failed.length });
@@ -39,7 +39,9 @@ const broadcastRecord = async (record: DynamoDBRecord): Promise<void> => {
 };
 
 /**
- * Messages table stream → every connection of the change's tenant. Records are sent one after
+ * Messages table stream → every connection of the change's tenant that listens to the whole
+ * tenant or to the change's conversation. A client that fails is logged and counted
+ * (FramesFailed), never retried through the stream: its record succeeds. Records are sent one after
  * another, so clients see a shard's changes in the order they were stored.
  */
 export const handler = withMiddleware(

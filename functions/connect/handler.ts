@@ -1,21 +1,20 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { dynamoDocumentClient } from '../adapters/clients.ts';
 import { createConnectionStore } from '../adapters/connection-store.ts';
-import { tenantOfToken } from '../core/tokens.ts';
 import { readConfig, required } from '../shared/config.ts';
 import { json } from '../shared/http.ts';
-import { jwtSecretFrom } from '../shared/jwt-secret.ts';
 import { withMiddleware } from '../shared/middleware.ts';
+import { tokenVerifierFromEnvironment } from '../shared/token-verifier.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 
 const config = readConfig({ CONNECTIONS_TABLE: required });
 const connections = createConnectionStore(dynamoDocumentClient(traced), config.CONNECTIONS_TABLE);
-const jwtSecret = jwtSecretFrom();
+const verify = tokenVerifierFromEnvironment();
 
-/** $connect: a connection exists only with a valid token, and belongs to the token's tenant. */
+/** $connect: a connection exists only with a valid, unexpired token, and belongs to the token's tenant. */
 export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   const token = event.queryStringParameters?.token;
-  const tenantId = token ? await tenantOfToken(token, await jwtSecret()) : undefined;
+  const tenantId = token ? await verify(token) : undefined;
   if (!tenantId) return json(401, { error: 'a valid token is required: ?token=<JWT>' });
   await connections.add({
     connectionId: event.requestContext.connectionId ?? '',

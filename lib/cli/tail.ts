@@ -36,15 +36,38 @@ const describeFrameObject = (frame: FrameLike, at: Date): string => {
 };
 
 /**
- * Prints a tenant's live frames until interrupted, or until the connection closes.
- * Resolves with the close code.
+ * Prints a tenant's live frames until interrupted, or until the connection closes; with
+ * `conversationId`, only that conversation's, from the moment the server confirms the
+ * subscription. Resolves with the close code.
  */
-export const tail = async (target: Target, tenantId: string, { json, print }: { json: boolean; print(line: string): void }) => {
+export const tail = async (
+  target: Target,
+  tenantId: string,
+  { json, print, conversationId }: { json: boolean; print(line: string): void; conversationId?: string },
+) => {
   const token = await issueToken(tenantId, await target.jwtSecret(), 12 * 3600);
   const socket = new WebSocket(socketUrl(target.webSocketUrl, token));
+  let subscribed = conversationId === undefined;
+  const listening = () =>
+    console.error(`Listening for ${conversationId ? `${conversationId} of ` : ''}${tenantId}'s events on ${target.webSocketUrl} (Ctrl-C to stop)`);
   return new Promise<number>((resolve, reject) => {
-    socket.on('open', () => console.error(`Listening for ${tenantId}'s events on ${target.webSocketUrl} (Ctrl-C to stop)`));
-    socket.on('message', (data) => print(json ? data.toString() : describeFrame(data.toString())));
+    socket.on('open', () => {
+      if (conversationId === undefined) listening();
+      else socket.send(JSON.stringify({ action: 'subscribe', conversationId }));
+    });
+    socket.on('message', (data) => {
+      const raw = data.toString();
+      if (subscribed) return print(json ? raw : describeFrame(raw));
+      // Until the server confirms, frames of other conversations may still arrive: skip them.
+      const reply = JSON.parse(raw) as { type?: string; message?: string };
+      if (reply.type === 'subscribed') {
+        subscribed = true;
+        listening();
+      } else if (reply.type === 'error') {
+        reject(new Error(`subscription refused: ${reply.message ?? 'no reason given'}`));
+        socket.close(1000);
+      }
+    });
     socket.on('unexpected-response', (_request, response) => reject(new Error(`connection refused: HTTP ${response.statusCode}`)));
     socket.on('error', reject);
     socket.on('close', (code) => resolve(code));

@@ -10,6 +10,44 @@ import { Construct } from 'constructs';
 import { broadcastFilterPattern, broadcasterSettings } from '../definitions/pipeline.ts';
 import { HandlerFunction } from './handler-function.ts';
 
+/** An OIDC issuer (Cognito, Auth0, Keycloak…) whose tokens $connect accepts instead of the shared secret's. */
+export interface OidcProps {
+  /** Must equal the tokens' `iss` exactly, e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC, https://tenant.eu.auth0.com/ */
+  readonly issuer: string;
+  /** The issuer's public keys: Cognito and Auth0 <issuer>/.well-known/jwks.json, Keycloak <issuer>/protocol/openid-connect/certs. */
+  readonly jwksUrl: string;
+  /**
+   * When set, tokens must name it in `aud` (Cognito ID tokens: the app client id).
+   *
+   * @default - the audience is not checked
+   */
+  readonly audience?: string;
+  /**
+   * The claim holding the tenant id (Cognito custom attributes: `custom:tenant`).
+   *
+   * @default 'tenant'
+   */
+  readonly tenantClaim?: string;
+}
+
+const checkHttpsUrl = (name: string, url: string): void => {
+  if (!URL.canParse(url) || new URL(url).protocol !== 'https:') {
+    throw new Error(`${name} must be an https:// URL, got ${JSON.stringify(url)}`);
+  }
+};
+
+/** Refuses, at synth, OIDC settings the connect function could only fail on at runtime. */
+const checkOidc = (oidc: OidcProps): void => {
+  checkHttpsUrl('oidc.issuer (context jwtIssuer)', oidc.issuer);
+  checkHttpsUrl('oidc.jwksUrl (context jwksUrl)', oidc.jwksUrl);
+  if (oidc.audience !== undefined && oidc.audience.trim() === '') {
+    throw new Error('oidc.audience (context jwtAudience) must not be empty: leave it out to skip the audience check');
+  }
+  if (oidc.tenantClaim !== undefined && oidc.tenantClaim.trim() === '') {
+    throw new Error("oidc.tenantClaim (context jwtTenantClaim) must not be empty: leave it out for 'tenant'");
+  }
+};
+
 export interface RealtimeProps {
   /** Open connections, found by tenant through its `byTenant` index. */
   readonly connectionsTable: ITable;
@@ -17,6 +55,12 @@ export interface RealtimeProps {
   readonly messagesTable: ITable;
   /** The WebSocket API's stage, the path of its URL. */
   readonly stageName: string;
+  /**
+   * Verify connecting clients' tokens against this issuer's JWKS.
+   *
+   * @default - HS256 tokens signed with the stack's shared secret (`switchboard token`)
+   */
+  readonly oidc?: OidcProps;
 }
 
 /**
@@ -30,27 +74,43 @@ export class Realtime extends Construct {
   public readonly webSocketUrl: string;
   /** The key inbox tokens are signed with (HS256), read by $connect and the CLI. */
   public readonly jwtSecret: Secret;
+  /** What a function that checks inbox tokens needs in its environment (functions/shared/token-verifier.ts). */
+  public readonly tokenEnvironment: Readonly<Record<string, string>>;
+  readonly #oidc: boolean;
   public readonly connectFunction: HandlerFunction;
   public readonly disconnectFunction: HandlerFunction;
+  /** $default: answers ping and stores subscriptions. */
+  public readonly socketFunction: HandlerFunction;
   public readonly broadcasterFunction: HandlerFunction;
   /** Where the stream mapping sends what still fails after its retries: pointers to records never pushed. */
   public readonly broadcastFailureQueue: Queue;
 
   constructor(scope: Construct, id: string, props: RealtimeProps) {
     super(scope, id);
-    const { connectionsTable, messagesTable } = props;
+    const { connectionsTable, messagesTable, oidc } = props;
+    if (oidc) checkOidc(oidc);
+    this.#oidc = oidc !== undefined;
 
     this.jwtSecret = new Secret(this, 'JwtSecret', {
       description: 'Switchboard: key that signs inbox tokens',
       generateSecretString: { excludePunctuation: true, passwordLength: 48 },
     });
 
+    // With an issuer, $connect never needs the shared secret: it stays for the CLI's own tokens.
+    this.tokenEnvironment = oidc
+      ? {
+          JWT_ISSUER: oidc.issuer,
+          JWKS_URL: oidc.jwksUrl,
+          JWT_TENANT_CLAIM: oidc.tenantClaim ?? 'tenant',
+          ...(oidc.audience !== undefined && { JWT_AUDIENCE: oidc.audience }),
+        }
+      : { JWT_SECRET_ARN: this.jwtSecret.secretArn };
     this.connectFunction = new HandlerFunction(this, 'ConnectFunction', {
       name: 'connect',
-      environment: { CONNECTIONS_TABLE: connectionsTable.tableName, JWT_SECRET_ARN: this.jwtSecret.secretArn },
+      environment: { CONNECTIONS_TABLE: connectionsTable.tableName, ...this.tokenEnvironment },
     });
     connectionsTable.grantWriteData(this.connectFunction);
-    this.jwtSecret.grantRead(this.connectFunction);
+    this.grantTokenVerification(this.connectFunction);
 
     this.disconnectFunction = new HandlerFunction(this, 'DisconnectFunction', {
       name: 'disconnect',
@@ -69,6 +129,18 @@ export class Realtime extends Construct {
       autoDeploy: true,
     });
     this.webSocketUrl = this.stage.url;
+
+    // One $default route for every client message: the handler parses `action` itself, so an
+    // unknown one gets an error frame rather than API Gateway's bare "Forbidden".
+    this.socketFunction = new HandlerFunction(this, 'SocketFunction', {
+      name: 'socket',
+      environment: { CONNECTIONS_TABLE: connectionsTable.tableName, WEBSOCKET_MANAGEMENT_ENDPOINT: this.stage.callbackUrl },
+    });
+    // A subscription is one conditional update of the connection's own record; nothing else.
+    connectionsTable.grant(this.socketFunction, 'dynamodb:UpdateItem');
+    this.stage.grantManagementApiAccess(this.socketFunction);
+    // Not 'Default': CDK drops that path segment from logical ids, and the integration's would equal the route's.
+    this.webSocketApi.addRoute('$default', { integration: new WebSocketLambdaIntegration('ClientMessages', this.socketFunction) });
 
     this.broadcasterFunction = new HandlerFunction(this, 'BroadcasterFunction', {
       name: 'broadcaster',
@@ -102,5 +174,10 @@ export class Realtime extends Construct {
         onFailure: new SqsDlq(this.broadcastFailureQueue),
       }),
     );
+  }
+
+  /** Lets a function check inbox tokens as $connect does: with an issuer it needs no secret. */
+  public grantTokenVerification(fn: HandlerFunction): void {
+    if (!this.#oidc) this.jwtSecret.grantRead(fn);
   }
 }

@@ -38,8 +38,8 @@ export const endpointsTable = {
 /**
  * Conversations, messages and quarantined requests in one table (entities own their keys,
  * see functions/core/items.ts). `gsi1` is overloaded: a tenant's conversations by last
- * activity, and a conversation's messages by arrival. The stream carries every change a
- * client should see to the broadcaster.
+ * activity, and a conversation's messages by arrival; `byTenantChange` orders a tenant's
+ * changes. The stream carries every change a client should see to the broadcaster.
  */
 export const messagesTable = {
   id: 'Messages',
@@ -50,6 +50,15 @@ export const messagesTable = {
       indexName: 'gsi1',
       partitionKey: { name: 'gsi1pk', type: 'S' },
       sortKey: { name: 'gsi1sk', type: 'S' },
+    },
+    {
+      // A tenant's changes in the order clients see them, for the long-poll fallback (GET /events).
+      // Keyed on attributes every change already writes (tenantId, changedAt), so each update that
+      // moves `changedAt` moves the item here too, with no second attribute to keep in step. Items
+      // without `changedAt` (quarantine, failures, pending changes) stay out of it.
+      indexName: 'byTenantChange',
+      partitionKey: { name: 'tenantId', type: 'S' },
+      sortKey: { name: 'changedAt', type: 'S' },
     },
   ],
   timeToLiveAttribute: 'expiresAt',

@@ -136,7 +136,9 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       ack?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
       connect?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
       disconnect?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+      socket?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
       health?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+      query?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
     } = {};
     const lazy =
       (name: keyof typeof handlers): LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult> =>
@@ -151,6 +153,9 @@ export const startLocalStack = async (options: LocalStackOptions) => {
         { method: 'POST', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') },
         { method: 'GET', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') },
         { method: 'GET', resource: '/health', functionName: 'health', handler: lazy('health') },
+        { method: 'GET', resource: '/conversations', functionName: 'query', handler: lazy('query') },
+        { method: 'GET', resource: '/conversations/{id}/messages', functionName: 'query', handler: lazy('query') },
+        { method: 'GET', resource: '/events', functionName: 'query', handler: lazy('query') },
       ],
       onError: (error) => options.onError('http', error),
     });
@@ -160,6 +165,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       routes: {
         $connect: { functionName: 'connect', handler: lazy('connect') },
         $disconnect: { functionName: 'disconnect', handler: lazy('disconnect') },
+        $default: { functionName: 'socket', handler: lazy('socket') },
       },
       onError: (error) => options.onError('websocket', error),
     });
@@ -185,7 +191,9 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     handlers.ack = await loadHandler('ack');
     handlers.connect = await loadHandler('connect');
     handlers.disconnect = await loadHandler('disconnect');
+    handlers.socket = await loadHandler('socket');
     handlers.health = await loadHandler('health');
+    handlers.query = await loadHandler('query');
 
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.ingest, AttributeNames: ['QueueArn'] }));
     const processorPoller = startSqsPoller({

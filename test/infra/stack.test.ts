@@ -332,7 +332,7 @@ describe('functions', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties);
 
     // Assess
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
       expect(fn).toMatchObject({
         Runtime: 'nodejs24.x',

@@ -1,5 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { connectionLifetimeSeconds, createConnectionStore } from '../../../functions/adapters/connection-store.ts';
@@ -13,19 +13,19 @@ beforeEach(() => {
 });
 
 describe('connection store', () => {
-  it("lists a tenant's connections through the tenant index, following every page", async () => {
+  it("lists a tenant's connections and their subscriptions through the tenant index, following every page", async () => {
     // Prepare
     const pageEnd = { connectionId: 'c2', tenantId: 'acme' };
     dynamo
       .on(QueryCommand)
-      .resolvesOnce({ Items: [{ connectionId: 'c1' }, { connectionId: 'c2' }], LastEvaluatedKey: pageEnd })
+      .resolvesOnce({ Items: [{ connectionId: 'c1' }, { connectionId: 'c2', conversationId: 'conv_1' }], LastEvaluatedKey: pageEnd })
       .resolvesOnce({ Items: [{ connectionId: 'c3' }] });
 
     // Act
-    const ids = await store.connectionsOf('acme');
+    const subscribers = await store.subscribersOf('acme');
 
     // Assess
-    expect(ids).toEqual(['c1', 'c2', 'c3']);
+    expect(subscribers).toEqual([{ connectionId: 'c1' }, { connectionId: 'c2', conversationId: 'conv_1' }, { connectionId: 'c3' }]);
     const inputs = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
     expect(inputs).toHaveLength(2);
     for (const input of inputs) {
@@ -43,7 +43,7 @@ describe('connection store', () => {
   it('lists nothing for a tenant without connections', async () => {
     dynamo.on(QueryCommand).resolves({ Items: [] });
 
-    expect(await store.connectionsOf('acme')).toEqual([]);
+    expect(await store.subscribersOf('acme')).toEqual([]);
     expect(dynamo.commandCalls(QueryCommand)).toHaveLength(1);
   });
 
@@ -59,5 +59,41 @@ describe('connection store', () => {
       connectedAt,
       expiresAt: Date.parse(connectedAt) / 1000 + connectionLifetimeSeconds,
     });
+  });
+
+  it('keeps a connection record exactly as long as API Gateway keeps the connection: 2 hours', () => {
+    expect(connectionLifetimeSeconds).toBe(7200);
+  });
+
+  it('narrows an existing connection to one conversation, and widens it back to the tenant', async () => {
+    // Prepare
+    dynamo.on(UpdateCommand).resolves({});
+
+    // Act
+    const narrowed = await store.subscribe('c1', 'conv_1');
+    const widened = await store.subscribe('c1', undefined);
+
+    // Assess
+    expect([narrowed, widened]).toEqual([true, true]);
+    const inputs = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(inputs[0]).toEqual({
+      TableName: 'Connections',
+      Key: { connectionId: 'c1' },
+      UpdateExpression: 'SET conversationId = :conversationId',
+      ConditionExpression: 'attribute_exists(connectionId)',
+      ExpressionAttributeValues: { ':conversationId': 'conv_1' },
+    });
+    expect(inputs[1]).toEqual({
+      TableName: 'Connections',
+      Key: { connectionId: 'c1' },
+      UpdateExpression: 'REMOVE conversationId',
+      ConditionExpression: 'attribute_exists(connectionId)',
+    });
+  });
+
+  it('reports a subscription of an unknown connection instead of creating a record', async () => {
+    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+    expect(await store.subscribe('gone', 'conv_1')).toBe(false);
   });
 });

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { broadcast, type BroadcastDependencies } from '../../../functions/core/broadcast.ts';
+import { broadcast, broadcastConcurrency, conversationOf, type BroadcastDependencies } from '../../../functions/core/broadcast.ts';
 import { frameFor, serializeFrame, type Frame } from '../../../functions/core/frames.ts';
-import { messageItem } from '../../../functions/core/items.ts';
-import { aStoredMessage } from '../../helpers/factories.ts';
+import { conversationChange, conversationKey, messageItem } from '../../../functions/core/items.ts';
+import { aConversationKey, aStoredMessage } from '../../helpers/factories.ts';
 
-const frame = frameFor({ eventName: 'INSERT', newImage: messageItem(aStoredMessage()) }) as Frame;
+const message = aStoredMessage();
+const frame = frameFor({ eventName: 'INSERT', newImage: messageItem(message) }) as Frame;
+const conversationFrame = frameFor({
+  eventName: 'MODIFY',
+  newImage: { ...conversationKey(message.conversationId), ...conversationChange(message, aConversationKey()) },
+}) as Frame;
 
 type Behaviour = 'sent' | 'gone' | Error;
 
@@ -14,7 +19,7 @@ const fakeGateway = (connections: Record<string, Record<string, Behaviour>>) => 
   const forgotten: string[] = [];
   const behaviours = Object.assign({}, ...Object.values(connections)) as Record<string, Behaviour>;
   const deps: BroadcastDependencies = {
-    connectionsOf: async (tenantId) => Object.keys(connections[tenantId] ?? {}),
+    subscribersOf: async (tenantId) => Object.keys(connections[tenantId] ?? {}).map((connectionId) => ({ connectionId })),
     send: async (connectionId, payload) => {
       sends.push({ connectionId, payload });
       const behaviour = behaviours[connectionId];
@@ -69,5 +74,70 @@ describe('broadcast', () => {
 
     expect(result).toEqual({ sent: 0, gone: 0, failed: [] });
     expect(sends).toEqual([]);
+  });
+
+  it('sends only to connections listening to the whole tenant or to the frame’s conversation', async () => {
+    // Prepare
+    const { deps, sends } = fakeGateway({});
+    const subscribers = [
+      { connectionId: 'everything' },
+      { connectionId: 'this-one', conversationId: message.conversationId },
+      { connectionId: 'another-one', conversationId: 'conv_another' },
+    ];
+    const subscribersOf = async (tenantId: string) => (tenantId === message.tenantId ? subscribers : []);
+
+    // Act
+    const forMessage = await broadcast(frame, { ...deps, subscribersOf });
+    const forConversation = await broadcast(conversationFrame, { ...deps, subscribersOf });
+
+    // Assess
+    expect(conversationOf(frame)).toBe(message.conversationId);
+    expect(conversationOf(conversationFrame)).toBe(message.conversationId);
+    expect(forMessage).toEqual({ sent: 2, gone: 0, failed: [] });
+    expect(forConversation).toEqual({ sent: 2, gone: 0, failed: [] });
+    expect(sends.map((send) => send.connectionId).sort()).toEqual(['everything', 'everything', 'this-one', 'this-one']);
+  });
+
+  it(`keeps at most ${broadcastConcurrency} sends in flight, and a client that hangs holds back none of the others`, async () => {
+    // Prepare: the first client answers only when the test lets it, the second fails.
+    const connectionIds = Array.from({ length: 60 }, (_, index) => `c${index}`);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    let releaseSlow: () => void = () => undefined;
+    const slowAnswered = new Promise<void>((resolve) => (releaseSlow = resolve));
+    const othersDone = new Set<string>();
+    let allOthersDone: () => void = () => undefined;
+    const othersFinished = new Promise<void>((resolve) => (allOthersDone = resolve));
+    const deps: BroadcastDependencies = {
+      subscribersOf: async () => connectionIds.map((connectionId) => ({ connectionId })),
+      send: async (connectionId) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        try {
+          if (connectionId === 'c0') await slowAnswered;
+          else await new Promise((resolve) => setImmediate(resolve));
+          if (connectionId === 'c1') throw new Error('LimitExceededException');
+          return 'sent';
+        } finally {
+          inFlight -= 1;
+          if (connectionId !== 'c0') othersDone.add(connectionId);
+          if (othersDone.size === connectionIds.length - 1) allOthersDone();
+        }
+      },
+      forget: async () => undefined,
+    };
+
+    // Act
+    const pending = broadcast(frame, deps);
+    await othersFinished;
+    const sentBeforeSlowAnswered = othersDone.size;
+    releaseSlow();
+    const result = await pending;
+
+    // Assess
+    expect(sentBeforeSlowAnswered).toBe(59);
+    expect(mostInFlight).toBe(broadcastConcurrency);
+    expect(result.sent).toBe(59);
+    expect(result.failed).toEqual([{ connectionId: 'c1', error: new Error('LimitExceededException') }]);
   });
 });

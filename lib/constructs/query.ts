@@ -1,0 +1,41 @@
+import { Duration } from 'aws-cdk-lib';
+import { LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { HandlerFunction } from './handler-function.ts';
+
+export interface QueryProps {
+  /** The REST API that serves the query routes beside the webhooks. */
+  readonly api: RestApi;
+  /** Conversations and messages, read by key and through its indexes. */
+  readonly messagesTable: ITable;
+  /** How inbox tokens are checked, the same as the WebSocket's $connect. */
+  readonly tokens: { readonly tokenEnvironment: Readonly<Record<string, string>>; grantTokenVerification(fn: HandlerFunction): void };
+}
+
+/**
+ * The query API: GET /conversations, GET /conversations/{id}/messages and the long-poll
+ * fallback GET /events, each answering only for the tenant of the caller's token.
+ */
+export class Query extends Construct {
+  public readonly queryFunction: HandlerFunction;
+
+  constructor(scope: Construct, id: string, props: QueryProps) {
+    super(scope, id);
+    this.queryFunction = new HandlerFunction(this, 'QueryFunction', {
+      name: 'query',
+      // A long-poll waits up to 25 s and stops 2 s before this timeout; API Gateway REST gives up at 29 s.
+      timeout: Duration.seconds(28),
+      environment: { MESSAGES_TABLE: props.messagesTable.tableName, ...props.tokens.tokenEnvironment },
+    });
+    // Read only: a key lookup and index queries (grant covers the table's indexes), never a scan or a write.
+    props.messagesTable.grant(this.queryFunction, 'dynamodb:GetItem', 'dynamodb:Query');
+    props.tokens.grantTokenVerification(this.queryFunction);
+
+    const integration = new LambdaIntegration(this.queryFunction);
+    const conversations = props.api.root.addResource('conversations');
+    conversations.addMethod('GET', integration);
+    conversations.addResource('{id}').addResource('messages').addMethod('GET', integration);
+    props.api.root.addResource('events').addMethod('GET', integration);
+  }
+}

@@ -1,0 +1,97 @@
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { maxWaitSeconds } from '../../functions/core/query.ts';
+import { SwitchboardStack } from '../../lib/switchboard-stack.ts';
+
+/** The query API's share of the synthesized template: routes, timeout, and read-only access. */
+
+const synthesize = () => {
+  // Nothing is bundled: these tests read the template only.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new SwitchboardStack(app, 'Switchboard');
+  const template = Template.fromStack(stack);
+  const logicalId = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  return { stack, template, logicalId, resources: template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }> };
+};
+
+describe('query', () => {
+  it('serves GET /conversations, /conversations/{id}/messages and /events from the query function', () => {
+    // Prepare
+    const { stack, template, logicalId, resources } = synthesize();
+    const queryFunction = logicalId(stack.query.queryFunction);
+
+    // Act
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((method) => JSON.stringify(method).includes(queryFunction));
+    const pathOf = (resourceId: string): string => {
+      const resource = resources[resourceId];
+      if (!resource) return '';
+      const parent = resource.Properties.ParentId as { Ref?: string };
+      return `${parent.Ref ? pathOf(parent.Ref) : ''}/${String(resource.Properties.PathPart)}`;
+    };
+    const routes = methods.map((method) => `${String(method.Properties.HttpMethod)} ${pathOf((method.Properties.ResourceId as { Ref: string }).Ref)}`);
+
+    // Assess
+    expect(routes.sort()).toEqual(['GET /conversations', 'GET /conversations/{id}/messages', 'GET /events']);
+  });
+
+  it('lets a long-poll wait its longest and answer before API Gateway gives up at 29 s', () => {
+    const { stack, logicalId, resources } = synthesize();
+
+    const properties = resources[logicalId(stack.query.queryFunction)]?.Properties ?? {};
+
+    expect(properties.Timeout).toBe(28);
+    // The handler stops waiting 2 s before its own timeout.
+    expect(maxWaitSeconds + 2).toBeLessThanOrEqual(Number(properties.Timeout));
+    expect(properties.Environment).toEqual({
+      Variables: expect.objectContaining({
+        MESSAGES_TABLE: { Ref: logicalId(stack.storage.messagesTable) },
+        JWT_SECRET_ARN: { Ref: logicalId(stack.realtime.jwtSecret) },
+      }),
+    });
+  });
+
+  it('may only get and query the messages table and its indexes, and read the token secret', () => {
+    // Prepare
+    const { stack, template, logicalId } = synthesize();
+    const role = logicalId(stack.query.queryFunction.role!);
+    const table = logicalId(stack.storage.messagesTable);
+
+    // Act
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(JSON.stringify({ Ref: role })))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .map((statement) => ({ ...statement, Action: [statement.Action].flat() }));
+
+    // Assess
+    expect(statements.flatMap((statement) => statement.Action).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    const dynamodb = statements.find((statement) => statement.Action.includes('dynamodb:Query'));
+    expect(dynamodb?.Resource).toEqual([
+      { 'Fn::GetAtt': [table, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/*']] },
+    ]);
+  });
+
+  it("indexes the messages table by each tenant's changes for GET /events", () => {
+    const { stack, logicalId, resources } = synthesize();
+
+    const indexes = resources[logicalId(stack.storage.messagesTable)]?.Properties.GlobalSecondaryIndexes;
+
+    expect(indexes).toContainEqual({
+      IndexName: 'byTenantChange',
+      KeySchema: [
+        { AttributeName: 'tenantId', KeyType: 'HASH' },
+        { AttributeName: 'changedAt', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    });
+  });
+});

@@ -1,0 +1,293 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMessageStore, type MessageStore } from '../../functions/adapters/message-store.ts';
+import { createQueryStore } from '../../functions/adapters/query-store.ts';
+import { statusChange } from '../../functions/core/changes.ts';
+import { conversationIdFor, messageIdFor, type ConversationKey } from '../../functions/core/ids.ts';
+import type { StoredMessage } from '../../functions/core/items.ts';
+import type { NormalizedStatus } from '../../functions/core/message.ts';
+import { framesAfter, listConversations, listMessages, type QueryStore } from '../../functions/core/query.ts';
+import { issueToken } from '../../functions/core/tokens.ts';
+import { localCredentials, localRegion } from '../../lib/local/aws.ts';
+import { lambdaContext } from '../../lib/local/lambda-context.ts';
+import { lambdaEvent } from '../helpers/events.ts';
+import { startDynamoDb } from '../helpers/services.ts';
+
+/** The query API's reads and the deployed query handler against DynamoDB Local, with writes landing meanwhile. */
+
+const jwtSecret = 'query-integration-secret';
+let dynamo: Awaited<ReturnType<typeof startDynamoDb>>;
+let messages: MessageStore;
+let queries: QueryStore;
+let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+beforeAll(async () => {
+  dynamo = await startDynamoDb();
+  messages = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
+  queries = createQueryStore(dynamo.documentClient, dynamo.tables.Messages);
+  Object.assign(process.env, {
+    AWS_REGION: localRegion,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    MESSAGES_TABLE: dynamo.tables.Messages,
+    JWT_SECRET: jwtSecret,
+  });
+  ({ handler } = await import('../../functions/query/handler.ts'));
+});
+
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+const conversation = (tenantId: string, customer: string): ConversationKey => ({ tenantId, channel: 'sms', businessAddress: '+15005550006', customerAddress: customer });
+
+let sequence = 0;
+/** A message received now (so later ones sort after it), with an id of its own. */
+const message = (key: ConversationKey, text = 'hello'): StoredMessage => {
+  const providerMessageId = `SM${String((sequence += 1)).padStart(32, '0')}`;
+  const now = new Date().toISOString();
+  return {
+    id: messageIdFor('twilio', providerMessageId),
+    conversationId: conversationIdFor(key),
+    tenantId: key.tenantId,
+    provider: 'twilio',
+    providerMessageId,
+    channel: 'sms',
+    direction: 'inbound',
+    contentType: 'text',
+    from: key.customerAddress,
+    to: key.businessAddress,
+    text,
+    media: [],
+    receivedAt: now,
+    storedAt: now,
+    source: { requestId: 'req_1', endpointId: 'ep_1' },
+  };
+};
+
+const save = async (key: ConversationKey, text?: string): Promise<StoredMessage> => {
+  const stored = message(key, text);
+  expect(await messages.saveMessage(stored, key)).toBe('stored');
+  // Distinct milliseconds keep "received before" meaningful for the assertions.
+  await sleep(2);
+  return stored;
+};
+
+/** Writes messages until told to stop, while a test pages: the arrivals paging must not trip over. */
+const keepArriving = (write: () => Promise<unknown>) => {
+  let running = true;
+  const done = (async () => {
+    let count = 0;
+    while (running) {
+      await write();
+      count += 1;
+    }
+    return count;
+  })();
+  return async () => {
+    running = false;
+    return done;
+  };
+};
+
+const request = (resource: string, options: { token?: string; query?: Record<string, string>; id?: string; authorization?: string } = {}) => {
+  const event = lambdaEvent<APIGatewayProxyEvent>('ack-twilio.json');
+  const path = resource.replace('{id}', options.id ?? '');
+  return handler(
+    {
+      ...event,
+      resource,
+      path,
+      httpMethod: 'GET',
+      headers: options.authorization !== undefined ? { Authorization: options.authorization } : options.token ? { Authorization: `Bearer ${options.token}` } : {},
+      multiValueHeaders: {},
+      queryStringParameters: options.query ?? null,
+      multiValueQueryStringParameters: null,
+      pathParameters: options.id ? { id: options.id } : null,
+      body: null,
+      isBase64Encoded: false,
+    },
+    lambdaContext('query'),
+  );
+};
+
+describe('paging on DynamoDB Local while messages keep arriving', () => {
+  it("pages through a conversation's messages newest first without gaps or repeats", async () => {
+    // Prepare
+    const key = conversation('acme', '+14155550101');
+    const before: StoredMessage[] = [];
+    for (let index = 0; index < 40; index += 1) before.push(await save(key));
+
+    // Act
+    const stop = keepArriving(() => save(key, 'arrived while paging'));
+    const seen: Record<string, unknown>[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const page = await listMessages(queries, 'acme', conversationIdFor(key), { limit: '7', ...(cursor && { cursor }) });
+      seen.push(...page.messages);
+      cursor = page.cursor;
+    } while (cursor);
+    const arrived = await stop();
+
+    // Assess
+    const ids = seen.map((item) => item.id);
+    const newer = seen.slice(0, -before.length);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.slice(-before.length)).toEqual(before.map((item) => item.id).reverse());
+    // What arrived before the first page was read is on it; what arrived later is newer than every page.
+    expect(newer.every((item) => item.text === 'arrived while paging')).toBe(true);
+    expect(arrived).toBeGreaterThan(newer.length);
+    const received = seen.map((item) => String(item.receivedAt));
+    expect(received).toEqual([...received].sort().reverse());
+  });
+
+  it("pages through a tenant's conversations newest first without gaps or repeats while new ones start", async () => {
+    // Prepare
+    const tenantId = 'initech';
+    const before: string[] = [];
+    for (let index = 0; index < 12; index += 1) before.push((await save(conversation(tenantId, `+1415556${String(index).padStart(4, '0')}`))).conversationId);
+    let fresh = 0;
+
+    // Act
+    const stop = keepArriving(() => save(conversation(tenantId, `+1415557${String((fresh += 1)).padStart(4, '0')}`)));
+    const seen: Record<string, unknown>[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const page = await listConversations(queries, tenantId, { limit: '5', ...(cursor && { cursor }) });
+      seen.push(...page.conversations);
+      cursor = page.cursor;
+    } while (cursor);
+    await stop();
+
+    // Assess
+    const seenIds = seen.map((item) => item.id);
+    expect(new Set(seenIds).size).toBe(seenIds.length);
+    // Conversations started meanwhile are newer than the first page: they show up on the next first page, not here.
+    expect(seenIds.filter((id) => before.includes(String(id)))).toEqual([...before].reverse());
+    expect(seen.every((item) => item.tenantId === tenantId)).toBe(true);
+  });
+
+  it("returns a tenant's changes after a cursor once each, in order, a message and its conversation included", async () => {
+    // Prepare
+    const tenantId = 'hooli';
+    const start = { changedAt: new Date().toISOString(), id: '' };
+    const first = await save(conversation(tenantId, '+14155550102'));
+    for (let index = 0; index < 9; index += 1) await save(conversation(tenantId, '+14155550102'));
+    await save(conversation(tenantId, '+14155550103'));
+    // A receipt moves the first message to the end of the changes, as message.updated.
+    const receiptAt = new Date().toISOString();
+    const delivered: NormalizedStatus = {
+      kind: 'status',
+      eventId: `${first.providerMessageId}/delivered`,
+      providerMessageIds: [first.providerMessageId],
+      status: 'delivered',
+      providerStatus: 'delivered',
+      channel: 'sms',
+      businessAddress: '+15005550006',
+      customerAddress: '+14155550102',
+    };
+    await messages.saveEvent(
+      {
+        id: 'evt_receipt',
+        tenantId,
+        provider: 'twilio',
+        event: delivered,
+        state: 'applied',
+        receivedAt: receiptAt,
+        storedAt: receiptAt,
+        source: { requestId: 'req_2', endpointId: 'ep_1' },
+      },
+      statusChange(delivered, first.id, receiptAt),
+    );
+
+    // Act
+    const frames = [];
+    let after = start;
+    for (;;) {
+      const page = await framesAfter(queries, tenantId, after, 3);
+      if (page.length === 0) break;
+      frames.push(...page);
+      const [changedAt = '', id = ''] = (page.at(-1)?.cursor ?? '').split('/');
+      after = { changedAt, id };
+    }
+
+    // Assess
+    const cursors = frames.map((frame) => frame.cursor);
+    expect([...cursors].sort()).toEqual(cursors);
+    expect(new Set(cursors).size).toBe(cursors.length);
+    expect(frames.filter((frame) => frame.type === 'message.created')).toHaveLength(10);
+    expect(frames.filter((frame) => frame.type === 'conversation.updated')).toHaveLength(2);
+    expect(frames.at(-1)).toMatchObject({ type: 'message.updated', data: { id: first.id, status: 'delivered' } });
+    expect(frames.every((frame) => frame.tenantId === tenantId)).toBe(true);
+  });
+});
+
+describe('the query handler on DynamoDB Local', () => {
+  it('refuses a missing, malformed or forged token with 401', async () => {
+    const forged = await issueToken('acme', 'another-secret', 3600);
+
+    const answers = await Promise.all([
+      request('/conversations'),
+      request('/conversations', { authorization: 'Basic YWNtZTpzZWNyZXQ=' }),
+      request('/conversations', { token: forged }),
+      request('/events', { token: 'not.a.jwt' }),
+    ]);
+
+    expect(answers.map((answer) => answer.statusCode)).toEqual([401, 401, 401, 401]);
+    expect(answers[0]?.headers?.['www-authenticate']).toBe('Bearer');
+  });
+
+  it("scopes every route to the token's tenant: another tenant's conversation is 404", async () => {
+    // Prepare
+    const acmeKey = conversation('acme', '+14155550199');
+    const stored = await save(acmeKey, 'for acme only');
+    const globex = await issueToken('globex', jwtSecret, 3600);
+    const acme = await issueToken('acme', jwtSecret, 3600);
+
+    // Act
+    const foreignMessages = await request('/conversations/{id}/messages', { token: globex, id: stored.conversationId });
+    const foreignList = await request('/conversations', { token: globex });
+    const foreignEvents = await request('/events', { token: globex, query: { cursor: '2020-01-01T00:00:00.000Z/' } });
+    const own = await request('/conversations/{id}/messages', { token: acme, id: stored.conversationId, query: { limit: '1' } });
+
+    // Assess
+    expect(foreignMessages.statusCode).toBe(404);
+    expect(JSON.parse(foreignMessages.body)).toEqual({ error: 'no such conversation' });
+    expect(JSON.parse(foreignList.body)).toEqual({ conversations: [], cursor: null });
+    expect(JSON.parse(foreignEvents.body)).toMatchObject({ frames: [] });
+    expect(own.statusCode).toBe(200);
+    expect(own.headers?.['cache-control']).toBe('private, no-store');
+    expect(JSON.parse(own.body).messages).toEqual([expect.objectContaining({ id: stored.id, text: 'for acme only', tenantId: 'acme' })]);
+  });
+
+  it('answers 400 with the reason for a bad limit', async () => {
+    const token = await issueToken('acme', jwtSecret, 3600);
+
+    const answer = await request('/conversations', { token, query: { limit: '1000' } });
+
+    expect(answer.statusCode).toBe(400);
+    expect(JSON.parse(answer.body)).toEqual({ error: 'limit must be a whole number from 1 to 100' });
+  });
+
+  it('holds a long-poll until a message is stored, then returns its frames and a cursor that does not repeat them', async () => {
+    // Prepare
+    const token = await issueToken('umbrella', jwtSecret, 3600);
+    const { cursor } = JSON.parse((await request('/events', { token })).body) as { cursor: string };
+
+    // Act
+    const polling = request('/events', { token, query: { cursor, wait: '20' } });
+    await sleep(500);
+    const stored = await save(conversation('umbrella', '+14155550104'), 'long-polled');
+    const answer = await polling;
+    const body = JSON.parse(answer.body) as { frames: { type: string; data: { id: string } }[]; cursor: string };
+    const again = JSON.parse((await request('/events', { token, query: { cursor: body.cursor } })).body) as unknown;
+
+    // Assess
+    expect(answer.statusCode).toBe(200);
+    expect(body.frames.map((frame) => frame.type).sort()).toEqual(['conversation.updated', 'message.created']);
+    expect(body.frames.find((frame) => frame.type === 'message.created')?.data.id).toBe(stored.id);
+    expect(again).toEqual({ frames: [], cursor: body.cursor });
+  });
+});
