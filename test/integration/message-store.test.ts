@@ -5,6 +5,7 @@ import { reactionChange, revisionChange, statusChange } from '../../functions/co
 import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey } from '../../functions/core/ids.ts';
 import { conversationKey, eventKey, messageKey, type StoredEvent, type StoredMessage } from '../../functions/core/items.ts';
 import type { DeliveryStatus, NormalizedReaction, NormalizedRevision, NormalizedStatus } from '../../functions/core/message.ts';
+import { aStoredMessage } from '../helpers/factories.ts';
 import { startDynamoDb } from '../helpers/services.ts';
 
 let dynamo: Awaited<ReturnType<typeof startDynamoDb>>;
@@ -17,23 +18,8 @@ afterAll(async () => {
 
 const conversation = (customer: string): ConversationKey => ({ tenantId: 'acme', channel: 'sms', businessAddress: '+15005550006', customerAddress: customer });
 
-const message = (providerMessageId: string, key: ConversationKey, text = 'hello', receivedAt = new Date()): StoredMessage => ({
-  id: messageIdFor('twilio', providerMessageId),
-  conversationId: conversationIdFor(key),
-  tenantId: key.tenantId,
-  provider: 'twilio',
-  providerMessageId,
-  channel: 'sms',
-  direction: 'inbound',
-  contentType: 'text',
-  from: key.customerAddress,
-  to: key.businessAddress,
-  text,
-  media: [],
-  receivedAt: receivedAt.toISOString(),
-  storedAt: new Date().toISOString(),
-  source: { requestId: 'req_1', endpointId: 'ep_1' },
-});
+const message = (providerMessageId: string, key: ConversationKey, text = 'hello', receivedAt = new Date()): StoredMessage =>
+  aStoredMessage({ providerMessageId, text, receivedAt: receivedAt.toISOString(), storedAt: new Date().toISOString(), source: { requestId: 'req_1', endpointId: 'ep_1' } }, key);
 
 describe('message store on DynamoDB Local', () => {
   it('stores a message once however often it arrives, concurrently included', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageStore, type MessageStore } from '../../functions/adapters/message-store.ts';
 import { createQueryStore } from '../../functions/adapters/query-store.ts';
 import { statusChange } from '../../functions/core/changes.ts';
-import { conversationIdFor, messageIdFor, type ConversationKey } from '../../functions/core/ids.ts';
+import { conversationIdFor, type ConversationKey } from '../../functions/core/ids.ts';
 import type { StoredMessage } from '../../functions/core/items.ts';
 import type { NormalizedStatus } from '../../functions/core/message.ts';
 import { framesAfter, listConversations, listMessages, type QueryStore } from '../../functions/core/query.ts';
@@ -12,6 +12,7 @@ import { issueToken } from '../../functions/core/tokens.ts';
 import { localCredentials, localRegion } from '../../lib/local/aws.ts';
 import { lambdaContext } from '../../lib/local/lambda-context.ts';
 import { lambdaEvent } from '../helpers/events.ts';
+import { aStoredMessage } from '../helpers/factories.ts';
 import { startDynamoDb } from '../helpers/services.ts';
 
 /** The query API's reads and the deployed query handler against DynamoDB Local, with writes landing meanwhile. */
@@ -46,25 +47,8 @@ const conversation = (tenantId: string, customer: string): ConversationKey => ({
 let sequence = 0;
 /** A message received now (so later ones sort after it), with an id of its own. */
 const message = (key: ConversationKey, text = 'hello'): StoredMessage => {
-  const providerMessageId = `SM${String((sequence += 1)).padStart(32, '0')}`;
   const now = new Date().toISOString();
-  return {
-    id: messageIdFor('twilio', providerMessageId),
-    conversationId: conversationIdFor(key),
-    tenantId: key.tenantId,
-    provider: 'twilio',
-    providerMessageId,
-    channel: 'sms',
-    direction: 'inbound',
-    contentType: 'text',
-    from: key.customerAddress,
-    to: key.businessAddress,
-    text,
-    media: [],
-    receivedAt: now,
-    storedAt: now,
-    source: { requestId: 'req_1', endpointId: 'ep_1' },
-  };
+  return aStoredMessage({ providerMessageId: `SM${String((sequence += 1)).padStart(32, '0')}`, text, receivedAt: now, storedAt: now, source: { requestId: 'req_1', endpointId: 'ep_1' } }, key);
 };
 
 const save = async (key: ConversationKey, text?: string): Promise<StoredMessage> => {
