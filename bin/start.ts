@@ -58,6 +58,7 @@ const token = await issueToken(flags.tenant, description.jwtSecret, 3600);
 console.log(`
 Switchboard is running locally.
 
+  Inbox        ${description.httpUrl}/?token=${token}
   Webhooks     ${description.publicBaseUrl}/webhooks/{provider}/{endpointId}
   WebSocket    ${description.wsUrl}/?token=<JWT>
   DynamoDB     ${description.dynamodbEndpoint}   (${process.env.DYNAMODB_ENDPOINT ? 'DYNAMODB_ENDPOINT' : 'DynamoDB Local'})

@@ -18,6 +18,21 @@ const clock = { now: () => Date.now(), sleep: (milliseconds: number) => sleep(mi
 const answerMarginMs = 2_000;
 /** Answers hold a tenant's messages: no cache may keep them. */
 const privateHeaders = { 'cache-control': 'private, no-store' };
+/**
+ * The inbox may be hosted on any origin. The token travels in the Authorization header, never
+ * in a cookie, so any origin may read the answers (errors included) of a caller holding one.
+ */
+const corsHeaders = { 'access-control-allow-origin': '*' };
+/**
+ * The preflight a browser sends before a GET with Authorization. It is answered here, through
+ * the same Lambda proxy route, because API Gateway's mock preflight fails on this REST API,
+ * which treats every media type as binary.
+ */
+const preflight: APIGatewayProxyResult = {
+  statusCode: 204,
+  headers: { ...corsHeaders, 'access-control-allow-methods': 'GET, OPTIONS', 'access-control-allow-headers': 'authorization', 'access-control-max-age': '7200' },
+  body: '',
+};
 
 const tenantOf = async (event: APIGatewayProxyEvent): Promise<string> => {
   const token = /^Bearer\s+(\S+)$/i.exec(headersOf(event).authorization ?? '')?.[1];
@@ -26,8 +41,9 @@ const tenantOf = async (event: APIGatewayProxyEvent): Promise<string> => {
   return tenantId;
 };
 
-/** GET /conversations, GET /conversations/{id}/messages and GET /events, each scoped to the token's tenant. */
-export const handler = withMiddleware(async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+/** The answer to one request, before the CORS header every answer gets. */
+const answer = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+  if (event.httpMethod === 'OPTIONS') return preflight;
   try {
     const tenantId = await tenantOf(event);
     const parameters = event.queryStringParameters;
@@ -47,4 +63,10 @@ export const handler = withMiddleware(async (event: APIGatewayProxyEvent, contex
   } catch (error) {
     return errorResponse(error);
   }
+};
+
+/** GET /conversations, GET /conversations/{id}/messages and GET /events, each scoped to the token's tenant, and their preflights. */
+export const handler = withMiddleware(async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+  const result = await answer(event, context);
+  return { ...result, headers: { ...result.headers, ...corsHeaders } };
 }, tracer);

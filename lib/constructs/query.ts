@@ -15,7 +15,8 @@ export interface QueryProps {
 
 /**
  * The query API: GET /conversations, GET /conversations/{id}/messages and the long-poll
- * fallback GET /events, each answering only for the tenant of the caller's token.
+ * fallback GET /events, each answering only for the tenant of the caller's token, and their
+ * CORS preflights (OPTIONS), so that an inbox on another origin can call them.
  */
 export class Query extends Construct {
   public readonly queryFunction: HandlerFunction;
@@ -34,8 +35,13 @@ export class Query extends Construct {
 
     const integration = new LambdaIntegration(this.queryFunction);
     const conversations = props.api.root.addResource('conversations');
-    conversations.addMethod('GET', integration);
-    conversations.addResource('{id}').addResource('messages').addMethod('GET', integration);
-    props.api.root.addResource('events').addMethod('GET', integration);
+    const messages = conversations.addResource('{id}').addResource('messages');
+    const events = props.api.root.addResource('events');
+    // OPTIONS goes to the function, which answers the CORS preflight of an inbox hosted
+    // elsewhere: a mock preflight fails on this API, which treats every media type as binary.
+    for (const resource of [conversations, messages, events]) {
+      resource.addMethod('GET', integration);
+      resource.addMethod('OPTIONS', integration);
+    }
   }
 }

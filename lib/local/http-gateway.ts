@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { extname, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { lambdaContext, type LambdaHandler } from './lambda-context.ts';
 
@@ -84,6 +86,38 @@ const proxyEvent = (request: IncomingMessage, url: URL, route: HttpRoute, pathPa
   };
 };
 
+/** The only files served from a static folder: the inbox's page, style sheet, scripts and config. */
+const staticContentTypes: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+};
+
+/**
+ * A file of `root` for a GET of `pathname` (`/` and folders give their index.html), or
+ * undefined. The decoded path must resolve inside `root`: `..` in any spelling goes nowhere.
+ */
+const staticFile = async (root: string, pathname: string): Promise<APIGatewayProxyResult | undefined> => {
+  let relative: string;
+  try {
+    relative = decodeURIComponent(pathname);
+  } catch {
+    return undefined;
+  }
+  const file = resolve(root, `.${relative.endsWith('/') ? `${relative}index.html` : relative}`);
+  const contentType = staticContentTypes[extname(file)];
+  if (!file.startsWith(root + sep) || !contentType) return undefined;
+  const body = await readFile(file).catch(() => undefined);
+  if (!body) return undefined;
+  return {
+    statusCode: 200,
+    headers: { 'content-type': contentType, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  };
+};
+
 const readBody = async (request: IncomingMessage): Promise<Buffer | undefined> => {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -95,16 +129,22 @@ const readBody = async (request: IncomingMessage): Promise<Buffer | undefined> =
   return Buffer.concat(chunks);
 };
 
-/** The REST API on 127.0.0.1: the same routes and proxy events as API Gateway, calling the same handlers. */
+/**
+ * The REST API on 127.0.0.1: the same routes and proxy events as API Gateway, calling the same
+ * handlers, and a GET that matches no route served from `staticDir` (the inbox) when given.
+ */
 export const startHttpGateway = async ({
   port,
   routes,
+  staticDir,
   onError,
 }: {
   port: number;
   routes: readonly HttpRoute[];
+  staticDir?: string;
   onError(error: unknown): void;
 }) => {
+  const staticRoot = staticDir === undefined ? undefined : resolve(staticDir);
   const server: Server = createServer(async (request, response) => {
     const send = (result: APIGatewayProxyResult) => {
       response.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) });
@@ -117,6 +157,12 @@ export const startHttpGateway = async ({
         return parameters ? [{ route, parameters }] : [];
       });
       const match = candidates.find(({ route }) => route.method === request.method);
+      const file = !match && candidates.length === 0 && request.method === 'GET' && staticRoot ? await staticFile(staticRoot, url.pathname) : undefined;
+      if (file) {
+        request.resume();
+        send(file);
+        return;
+      }
       if (!match) {
         request.resume();
         send({

@@ -6,6 +6,7 @@ import { startFauxqs } from 'fauxqs';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { broadcasterSettings, broadcastFilterPattern, processorSettings } from '../definitions/pipeline.ts';
 import { localCredentials, localRegion } from './aws.ts';
 import { startCloudWatchStandIn } from './cloudwatch-standin.ts';
@@ -56,6 +57,8 @@ export interface LocalStackDescription {
 }
 
 const namePrefix = 'switchboard-';
+/** The inbox page's files, served at / (see inbox/). */
+const inboxDir = fileURLToPath(new URL('../../inbox/', import.meta.url));
 
 /**
  * Gives this process the environment the deployed functions get, pointed at the local
@@ -147,6 +150,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
         if (!handler) throw new Error(`${name} is not loaded yet`);
         return handler(event, context);
       };
+    let inboxConfig = (): APIGatewayProxyResult => ({ statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"message":"starting"}' });
     const http = await startHttpGateway({
       port: options.httpPort,
       routes: [
@@ -156,7 +160,14 @@ export const startLocalStack = async (options: LocalStackOptions) => {
         { method: 'GET', resource: '/conversations', functionName: 'query', handler: lazy('query') },
         { method: 'GET', resource: '/conversations/{id}/messages', functionName: 'query', handler: lazy('query') },
         { method: 'GET', resource: '/events', functionName: 'query', handler: lazy('query') },
+        // Preflights of an inbox hosted on another origin, answered by the query function as on AWS.
+        { method: 'OPTIONS', resource: '/conversations', functionName: 'query', handler: lazy('query') },
+        { method: 'OPTIONS', resource: '/conversations/{id}/messages', functionName: 'query', handler: lazy('query') },
+        { method: 'OPTIONS', resource: '/events', functionName: 'query', handler: lazy('query') },
+        // Tells the inbox page served below where the WebSocket is (a static host ships its own config.json).
+        { method: 'GET', resource: '/config.json', functionName: 'inbox', handler: async () => inboxConfig() },
       ],
+      staticDir: inboxDir,
       onError: (error) => options.onError('http', error),
     });
     stops.push(http.stop);
@@ -170,6 +181,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       onError: (error) => options.onError('websocket', error),
     });
     stops.push(ws.stop);
+    inboxConfig = () => ({ statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' }, body: JSON.stringify({ ws: ws.url }) });
 
     const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
     const description: LocalStackDescription = {

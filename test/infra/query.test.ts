@@ -17,7 +17,7 @@ const synthesize = () => {
 };
 
 describe('query', () => {
-  it('serves GET /conversations, /conversations/{id}/messages and /events from the query function', () => {
+  it('serves GET /conversations, /conversations/{id}/messages and /events, and their preflights, from the query function', () => {
     // Prepare
     const { stack, template, logicalId, resources } = synthesize();
     const queryFunction = logicalId(stack.query.queryFunction);
@@ -33,7 +33,15 @@ describe('query', () => {
     const routes = methods.map((method) => `${String(method.Properties.HttpMethod)} ${pathOf((method.Properties.ResourceId as { Ref: string }).Ref)}`);
 
     // Assess
-    expect(routes.sort()).toEqual(['GET /conversations', 'GET /conversations/{id}/messages', 'GET /events']);
+    expect(routes.sort()).toEqual([
+      'GET /conversations',
+      'GET /conversations/{id}/messages',
+      'GET /events',
+      // CORS preflights for an inbox on another origin (test/infra/inbox.test.ts).
+      'OPTIONS /conversations',
+      'OPTIONS /conversations/{id}/messages',
+      'OPTIONS /events',
+    ]);
   });
 
   it('lets a long-poll wait its longest and answer before API Gateway gives up at 29 s', () => {

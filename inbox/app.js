@@ -1,0 +1,253 @@
+// The inbox page in the browser: fetches, the live connection, storage and the DOM. What it
+// shows is decided in model.js; every piece of message content is set as text, never as HTML.
+import {
+  applyFrame,
+  bodyView,
+  conversationTitle,
+  emptyState,
+  eventsPath,
+  markSeen,
+  mediaView,
+  orderedConversations,
+  parseSeen,
+  reactionsView,
+  safeHref,
+  settingsOf,
+  socketUrl,
+  statusView,
+  transportLabel,
+  unreadCount,
+  withConversations,
+  withCursor,
+  withMessages,
+} from './model.js';
+
+/** Reconnects tried after an open socket closes, before switching to long-polling. */
+const maxReconnects = 3;
+/** API Gateway closes a WebSocket idle for 10 minutes. */
+const pingIntervalMs = 5 * 60 * 1000;
+const pollWaitSeconds = 20;
+const pageSize = 100;
+const frameTypes = new Set(['message.created', 'message.updated', 'conversation.updated']);
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const elements = { transport: $('transport'), notice: $('notice'), list: $('conversations'), title: $('conversation-title'), messages: $('messages') };
+
+/**
+ * @param {string} tag @param {Record<string, string | undefined>} [props] `text` is set as textContent
+ * @param {(Node | string)[]} [children]
+ */
+const el = (tag, props = {}, children = []) => {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === undefined) continue;
+    if (name === 'text') node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+};
+
+const config = await fetch('config.json')
+  .then((response) => (response.ok ? response.json() : {}))
+  .catch(() => ({}));
+const settings = settingsOf(location.search, location.origin, config);
+const seenKey = `switchboard-inbox-seen:${settings.api}`;
+
+let state = emptyState();
+/** @type {string | undefined} */
+let selected;
+let seen = parseSeen(localStorage.getItem(seenKey));
+
+/** @param {'connecting' | 'websocket' | 'long-poll' | 'offline'} transport */
+const showTransport = (transport) => {
+  elements.transport.textContent = transportLabel(transport);
+  elements.transport.dataset.transport = transport;
+};
+
+const showNotice = (/** @type {string} */ text) => {
+  elements.notice.textContent = text;
+  elements.notice.hidden = text === '';
+};
+
+/** @param {string} url */
+const get = async (url) => {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${settings.token}` } });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error(`${response.status}: ${body.error ?? body.message ?? response.statusText}`);
+  }
+  return response.json();
+};
+
+/** The open conversation is read as it changes. */
+const keepSelectedSeen = () => {
+  const conversation = selected === undefined ? undefined : state.conversations[selected];
+  if (!conversation) return;
+  seen = markSeen(seen, conversation);
+  localStorage.setItem(seenKey, JSON.stringify(seen));
+};
+
+const renderList = () => {
+  elements.list.replaceChildren(
+    ...orderedConversations(state).map((conversation) => {
+      const unread = unreadCount(conversation, seen);
+      const button = el('button', { type: 'button', 'aria-current': conversation.id === selected ? 'true' : undefined }, [
+        el('span', { class: 'title', text: conversationTitle(conversation) }),
+        el('span', { class: 'preview', text: conversation.lastMessagePreview ?? '' }),
+        el('time', { datetime: conversation.lastMessageAt, text: conversation.lastMessageAt ? new Date(conversation.lastMessageAt).toLocaleString() : '' }),
+        ...(unread > 0 ? [el('span', { class: 'unread', 'aria-label': `${unread} unread`, text: String(unread) })] : []),
+      ]);
+      button.addEventListener('click', () => void open(conversation.id));
+      return el('li', {}, [button]);
+    }),
+  );
+};
+
+/** @param {import('./model.js').MediaItem} item */
+const renderMedia = (item) => {
+  const view = mediaView(item);
+  if (view.kind === 'image') return el('a', { href: view.href, target: '_blank', rel: 'noopener noreferrer' }, [el('img', { src: view.href, alt: view.label, loading: 'lazy' })]);
+  if (view.kind === 'link') return el('a', { href: view.href, target: '_blank', rel: 'noopener noreferrer', text: view.label });
+  return el('span', { class: view.kind, text: view.label });
+};
+
+const renderMessages = () => {
+  const conversation = selected === undefined ? undefined : state.conversations[selected];
+  elements.title.textContent = conversation ? conversationTitle(conversation) : 'Select a conversation';
+  const messages = selected === undefined ? [] : (state.messages[selected] ?? []);
+  elements.messages.replaceChildren(
+    ...messages.map((message) => {
+      const body = bodyView(message);
+      const status = statusView(message, conversation);
+      const reactions = reactionsView(message);
+      return el('li', { class: `message ${message.direction ?? 'inbound'}${body.deleted ? ' deleted' : ''}` }, [
+        el('p', { class: 'text', text: body.text }),
+        ...(body.deleted || !message.media?.length ? [] : [el('div', { class: 'media' }, message.media.map(renderMedia))]),
+        el('p', { class: 'meta' }, [
+          el('time', { datetime: message.receivedAt, text: message.receivedAt ? new Date(message.receivedAt).toLocaleString() : '' }),
+          ...(body.edited ? [el('span', { text: 'edited' })] : []),
+          ...(status ? [el('span', { class: `status ${status.status}`, text: status.label })] : []),
+          ...reactions.map((reaction) => el('span', { class: 'reaction', text: reaction })),
+        ]),
+      ]);
+    }),
+  );
+  elements.messages.lastElementChild?.scrollIntoView({ block: 'end' });
+};
+
+const render = () => {
+  renderList();
+  renderMessages();
+};
+
+/** @param {string} conversationId */
+const loadMessages = async (conversationId) => {
+  const { messages } = await get(`${settings.api}/conversations/${encodeURIComponent(conversationId)}/messages?limit=${pageSize}`);
+  state = withMessages(state, conversationId, messages);
+};
+
+const loadConversations = async () => {
+  const { conversations } = await get(`${settings.api}/conversations?limit=${pageSize}`);
+  state = withConversations(state, conversations);
+};
+
+/** @param {string} conversationId */
+const open = async (conversationId) => {
+  selected = conversationId;
+  keepSelectedSeen();
+  render();
+  try {
+    await loadMessages(conversationId);
+    showNotice('');
+  } catch (error) {
+    showNotice(`Could not load messages: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  render();
+};
+
+/** @param {import('./model.js').Frame} frame */
+const handle = async (frame) => {
+  const result = applyFrame(state, frame);
+  state = result.state;
+  if (result.refetch && 'conversationId' in result.refetch) await loadMessages(result.refetch.conversationId);
+  else if (result.refetch) await loadConversations();
+  keepSelectedSeen();
+  render();
+};
+
+/** The frames after the last cursor, until none are left: what a socket missed while it was not open. */
+const catchUp = async () => {
+  for (;;) {
+    const answer = await get(eventsPath(settings.api, state.cursor, 0));
+    for (const frame of answer.frames) await handle(frame);
+    state = withCursor(state, answer.cursor);
+    if (answer.frames.length < pageSize) return;
+  }
+};
+
+const longPoll = async () => {
+  showTransport('long-poll');
+  for (;;) {
+    try {
+      const answer = await get(eventsPath(settings.api, state.cursor, pollWaitSeconds));
+      for (const frame of answer.frames) await handle(frame);
+      state = withCursor(state, answer.cursor);
+      showTransport('long-poll');
+    } catch {
+      showTransport('offline');
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+};
+
+/**
+ * The WebSocket, when there is one. A socket that never opens switches to long-polling at once;
+ * one that was open and closed is reopened up to `maxReconnects` times first.
+ * @param {string} ws @param {number} attempt reconnects so far (0: the first connection)
+ */
+const connect = (ws, attempt) => {
+  showTransport('connecting');
+  const socket = new WebSocket(socketUrl(ws, settings.token ?? ''));
+  let opened = false;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let ping;
+  socket.addEventListener('open', () => {
+    opened = true;
+    showTransport('websocket');
+    ping = setInterval(() => socket.send(JSON.stringify({ action: 'ping' })), pingIntervalMs);
+    catchUp().catch((error) => showNotice(`Could not catch up: ${error instanceof Error ? error.message : String(error)}`));
+  });
+  socket.addEventListener('message', (event) => {
+    let frame;
+    try {
+      frame = JSON.parse(String(event.data));
+    } catch {
+      return;
+    }
+    if (frameTypes.has(frame?.type)) void handle(frame);
+  });
+  socket.addEventListener('close', () => {
+    clearInterval(ping);
+    const next = opened ? 1 : attempt + 1;
+    if ((attempt === 0 && !opened) || next > maxReconnects) void longPoll();
+    else setTimeout(() => connect(ws, next), 500 * 2 ** next);
+  });
+};
+
+if (!settings.token) {
+  showTransport('offline');
+  showNotice('Open this page with ?token=<JWT> (npx switchboard token --tenant <id>); npm start prints a link.');
+} else {
+  try {
+    // Where live updates start, taken before the lists are read so that nothing between is missed.
+    state = withCursor(state, (await get(eventsPath(settings.api, null, 0))).cursor);
+    await loadConversations();
+    render();
+    if (settings.ws) connect(settings.ws, 0);
+    else void longPoll();
+  } catch (error) {
+    showTransport('offline');
+    showNotice(`Could not load the inbox: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
