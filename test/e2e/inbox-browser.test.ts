@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
@@ -8,11 +10,12 @@ import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local
  * The inbox page in headless Chromium (Debian's `chromium`; CHROMIUM_PATH elsewhere) against
  * `npm start`: a signed webhook sent with the CLI appears on the page, over the WebSocket and,
  * when the socket cannot connect, over the long-poll. The first test's screenshot is the
- * README's.
+ * README's (docs/inbox.png), refreshed with INBOX_SCREENSHOT=docs/inbox.png.
  */
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const screenshot = new URL('../../docs/inbox.png', import.meta.url);
+/** INBOX_SCREENSHOT=docs/inbox.png refreshes the README's; otherwise it lands in the temp folder, leaving the tree clean. */
+const screenshot = resolve(process.env.INBOX_SCREENSHOT ?? join(tmpdir(), 'switchboard-inbox.png'));
 const tenant = 'inbox-browser';
 
 let stack: LocalStackProcess;
@@ -61,8 +64,8 @@ describe('the inbox page in a browser', () => {
 
       expect(await page.locator('#transport').getAttribute('data-transport')).toBe('websocket');
       expect(await page.locator('#messages .text').allTextContents()).toEqual(expect.arrayContaining([live]));
-      await mkdir(new URL('.', screenshot), { recursive: true });
-      await page.screenshot({ path: screenshot.pathname });
+      await mkdir(dirname(screenshot), { recursive: true });
+      await page.screenshot({ path: screenshot });
     } finally {
       await page.close();
     }
