@@ -35,4 +35,5 @@ new SwitchboardStack(app, stringContext('stackName') ?? 'Switchboard', {
   ackProvisionedConcurrency: numberContext('ackProvisionedConcurrency'),
   publicBaseUrl: stringContext('publicBaseUrl'),
   oidc,
+  alarmEmail: stringContext('alarmEmail'),
 });

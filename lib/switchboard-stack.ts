@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { HealthCheck } from './constructs/health.ts';
 import { Ingest } from './constructs/ingest.ts';
+import { Monitoring } from './constructs/monitoring.ts';
 import { Processing } from './constructs/processing.ts';
 import { Query } from './constructs/query.ts';
 import { Realtime, type OidcProps } from './constructs/realtime.ts';
@@ -34,6 +35,12 @@ export interface SwitchboardStackProps extends StackProps {
    * @default - HS256 tokens signed with the stack's shared secret (`switchboard token`)
    */
   readonly oidc?: OidcProps;
+  /**
+   * An address subscribed to the alarm topic (it must confirm AWS's email).
+   *
+   * @default - no subscription: subscribe to the topic yourself
+   */
+  readonly alarmEmail?: string;
 }
 
 const checkStageName = (stageName: string): void => {
@@ -65,9 +72,10 @@ export class SwitchboardStack extends Stack {
   public readonly processing: Processing;
   public readonly realtime: Realtime;
   public readonly query: Query;
+  public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SwitchboardStackProps = {}) {
-    const { stageName = 'prod', ackProvisionedConcurrency = 1, publicBaseUrl, oidc, ...stackProps } = props;
+    const { stageName = 'prod', ackProvisionedConcurrency = 1, publicBaseUrl, oidc, alarmEmail, ...stackProps } = props;
     checkStageName(stageName);
     checkProvisionedConcurrency(ackProvisionedConcurrency);
     if (publicBaseUrl !== undefined) checkPublicBaseUrl(publicBaseUrl);
@@ -103,6 +111,25 @@ export class SwitchboardStack extends Stack {
       api: this.ingest.api,
       messagesTable: this.storage.messagesTable,
       tokens: this.realtime,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      api: this.ingest.api,
+      webhookResource: this.ingest.webhookResource,
+      queue: this.ingest.queue,
+      deadLetterQueue: this.ingest.deadLetterQueue,
+      broadcastFailureQueue: this.realtime.broadcastFailureQueue,
+      streamConsumer: this.realtime.broadcasterFunction,
+      functions: {
+        Ack: this.ingest.ackFunction,
+        Processor: this.processing.processorFunction,
+        Broadcaster: this.realtime.broadcasterFunction,
+        Connect: this.realtime.connectFunction,
+        Disconnect: this.realtime.disconnectFunction,
+        Socket: this.realtime.socketFunction,
+        Query: this.query.queryFunction,
+        Health: this.health.healthFunction,
+      },
+      alarmEmail,
     });
 
     // The `switchboard --stack` CLI reads these by name (lib/cli/target.ts).

@@ -42,6 +42,7 @@ export class Ingest extends Construct {
   public readonly api: apigateway.RestApi;
   /** The base every webhook URL starts with: `<webhookBaseUrl>/webhooks/<provider>/<endpointId>`. */
   public readonly webhookBaseUrl: string;
+  public readonly webhookResource: apigateway.Resource;
 
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
@@ -60,6 +61,8 @@ export class Ingest extends Construct {
     });
 
     this.api = new apigateway.RestApi(this, 'Api', {
+      // Named by stack: the ack latency alarm finds the API's metrics by this name.
+      restApiName: `${Stack.of(this).stackName}-webhooks`,
       description: 'Switchboard webhooks',
       // A regional endpoint: no CloudFront hop in front of a path that must answer fast.
       endpointTypes: [apigateway.EndpointType.REGIONAL],
@@ -113,7 +116,7 @@ export class Ingest extends Construct {
       provisionedConcurrentExecutions: props.ackProvisionedConcurrency,
     });
 
-    const webhook = this.api.root.addResource('webhooks').addResource('{provider}').addResource('{endpointId}');
+    const webhook = (this.webhookResource = this.api.root.addResource('webhooks').addResource('{provider}').addResource('{endpointId}'));
     const ack = new apigateway.LambdaIntegration(this.ackAlias);
     webhook.addMethod('POST', ack);
     // Meta's subscription handshake is a GET on the same URL.

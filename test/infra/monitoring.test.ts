@@ -1,0 +1,267 @@
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { SwitchboardStack, type SwitchboardStackProps } from '../../lib/switchboard-stack.ts';
+
+/** The monitoring side of a synthesized stack: the alarm topic, the alarms and the dashboard. */
+const synthesize = (props?: SwitchboardStackProps) => {
+  // No stack is bundled: these tests read the template only.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new SwitchboardStack(app, 'Switchboard', props);
+  const template = Template.fromStack(stack);
+  const logicalId = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
+  const topic = ref(stack.monitoring.topic);
+  return { stack, template, logicalId, ref, topic };
+};
+
+const functionNames = ['Ack', 'Processor', 'Broadcaster', 'Connect', 'Disconnect', 'Socket', 'Query', 'Health'] as const;
+
+describe('monitoring: the alarm topic', () => {
+  it('is encrypted with a key CloudWatch may use, lets only this account\'s alarms publish, refuses publishing without TLS and has no subscriber by default', () => {
+    // Prepare
+    const { template, stack, logicalId, topic } = synthesize();
+    const fromOurAlarms = Match.objectLike({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Effect: 'Allow',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: { 'aws:SourceArn': Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':cloudwatch:', ':alarm:*'])] }) },
+      },
+    });
+
+    // Act
+    const resources = template.toJSON().Resources;
+    const keyId = (resources[logicalId(stack.monitoring.topic)].Properties.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+
+    // Assess
+    expect(resources[keyId].Type).toBe('AWS::KMS::Key');
+    expect(resources[keyId].Properties.EnableKeyRotation).toBe(true);
+    expect(resources[keyId].Properties.KeyPolicy.Statement).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' })]),
+    );
+    template.hasResourceProperties('AWS::KMS::Key', { KeyPolicy: Match.objectLike({ Statement: Match.arrayWith([fromOurAlarms]) }) });
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [topic],
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sns:Publish', Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Action: 'sns:Publish', Resource: topic }),
+        ]),
+      }),
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: Match.objectLike({ Statement: Match.arrayWith([fromOurAlarms]) }),
+    });
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('subscribes alarmEmail to the topic', () => {
+    // Prepare
+    const { template, topic } = synthesize({ alarmEmail: 'ops@example.com' });
+
+    // Act
+    const subscriptions = template.findResources('AWS::SNS::Subscription');
+
+    // Assess
+    expect(Object.values(subscriptions).map((resource) => resource.Properties)).toEqual([
+      { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: topic },
+    ]);
+  });
+});
+
+describe('monitoring: alarms', () => {
+  it('has one alarm per queue, the stream, each function twice and the ack latency, every one telling the topic of ALARM and OK', () => {
+    // Prepare
+    const { template, topic } = synthesize();
+
+    // Act
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((resource) => resource.Properties);
+
+    // Assess
+    expect(alarms).toHaveLength(2 + 1 + 1 + 2 * functionNames.length + 1);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([topic]);
+      expect(alarm.OKActions).toEqual([topic]);
+      expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
+    }
+  });
+
+  it('alarms on any message in the ingest DLQ and in the broadcaster on-failure queue', () => {
+    // Prepare
+    const { template, stack, logicalId } = synthesize();
+
+    // Act
+    const queues = [stack.ingest.deadLetterQueue, stack.realtime.broadcastFailureQueue];
+
+    // Assess
+    for (const queue of queues) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(queue), 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('alarms when the ingest queue holds a webhook older than 5 minutes', () => {
+    // Prepare
+    const { template, stack, logicalId } = synthesize();
+
+    // Act
+    const queueName = { 'Fn::GetAtt': [logicalId(stack.ingest.queue), 'QueueName'] };
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: queueName }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it("alarms when the broadcaster's stream iterator is over 60 s behind, keeping its state when no data comes", () => {
+    // Prepare
+    const { template, stack, ref } = synthesize();
+
+    // Act
+    const broadcaster = ref(stack.realtime.broadcasterFunction);
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: broadcaster }],
+      Statistic: 'Maximum',
+      Threshold: 60_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'ignore',
+    });
+  });
+
+  it("alarms on each function's error rate over 1% and on any throttle", () => {
+    // Prepare
+    const { template, stack, ref } = synthesize();
+
+    // Act
+    const functions = [
+      stack.ingest.ackFunction,
+      stack.processing.processorFunction,
+      stack.realtime.broadcasterFunction,
+      stack.realtime.connectFunction,
+      stack.realtime.disconnectFunction,
+      stack.realtime.socketFunction,
+      stack.query.queryFunction,
+      stack.health.healthFunction,
+    ];
+
+    // Assess
+    expect(functions).toHaveLength(functionNames.length);
+    for (const fn of functions) {
+      const lambdaMetric = (metricName: string) => ({
+        Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: ref(fn) }] },
+        Period: 300,
+        Stat: 'Sum',
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: [
+          Match.objectLike({ Expression: 'IF(invocations > 0, 100 * errors / invocations, 0)', ReturnData: true }),
+          { Id: 'errors', MetricStat: lambdaMetric('Errors'), ReturnData: false },
+          { Id: 'invocations', MetricStat: lambdaMetric('Invocations'), ReturnData: false },
+        ],
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(fn) }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it("alarms when the webhook POST's p99 latency on the stage is over 1 s", () => {
+    // Prepare
+    const { template, stack, ref } = synthesize({ stageName: 'v1' });
+
+    // Act
+    const stage = ref(stack.ingest.api.deploymentStage);
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'Latency',
+      Dimensions: [
+        { Name: 'ApiName', Value: stack.ingest.api.restApiName },
+        { Name: 'Method', Value: 'POST' },
+        { Name: 'Resource', Value: '/webhooks/{provider}/{endpointId}' },
+        { Name: 'Stage', Value: stage },
+      ],
+      ExtendedStatistic: 'p99',
+      Period: 300,
+      Threshold: 1000,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v1', MethodSettings: Match.arrayWith([Match.objectLike({ MetricsEnabled: true })]) });
+  });
+});
+
+describe('monitoring: dashboard', () => {
+  it("is one dashboard graphing the pipeline's figures and lags", () => {
+    // Prepare
+    const { template } = synthesize();
+
+    // Act
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+
+    // Assess
+    expect(dashboards).toHaveLength(1);
+    for (const figure of [
+      'WebhookReceived',
+      'WebhookRejected',
+      'Dim.reason',
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateAgeOfOldestMessage',
+      'MessageStored',
+      'MessageDuplicate',
+      'RequestQuarantined',
+      'RecordRetried',
+      'ProviderToReceivedLag',
+      'ReceivedToStoredLag',
+      'StoredToPushedLag',
+      'FramesSent',
+      'FramesFailed',
+      'IteratorAge',
+      'AWS/ApiGateway',
+      'p50',
+      'p99',
+    ]) {
+      expect(body).toContain(figure);
+    }
+  });
+});
