@@ -10,10 +10,9 @@ import { createBodyStore } from '../../functions/adapters/body-store.ts';
 import { messageKey } from '../../functions/core/items.ts';
 import { maxInlineBodyBytes } from '../../lib/definitions/pipeline.ts';
 import { localCredentials } from '../../lib/local/aws.ts';
-import { socketUrl } from '../../lib/cli/tail.ts';
-import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
+import { startLocalStackProcess, tenantSocket, type LocalStackProcess } from '../helpers/local-stack.ts';
 import { providerCredentials } from '../helpers/provider-credentials.ts';
-import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
+import type { RecordingSocket } from '../helpers/sockets.ts';
 
 /**
  * Every registered provider through `npm start`: an endpoint added with the CLI, a signed
@@ -32,7 +31,7 @@ const verifyToken = 'e2e-verify-token';
 let stack: LocalStackProcess;
 let socket: RecordingSocket;
 
-const connect = async (tenantId: string) => openSocket(socketUrl(stack.description.wsUrl, (await stack.cli(['token', '--tenant', tenantId])).trim()));
+const connect = (tenantId: string) => tenantSocket(stack, tenantId);
 
 /** A SendGrid endpoint usually holds its Event Webhook's verification key too, which can sign no sample: listed first, send must pass over it. */
 const sendgridEventKey = (JSON.parse(readFileSync(new URL('../../events/sendgrid/events.json', import.meta.url), 'utf8')) as { secret: string }).secret;

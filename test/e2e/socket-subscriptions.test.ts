@@ -2,9 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { socketUrl } from '../../lib/cli/tail.ts';
-import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
-import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
+import { startLocalStackProcess, tenantSocket, type LocalStackProcess } from '../helpers/local-stack.ts';
+import type { RecordingSocket } from '../helpers/sockets.ts';
 import { inboundSmsFields, signedTwilioRequest, twilioSid } from '../helpers/twilio.ts';
 import { waitUntil } from '../helpers/waiting.ts';
 
@@ -24,7 +23,7 @@ let endpoint: EndpointOutput;
 const sockets: RecordingSocket[] = [];
 
 const connect = async (tenant: string) => {
-  const socket = await openSocket(socketUrl(stack.description.wsUrl, (await stack.cli(['token', '--tenant', tenant])).trim()));
+  const socket = await tenantSocket(stack, tenant);
   sockets.push(socket);
   return socket;
 };

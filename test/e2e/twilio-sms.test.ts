@@ -9,7 +9,7 @@ import { issueToken } from '../../functions/core/tokens.ts';
 import { messageKey } from '../../functions/core/items.ts';
 import { localCredentials } from '../../lib/local/aws.ts';
 import { socketUrl } from '../../lib/cli/tail.ts';
-import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
+import { startLocalStackProcess, tenantSocket, type LocalStackProcess } from '../helpers/local-stack.ts';
 import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
 import { inboundSmsFields, signedTwilioRequest, twilioSid } from '../helpers/twilio.ts';
 
@@ -31,7 +31,7 @@ let globexSocket: RecordingSocket;
 const acmeToken = 'acme-auth-token';
 const globexToken = 'globex-auth-token';
 
-const connect = async (tenant: string) => openSocket(socketUrl(stack.description.wsUrl, (await stack.cli(['token', '--tenant', tenant])).trim()));
+const connect = (tenant: string) => tenantSocket(stack, tenant);
 
 beforeAll(async () => {
   stack = await startLocalStackProcess();

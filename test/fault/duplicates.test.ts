@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { socketUrl } from '../../lib/cli/tail.ts';
-import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
-import { providerCredentials } from '../helpers/provider-credentials.ts';
-import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
-import { createdFrameCounts, inParallel, postMessage, standardMessages, storedConversation } from '../helpers/traffic.ts';
+import { startLocalStackProcess, tenantSocket, type LocalStackProcess } from '../helpers/local-stack.ts';
+import type { RecordingSocket } from '../helpers/sockets.ts';
+import { createdFrameCounts, standardEndpoint, inParallel, postMessage, standardMessages, storedConversation } from '../helpers/traffic.ts';
 import { waitUntil } from '../helpers/waiting.ts';
 
 /**
@@ -23,10 +21,8 @@ let url: string;
 
 beforeAll(async () => {
   stack = await startLocalStackProcess({ SWITCHBOARD_VISIBILITY_TIMEOUT: '10' });
-  ({ url } = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'standard', '--tenant', tenant, '--secret', providerCredentials.standard!.secret])) as {
-    url: string;
-  });
-  socket = await openSocket(socketUrl(stack.description.wsUrl, (await stack.cli(['token', '--tenant', tenant])).trim()));
+  url = await standardEndpoint(stack, tenant);
+  socket = await tenantSocket(stack, tenant);
 }, 90_000);
 
 afterAll(async () => {

@@ -2,12 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { socketUrl } from '../../lib/cli/tail.ts';
-import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
+import { startLocalStackProcess, tenantSocket, type LocalStackProcess } from '../helpers/local-stack.ts';
 import { dynamoDbLocalPids, killAll } from '../helpers/processes.ts';
-import { providerCredentials } from '../helpers/provider-credentials.ts';
-import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
-import { createdFrameCounts, inParallel, postMessage, queueDepths, standardMessages, storedConversation } from '../helpers/traffic.ts';
+import type { RecordingSocket } from '../helpers/sockets.ts';
+import { createdFrameCounts, standardEndpoint, inParallel, postMessage, queueDepths, standardMessages, storedConversation } from '../helpers/traffic.ts';
 import { waitUntil } from '../helpers/waiting.ts';
 
 /**
@@ -43,10 +41,8 @@ describe('the local stack killed mid-batch', () => {
   it('stores every acknowledged webhook exactly once after a restart on the same data', async () => {
     // Prepare
     first = await startLocalStackProcess(env, ['--data-dir', dataDir]);
-    const { url } = JSON.parse(await first.cli(['endpoint', 'add', '--provider', 'standard', '--tenant', tenant, '--secret', providerCredentials.standard!.secret])) as {
-      url: string;
-    };
-    socket = await openSocket(socketUrl(first.description.wsUrl, (await first.cli(['token', '--tenant', tenant])).trim()));
+    const url = await standardEndpoint(first, tenant);
+    socket = await tenantSocket(first, tenant);
     const messages = standardMessages(url, 800, 'killed');
     let killed = false;
 

@@ -6,14 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueUnavailableRetryAfterSeconds } from '../../functions/core/ack.ts';
 import { failureKey } from '../../functions/core/items.ts';
 import { ingestQueueSettings } from '../../lib/definitions/pipeline.ts';
-import { socketUrl } from '../../lib/cli/tail.ts';
 import { localCredentials } from '../../lib/local/aws.ts';
 import { createQueues } from '../../lib/local/resources.ts';
 import { aTwilioEnvelope } from '../helpers/factories.ts';
-import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
-import { providerCredentials } from '../helpers/provider-credentials.ts';
-import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
-import { createdFrameCounts, postMessage, queueDepths, standardMessages, storedConversation } from '../helpers/traffic.ts';
+import { startLocalStackProcess, tenantSocket, type LocalStackProcess } from '../helpers/local-stack.ts';
+import type { RecordingSocket } from '../helpers/sockets.ts';
+import { createdFrameCounts, standardEndpoint, postMessage, queueDepths, standardMessages, storedConversation } from '../helpers/traffic.ts';
 import { waitUntil } from '../helpers/waiting.ts';
 import { inboundSmsFields, twilioSid } from '../helpers/twilio.ts';
 
@@ -46,7 +44,7 @@ afterAll(async () => {
 });
 
 const connect = async (tenant: string) => {
-  const socket = await openSocket(socketUrl(stack.description.wsUrl, (await stack.cli(['token', '--tenant', tenant])).trim()));
+  const socket = await tenantSocket(stack, tenant);
   sockets.push(socket);
   return socket;
 };
@@ -102,9 +100,7 @@ describe('the ingest queue unavailable at ack time', () => {
     // Prepare
     const tenant = 'fault-outage';
     const socket = await connect(tenant);
-    const { url } = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'standard', '--tenant', tenant, '--secret', providerCredentials.standard!.secret])) as {
-      url: string;
-    };
+    const url = await standardEndpoint(stack, tenant);
     const [before, ...during] = standardMessages(url, 6, 'outage');
     const beforeAnswer = await postMessage(url, before!);
     await waitUntil(() => createdFrameCounts(socket).has(before!.providerMessageId), 'the message before the outage was pushed');

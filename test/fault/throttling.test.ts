@@ -3,15 +3,13 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordFailure } from '../../functions/core/items.ts';
-import { socketUrl } from '../../lib/cli/tail.ts';
 import { localCredentials } from '../../lib/local/aws.ts';
 import { startDynamoDbLocal, type RunningDynamoDb } from '../../lib/local/dynamodb.ts';
-import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
+import { startLocalStackProcess, tenantSocket, type LocalStackProcess } from '../helpers/local-stack.ts';
 import { freePort } from '../helpers/ports.ts';
-import { providerCredentials } from '../helpers/provider-credentials.ts';
-import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
+import type { RecordingSocket } from '../helpers/sockets.ts';
 import { startThrottlingProxy, type ThrottlingProxy } from '../helpers/throttling-proxy.ts';
-import { createdFrameCounts, inParallel, postMessage, queueDepths, standardMessages, storedConversation } from '../helpers/traffic.ts';
+import { createdFrameCounts, standardEndpoint, inParallel, postMessage, queueDepths, standardMessages, storedConversation } from '../helpers/traffic.ts';
 import { waitUntil } from '../helpers/waiting.ts';
 
 /**
@@ -35,10 +33,8 @@ beforeAll(async () => {
   dynamo = await startDynamoDbLocal({ port: await freePort() });
   proxy = await startThrottlingProxy(dynamo.endpoint);
   stack = await startLocalStackProcess({ DYNAMODB_ENDPOINT: proxy.endpoint, SWITCHBOARD_VISIBILITY_TIMEOUT: '2' });
-  ({ url } = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'standard', '--tenant', tenant, '--secret', providerCredentials.standard!.secret])) as {
-    url: string;
-  });
-  socket = await openSocket(socketUrl(stack.description.wsUrl, (await stack.cli(['token', '--tenant', tenant])).trim()));
+  url = await standardEndpoint(stack, tenant);
+  socket = await tenantSocket(stack, tenant);
 }, 90_000);
 
 afterAll(async () => {

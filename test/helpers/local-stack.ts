@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalStackDescription } from '../../lib/local/stack.ts';
+import { socketUrl } from '../../lib/cli/tail.ts';
 import { freePort } from './ports.ts';
+import { openSocket, type RecordingSocket } from './sockets.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -89,3 +91,7 @@ export const startLocalStackProcess = async (extraEnv: Record<string, string> = 
     },
   };
 };
+
+/** A WebSocket on the stack for one tenant, with a token from the CLI, as `switchboard tail` opens one. */
+export const tenantSocket = async (stack: LocalStackProcess, tenant: string): Promise<RecordingSocket> =>
+  openSocket(socketUrl(stack.description.wsUrl, (await stack.cli(['token', '--tenant', tenant])).trim()));

@@ -6,6 +6,7 @@ import { conversationKey } from '../../functions/core/items.ts';
 import { findProvider } from '../../functions/providers/registry.ts';
 import { localCredentials } from '../../lib/local/aws.ts';
 import type { LocalStackDescription } from '../../lib/local/stack.ts';
+import type { LocalStackProcess } from './local-stack.ts';
 import { providerCredentials } from './provider-credentials.ts';
 import type { RecordingSocket } from './sockets.ts';
 
@@ -108,3 +109,7 @@ export const queueDepths = async (stack: LocalStackDescription): Promise<{ inges
     sqs.destroy();
   }
 };
+
+/** A Standard Webhooks endpoint for the tenant, added with the CLI: its URL. */
+export const standardEndpoint = async (stack: LocalStackProcess, tenant: string): Promise<string> =>
+  (JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'standard', '--tenant', tenant, '--secret', providerCredentials.standard!.secret])) as { url: string }).url;

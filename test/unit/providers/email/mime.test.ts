@@ -1,38 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { headerValue } from '../../../../functions/providers/email/headers.ts';
 import { parseMime } from '../../../../functions/providers/email/mime.ts';
+import { anymailRawMime } from '../../../helpers/email-fixtures.ts';
 
 const crlf = (lines: string[], encoding: BufferEncoding = 'utf8') => Buffer.from(lines.join('\r\n'), encoding);
 
 describe('parseMime', () => {
   it('reads the text and html of a multipart/alternative message in quoted-printable', () => {
     // Prepare: django-anymail's raw MIME fixture, tests/test_sendgrid_inbound.py (test_inbound_mime)
-    const raw = Buffer.from(
-      [
-        'From: A tester <test@example.org>',
-        'Date: Thu, 12 Oct 2017 18:03:30 -0700',
-        'Message-ID: <CAEPk3RKEx@mail.example.org>',
-        'Subject: Raw MIME test',
-        'To: test@inbound.example.com',
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/alternative; boundary="94eb2c05e174adb140055b6339c5"',
-        '',
-        '--94eb2c05e174adb140055b6339c5',
-        'Content-Type: text/plain; charset="UTF-8"',
-        'Content-Transfer-Encoding: quoted-printable',
-        '',
-        "It's a body=E2=80=A6",
-        '',
-        '--94eb2c05e174adb140055b6339c5',
-        'Content-Type: text/html; charset="UTF-8"',
-        'Content-Transfer-Encoding: quoted-printable',
-        '',
-        '<div dir=3D"ltr">It\'s a body=E2=80=A6</div>',
-        '',
-        '--94eb2c05e174adb140055b6339c5--',
-        '',
-      ].join('\n'),
-    );
+    const raw = Buffer.from(anymailRawMime);
 
     // Act
     const email = parseMime(raw);

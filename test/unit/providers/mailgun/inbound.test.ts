@@ -4,6 +4,7 @@ import type { NormalizedMessage } from '../../../../functions/core/message.ts';
 import { encodeFormData, type FormField } from '../../../../functions/providers/email/form.ts';
 import { mailgun } from '../../../../functions/providers/mailgun/index.ts';
 import { signedTokenFields } from '../../../../functions/providers/mailgun/sample.ts';
+import { anymailRawMime } from '../../../helpers/email-fixtures.ts';
 
 const url = 'https://hooks.example.com/webhooks/mailgun/ep_0123456789abcdefghijklmnopq';
 const signedAt = new Date('2026-11-20T15:00:00Z');
@@ -99,32 +100,8 @@ describe('mailgun.normalize: inbound route', () => {
 
   it('reads the mail from body-mime when the route URL ends in mime', () => {
     // django-anymail tests/test_mailgun_inbound.py (test_inbound_mime)
-    const bodyMime = [
-      'From: A tester <test@example.org>',
-      'Date: Thu, 12 Oct 2017 18:03:30 -0700',
-      'Message-ID: <CAEPk3RKEx@mail.example.org>',
-      'Subject: Raw MIME test',
-      'To: test@inbound.example.com',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/alternative; boundary="94eb2c05e174adb140055b6339c5"',
-      '',
-      '--94eb2c05e174adb140055b6339c5',
-      'Content-Type: text/plain; charset="UTF-8"',
-      'Content-Transfer-Encoding: quoted-printable',
-      '',
-      "It's a body=E2=80=A6",
-      '',
-      '--94eb2c05e174adb140055b6339c5',
-      'Content-Type: text/html; charset="UTF-8"',
-      'Content-Transfer-Encoding: quoted-printable',
-      '',
-      '<div dir=3D"ltr">It\'s a body=E2=80=A6</div>',
-      '',
-      '--94eb2c05e174adb140055b6339c5--',
-      '',
-    ].join('\n');
 
-    const [message] = normalizeForm({ recipient: 'test@inbound.example.com', sender: 'envelope-from@example.org', 'body-mime': bodyMime });
+    const [message] = normalizeForm({ recipient: 'test@inbound.example.com', sender: 'envelope-from@example.org', 'body-mime': anymailRawMime });
 
     expect(message).toMatchObject({
       providerMessageId: 'CAEPk3RKEx@mail.example.org',
