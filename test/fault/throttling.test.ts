@@ -32,7 +32,10 @@ let url: string;
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal({ port: await freePort() });
   proxy = await startThrottlingProxy(dynamo.endpoint);
-  stack = await startLocalStackProcess({ DYNAMODB_ENDPOINT: proxy.endpoint, SWITCHBOARD_VISIBILITY_TIMEOUT: '2' });
+  // Longer than a throttled attempt with the SDK's own retries (as the deployed 180 s is 6× the
+  // processor's timeout): shorter, a record still being processed is delivered again, and its
+  // receives run out into the DLQ although an attempt is about to succeed.
+  stack = await startLocalStackProcess({ DYNAMODB_ENDPOINT: proxy.endpoint, SWITCHBOARD_VISIBILITY_TIMEOUT: '10' });
   url = await standardEndpoint(stack, tenant);
   socket = await tenantSocket(stack, tenant);
 }, 90_000);
