@@ -1,39 +1,23 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigurationError, resolveSettings, settingsFromContext } from '../lib/config.ts';
 import { SwitchboardStack } from '../lib/switchboard-stack.ts';
 
 const app = new App();
 
-const stringContext = (key: string): string | undefined => {
-  const value: unknown = app.node.tryGetContext(key);
-  return value === undefined ? undefined : String(value);
-};
+// Every setting is CDK context (`-c key=value` or cdk.json); README "Deploy to AWS" lists them.
+const { stackName, settings, problems } = settingsFromContext((key) => app.node.tryGetContext(key));
+const allProblems = [...problems, ...resolveSettings(settings).problems];
+if (allProblems.length > 0) {
+  // A configuration mistake is the user's to fix: every problem at once, and no stack trace.
+  console.error(new ConfigurationError(allProblems).message);
+  process.exit(1);
+}
 
-// `-c key=value` arrives as a string, cdk.json may hold a number.
-const numberContext = (key: string): number | undefined => {
-  const value: unknown = app.node.tryGetContext(key);
-  if (value === undefined || typeof value === 'number') return value;
-  const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
-  if (Number.isNaN(parsed)) throw new Error(`context ${key} must be a number, got ${JSON.stringify(value)}`);
-  return parsed;
-};
-
-// An OIDC issuer for WebSocket tokens: `-c jwtIssuer=https://… -c jwksUrl=https://…` (with
-// optional jwtAudience and jwtTenantClaim); any of them turns it on, and the stack checks the set.
-const oidcContext = {
-  issuer: stringContext('jwtIssuer'),
-  jwksUrl: stringContext('jwksUrl'),
-  audience: stringContext('jwtAudience'),
-  tenantClaim: stringContext('jwtTenantClaim'),
-};
-const oidc = Object.values(oidcContext).some((value) => value !== undefined)
-  ? { ...oidcContext, issuer: oidcContext.issuer ?? '', jwksUrl: oidcContext.jwksUrl ?? '' }
-  : undefined;
-
-new SwitchboardStack(app, stringContext('stackName') ?? 'Switchboard', {
+new SwitchboardStack(app, stackName, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  stageName: stringContext('stage'),
-  ackProvisionedConcurrency: numberContext('ackProvisionedConcurrency'),
-  publicBaseUrl: stringContext('publicBaseUrl'),
-  oidc,
-  alarmEmail: stringContext('alarmEmail'),
+  ...settings,
 });
+
+// Synth fails on any AwsSolutions finding not acknowledged, with its reason, on its resource.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

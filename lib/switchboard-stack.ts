@@ -1,68 +1,29 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import type { Construct } from 'constructs';
+import { Aspects, CfnOutput, Stack, type IAspect, type StackProps } from 'aws-cdk-lib';
+import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Construct, IConstruct } from 'constructs';
+import { ConfigurationError, resolveSettings, type SwitchboardSettings } from './config.ts';
 import { HealthCheck } from './constructs/health.ts';
 import { Ingest } from './constructs/ingest.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Processing } from './constructs/processing.ts';
 import { Query } from './constructs/query.ts';
-import { Realtime, type OidcProps } from './constructs/realtime.ts';
+import { Realtime } from './constructs/realtime.ts';
 import { Storage } from './constructs/storage.ts';
 
-export interface SwitchboardStackProps extends StackProps {
-  /**
-   * The stage of both APIs: the first path segment of webhook URLs and the WebSocket URL's path.
-   *
-   * @default 'prod'
-   */
-  readonly stageName?: string;
-  /**
-   * Warm instances of the ack function. 0 turns provisioned concurrency off (and its cost), for
-   * development stacks; webhooks then meet cold starts.
-   *
-   * @default 1
-   */
-  readonly ackProvisionedConcurrency?: number;
-  /**
-   * The https URL providers call, without a trailing slash, when a custom domain or proxy sits
-   * in front of the REST API.
-   *
-   * @default - the REST API's execute-api URL of the stage
-   */
-  readonly publicBaseUrl?: string;
-  /**
-   * An OIDC issuer whose tokens the WebSocket accepts at connect, checked against its JWKS.
-   *
-   * @default - HS256 tokens signed with the stack's shared secret (`switchboard token`)
-   */
-  readonly oidc?: OidcProps;
-  /**
-   * An address subscribed to the alarm topic (it must confirm AWS's email).
-   *
-   * @default - no subscription: subscribe to the topic yourself
-   */
-  readonly alarmEmail?: string;
+export interface SwitchboardStackProps extends StackProps, SwitchboardSettings {}
+
+/** Every log group of the stack keeps its events as long as the configuration says, in one place. */
+class LogRetention implements IAspect {
+  readonly #days: number;
+
+  constructor(days: number) {
+    this.#days = days;
+  }
+
+  public visit(node: IConstruct): void {
+    if (node instanceof CfnLogGroup) node.retentionInDays = this.#days;
+  }
 }
-
-const checkStageName = (stageName: string): void => {
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
-    throw new Error(`stageName must be 1 to 128 letters, digits, '-' or '_', got ${JSON.stringify(stageName)}`);
-  }
-};
-
-const checkProvisionedConcurrency = (count: number): void => {
-  if (!Number.isInteger(count) || count < 0) {
-    throw new Error(`ackProvisionedConcurrency must be a whole number, 0 or more (0 turns it off), got ${count}`);
-  }
-};
-
-const checkPublicBaseUrl = (url: string): void => {
-  if (!URL.canParse(url) || new URL(url).protocol !== 'https:') {
-    throw new Error(`publicBaseUrl must be an https:// URL, got ${JSON.stringify(url)}`);
-  }
-  if (url.endsWith('/')) {
-    throw new Error(`publicBaseUrl must not end with '/': webhook paths are appended to it, got ${JSON.stringify(url)}`);
-  }
-};
 
 /** Switchboard on AWS: webhooks in, messages stored once, changes pushed to inbox clients. */
 export class SwitchboardStack extends Stack {
@@ -74,21 +35,43 @@ export class SwitchboardStack extends Stack {
   public readonly query: Query;
   public readonly monitoring: Monitoring;
 
+  /** @throws ConfigurationError listing every setting that is not valid, before anything is built */
   constructor(scope: Construct, id: string, props: SwitchboardStackProps = {}) {
-    const { stageName = 'prod', ackProvisionedConcurrency = 1, publicBaseUrl, oidc, alarmEmail, ...stackProps } = props;
-    checkStageName(stageName);
-    checkProvisionedConcurrency(ackProvisionedConcurrency);
-    if (publicBaseUrl !== undefined) checkPublicBaseUrl(publicBaseUrl);
+    const {
+      stageName,
+      ackProvisionedConcurrency,
+      ackMaxProvisionedConcurrency,
+      publicBaseUrl,
+      customDomain,
+      oidc,
+      alarmEmail,
+      floodGuard,
+      logRetentionDays,
+      archiveRetentionDays,
+      ...stackProps
+    } = props;
+    const { settings, problems } = resolveSettings({
+      stageName,
+      ackProvisionedConcurrency,
+      ackMaxProvisionedConcurrency,
+      publicBaseUrl,
+      customDomain,
+      oidc,
+      alarmEmail,
+      floodGuard,
+      logRetentionDays,
+      archiveRetentionDays,
+    });
+    if (problems.length > 0) throw new ConfigurationError(problems);
     super(scope, id, stackProps);
+    Aspects.of(this).add(new LogRetention(settings.logRetentionDays));
 
-    this.storage = new Storage(this, 'Storage');
+    this.storage = new Storage(this, 'Storage', settings);
     this.ingest = new Ingest(this, 'Ingest', {
       endpointsTable: this.storage.endpointsTable,
       noncesTable: this.storage.noncesTable,
       bodyBucket: this.storage.bodyBucket,
-      stageName,
-      ackProvisionedConcurrency,
-      publicBaseUrl,
+      ...settings,
     });
     this.health = new HealthCheck(this, 'Health', {
       api: this.ingest.api,
@@ -104,8 +87,7 @@ export class SwitchboardStack extends Stack {
     this.realtime = new Realtime(this, 'Realtime', {
       connectionsTable: this.storage.connectionsTable,
       messagesTable: this.storage.messagesTable,
-      stageName,
-      oidc,
+      ...settings,
     });
     this.query = new Query(this, 'Query', {
       api: this.ingest.api,
@@ -129,7 +111,7 @@ export class SwitchboardStack extends Stack {
         Query: this.query.queryFunction,
         Health: this.health.healthFunction,
       },
-      alarmEmail,
+      ...settings,
     });
 
     // The `switchboard --stack` CLI reads these by name (lib/cli/target.ts).
@@ -143,7 +125,15 @@ export class SwitchboardStack extends Stack {
       DeadLetterQueueUrl: this.ingest.deadLetterQueue.queueUrl,
       BodyBucketName: this.storage.bodyBucket.bucketName,
       JwtSecretArn: this.realtime.jwtSecret.secretArn,
+      // Operators writing endpoints need kms:Encrypt and kms:Decrypt on it, as well as the table.
+      EndpointsKeyArn: this.storage.endpointsKey.keyArn,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
+    if (this.ingest.domainName) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        description: "Point the custom domain's DNS here (CNAME, or a Route 53 alias)",
+        value: this.ingest.domainName.domainNameAliasDomainName,
+      });
+    }
   }
 }

@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 // Resolved from this file, not the working directory, so synth works from any folder.
@@ -32,11 +33,17 @@ export interface HandlerFunctionProps {
 /**
  * The one place that decides how a Switchboard handler is built and run: Node.js 24 on arm64,
  * bundled by esbuild as minified ESM with the AWS SDK inside, traced, logging to a log group
- * that expires.
+ * of its own (its retention is set stack-wide), under a role that may write to that log group
+ * and nothing else until a construct grants it more.
  */
 export class HandlerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`);
+    // Not AWSLambdaBasicExecutionRole, which may create log groups and write to any of them.
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
     super(scope, id, {
+      role,
       entry: path.join(repositoryRoot, 'functions', props.name, 'handler.ts'),
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
@@ -46,7 +53,7 @@ export class HandlerFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
       tracing: Tracing.ACTIVE,
-      logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+      logGroup,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'switchboard',
@@ -66,6 +73,11 @@ export class HandlerFunction extends NodejsFunction {
         // CommonJS dependencies inside an ESM bundle still call require().
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only actions without resource-level permissions get Resource "*": X-Ray PutTraceSegments and PutTelemetryRecords (tracing), CloudWatch GetMetricData (health) and DynamoDB ListStreams (stream mapping).',
     });
   }
 }

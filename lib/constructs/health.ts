@@ -4,6 +4,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HandlerFunction } from './handler-function.ts';
+import { acknowledgeOwnAuthentication } from './nag.ts';
 
 export interface HealthCheckProps {
   /** The REST API that serves GET /health beside the webhooks. */
@@ -25,6 +26,9 @@ export class HealthCheck extends Construct {
     for (const queue of [props.queue, props.deadLetterQueue]) queue.grant(this.healthFunction, 'sqs:GetQueueAttributes');
     // GetMetricData has no resource-level permissions: '*' is the only resource it accepts.
     this.healthFunction.addToRolePolicy(new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
-    props.api.root.addResource('health').addMethod('GET', new LambdaIntegration(this.healthFunction));
+    acknowledgeOwnAuthentication(
+      props.api.root.addResource('health').addMethod('GET', new LambdaIntegration(this.healthFunction)),
+      "A load balancer's or uptime checker's probe: it reads three queue figures, no messages and no tenant's data.",
+    );
   }
 }

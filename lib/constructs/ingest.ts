@@ -1,13 +1,28 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ingestQueueSettings } from '../definitions/pipeline.ts';
+import { grantEndpointLookup, grantObjects } from './grants.ts';
+import { FloodGuard, type FloodGuardLimits } from './flood-guard.ts';
 import { HandlerFunction } from './handler-function.ts';
+import { acknowledgeOwnAuthentication } from './nag.ts';
+
+/** A domain name of the user's for the webhook API, with its certificate. */
+export interface CustomDomainProps {
+  /** e.g. hooks.example.com: the webhook base URL becomes https://hooks.example.com */
+  readonly domainName: string;
+  /** An ACM certificate for that name, in the stack's region (a regional endpoint needs it there). */
+  readonly certificateArn: string;
+}
+
+/** Provisioned concurrency scales out when more than this share of the warm instances is busy. */
+export const ackUtilizationTarget = 0.7;
 
 export interface IngestProps {
   /** The table the ack function looks endpoints up in, by key only. */
@@ -18,8 +33,23 @@ export interface IngestProps {
   readonly bodyBucket: IBucket;
   /** The REST API's stage, the first segment of every webhook URL's path. */
   readonly stageName: string;
-  /** Warm instances kept on the ack function's `live` alias; 0 keeps none. */
-  readonly ackProvisionedConcurrency: number;
+  /**
+   * Warm instances on the ack function's `live` alias: at least `min`, scaled up to `max` when
+   * more than 70% of them are busy. A `min` of 0 keeps none and scales nothing.
+   */
+  readonly ackProvisionedConcurrency: { readonly min: number; readonly max: number };
+  /**
+   * A domain of the user's, with an ACM certificate in the stack's region, in front of the API.
+   *
+   * @default - the execute-api URL
+   */
+  readonly customDomain?: CustomDomainProps;
+  /**
+   * The WAF flood guard's limits; undefined leaves the API without a web ACL.
+   *
+   * @default - no web ACL
+   */
+  readonly floodGuard?: FloodGuardLimits;
   /**
    * The https URL providers call, without a trailing slash, when a custom domain or proxy sits
    * in front of the API. Twilio signs this exact URL, so it must be what the provider was given.
@@ -43,6 +73,9 @@ export class Ingest extends Construct {
   /** The base every webhook URL starts with: `<webhookBaseUrl>/webhooks/<provider>/<endpointId>`. */
   public readonly webhookBaseUrl: string;
   public readonly webhookResource: apigateway.Resource;
+  /** The custom domain, when one is configured: DNS must point its name at `domainNameAliasDomainName`. */
+  public readonly domainName?: apigateway.DomainName;
+  public readonly floodGuard?: FloodGuard;
 
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
@@ -74,13 +107,42 @@ export class Ingest extends Construct {
       deployOptions: {
         stageName: props.stageName,
         accessLogDestination: new apigateway.LogGroupLogDestination(
-          new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH }),
+          new LogGroup(this, 'AccessLogs'),
         ),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
         metricsEnabled: true,
+        // Execution logs of errors only: INFO would log every request, and data tracing its body.
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
         tracingEnabled: true,
       },
     });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'Bodies must reach the ack function byte for byte for their signatures to verify; it validates each request against its provider and answers 400/401/404/413 itself.',
+    });
+    const cloudWatchRole = this.api.node.findChild('CloudWatchRole');
+    Validations.of(cloudWatchRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: "API Gateway's account-wide logging role; AWS documents this managed policy for it and keeps it current.",
+    });
+    if (props.floodGuard) {
+      this.floodGuard = new FloodGuard(this, 'FloodGuard', { stage: this.api.deploymentStage, limits: props.floodGuard });
+    } else {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: 'The WAF flood guard was turned off for this stack by configuration (context waf=false).',
+      });
+    }
+    if (props.customDomain) {
+      this.domainName = this.api.addDomainName('CustomDomain', {
+        domainName: props.customDomain.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+        endpointType: apigateway.EndpointType.REGIONAL,
+        securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
+      });
+    }
 
     // The stack publishes WebhookBaseUrl; the API's own `Endpoint` output would contradict it
     // whenever publicBaseUrl is set.
@@ -91,6 +153,7 @@ export class Ingest extends Construct {
     const stack = Stack.of(this);
     this.webhookBaseUrl =
       props.publicBaseUrl ??
+      (props.customDomain && `https://${props.customDomain.domainName}`) ??
       `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${props.stageName}`;
 
     this.ackFunction = new HandlerFunction(this, 'AckFunction', {
@@ -103,23 +166,33 @@ export class Ingest extends Construct {
         PUBLIC_BASE_URL: this.webhookBaseUrl,
       },
     });
-    // The ack path reads one endpoint by key; it has no business listing the others' secrets.
-    props.endpointsTable.grant(this.ackFunction, 'dynamodb:GetItem');
+    grantEndpointLookup(this.ackFunction, props.endpointsTable);
     props.noncesTable.grant(this.ackFunction, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
-    props.bodyBucket.grantPut(this.ackFunction, 'bodies/*');
+    grantObjects(this.ackFunction, props.bodyBucket, 's3:PutObject', 'bodies/');
     this.queue.grantSendMessages(this.ackFunction);
 
     this.ackAlias = new Alias(this, 'AckAlias', {
       aliasName: 'live',
       version: this.ackFunction.currentVersion,
       // CDK leaves ProvisionedConcurrencyConfig out at 0, which is how a dev stack turns it off.
-      provisionedConcurrentExecutions: props.ackProvisionedConcurrency,
+      provisionedConcurrentExecutions: props.ackProvisionedConcurrency.min,
     });
+    if (props.ackProvisionedConcurrency.min > 0) {
+      // Lambda's own utilization metric: scale out before the warm instances are all busy, so a
+      // burst meets warm ones while more are provisioned (which takes a minute or two).
+      this.ackAlias
+        .addAutoScaling({ minCapacity: props.ackProvisionedConcurrency.min, maxCapacity: props.ackProvisionedConcurrency.max })
+        .scaleOnUtilization({ utilizationTarget: ackUtilizationTarget });
+    }
 
     const webhook = (this.webhookResource = this.api.root.addResource('webhooks').addResource('{provider}').addResource('{endpointId}'));
     const ack = new apigateway.LambdaIntegration(this.ackAlias);
-    webhook.addMethod('POST', ack);
     // Meta's subscription handshake is a GET on the same URL.
-    webhook.addMethod('GET', ack);
+    for (const method of [webhook.addMethod('POST', ack), webhook.addMethod('GET', ack)]) {
+      acknowledgeOwnAuthentication(
+        method,
+        "Providers authenticate with their own signatures (HMAC, or the endpoint's basic auth or bearer token), which the ack function verifies before anything is queued.",
+      );
+    }
   }
 }

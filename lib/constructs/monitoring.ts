@@ -92,7 +92,7 @@ export class Monitoring extends Construct {
       });
     // A key of our own: the AWS managed SNS key's policy cannot let CloudWatch publish.
     const topicKey = new Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Switchboard: alarm topic' });
-    topicKey.addToResourcePolicy(fromOurAlarms(['kms:Decrypt', 'kms:GenerateDataKey*'], ['*']));
+    topicKey.addToResourcePolicy(fromOurAlarms(['kms:Decrypt', 'kms:GenerateDataKey'], ['*']));
     this.topic = new Topic(this, 'AlarmTopic', {
       displayName: 'Switchboard alarms',
       masterKey: topicKey,

@@ -5,6 +5,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { processorSettings } from '../definitions/pipeline.ts';
+import { grantEndpointLookup, grantObjects } from './grants.ts';
+import { acknowledgeTableIndexes } from './nag.ts';
 import { HandlerFunction } from './handler-function.ts';
 
 export interface ProcessingProps {
@@ -37,9 +39,10 @@ export class Processing extends Construct {
       },
     });
     props.messagesTable.grantReadWriteData(this.processorFunction);
-    props.endpointsTable.grant(this.processorFunction, 'dynamodb:GetItem');
-    props.bodyBucket.grantRead(this.processorFunction, 'bodies/*');
-    props.bodyBucket.grantPut(this.processorFunction, 'archive/*');
+    grantEndpointLookup(this.processorFunction, props.endpointsTable);
+    acknowledgeTableIndexes(this.processorFunction, props.messagesTable);
+    grantObjects(this.processorFunction, props.bodyBucket, 's3:GetObject', 'bodies/');
+    grantObjects(this.processorFunction, props.bodyBucket, 's3:PutObject', 'archive/');
 
     this.processorFunction.addEventSource(
       new SqsEventSource(props.queue, {

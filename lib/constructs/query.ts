@@ -3,6 +3,7 @@ import { LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { HandlerFunction } from './handler-function.ts';
+import { acknowledgeOwnAuthentication, acknowledgeTableIndexes } from './nag.ts';
 
 export interface QueryProps {
   /** The REST API that serves the query routes beside the webhooks. */
@@ -31,6 +32,7 @@ export class Query extends Construct {
     });
     // Read only: a key lookup and index queries (grant covers the table's indexes), never a scan or a write.
     props.messagesTable.grant(this.queryFunction, 'dynamodb:GetItem', 'dynamodb:Query');
+    acknowledgeTableIndexes(this.queryFunction, props.messagesTable);
     props.tokens.grantTokenVerification(this.queryFunction);
 
     const integration = new LambdaIntegration(this.queryFunction);
@@ -40,8 +42,14 @@ export class Query extends Construct {
     // OPTIONS goes to the function, which answers the CORS preflight of an inbox hosted
     // elsewhere: a mock preflight fails on this API, which treats every media type as binary.
     for (const resource of [conversations, messages, events]) {
-      resource.addMethod('GET', integration);
-      resource.addMethod('OPTIONS', integration);
+      acknowledgeOwnAuthentication(
+        resource.addMethod('GET', integration),
+        "The query function verifies the caller's bearer token (the same as the WebSocket's) and answers for that token's tenant only.",
+      );
+      acknowledgeOwnAuthentication(
+        resource.addMethod('OPTIONS', integration),
+        'A CORS preflight carries no credentials by definition; it is answered with headers only and reads nothing.',
+      );
     }
   }
 }

@@ -1,14 +1,30 @@
-import { Duration } from 'aws-cdk-lib';
-import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { CfnRoute, LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { broadcastFilterPattern, broadcasterSettings } from '../definitions/pipeline.ts';
 import { HandlerFunction } from './handler-function.ts';
+import { acknowledgeOwnAuthentication, acknowledgeTableIndexes, acknowledgeWildcardResource } from './nag.ts';
+
+/** One access log line per connect, message and disconnect: who, which route, what came of it. */
+const webSocketAccessLogFields = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  connectionId: '$context.connectionId',
+  sourceIp: '$context.identity.sourceIp',
+  status: '$context.status',
+  integrationLatency: '$context.integrationLatency',
+  error: '$context.error.message',
+};
 
 /** An OIDC issuer (Cognito, Auth0, Keycloak…) whose tokens $connect accepts instead of the shared secret's. */
 export interface OidcProps {
@@ -29,24 +45,6 @@ export interface OidcProps {
    */
   readonly tenantClaim?: string;
 }
-
-const checkHttpsUrl = (name: string, url: string): void => {
-  if (!URL.canParse(url) || new URL(url).protocol !== 'https:') {
-    throw new Error(`${name} must be an https:// URL, got ${JSON.stringify(url)}`);
-  }
-};
-
-/** Refuses, at synth, OIDC settings the connect function could only fail on at runtime. */
-const checkOidc = (oidc: OidcProps): void => {
-  checkHttpsUrl('oidc.issuer (context jwtIssuer)', oidc.issuer);
-  checkHttpsUrl('oidc.jwksUrl (context jwksUrl)', oidc.jwksUrl);
-  if (oidc.audience !== undefined && oidc.audience.trim() === '') {
-    throw new Error('oidc.audience (context jwtAudience) must not be empty: leave it out to skip the audience check');
-  }
-  if (oidc.tenantClaim !== undefined && oidc.tenantClaim.trim() === '') {
-    throw new Error("oidc.tenantClaim (context jwtTenantClaim) must not be empty: leave it out for 'tenant'");
-  }
-};
 
 export interface RealtimeProps {
   /** Open connections, found by tenant through its `byTenant` index. */
@@ -88,12 +86,16 @@ export class Realtime extends Construct {
   constructor(scope: Construct, id: string, props: RealtimeProps) {
     super(scope, id);
     const { connectionsTable, messagesTable, oidc } = props;
-    if (oidc) checkOidc(oidc);
     this.#oidc = oidc !== undefined;
 
     this.jwtSecret = new Secret(this, 'JwtSecret', {
       description: 'Switchboard: key that signs inbox tokens',
       generateSecretString: { excludePunctuation: true, passwordLength: 48 },
+    });
+    Validations.of(this.jwtSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the signing key signs every inbox out at once, so it is an operator decision (README: rotating the token key); an OIDC issuer (jwtIssuer) replaces it in production.',
     });
 
     // With an issuer, $connect never needs the shared secret: it stays for the CLI's own tokens.
@@ -109,14 +111,17 @@ export class Realtime extends Construct {
       name: 'connect',
       environment: { CONNECTIONS_TABLE: connectionsTable.tableName, ...this.tokenEnvironment },
     });
-    connectionsTable.grantWriteData(this.connectFunction);
+    // One PutItem of the new connection; CDK's grant adds the table's index, unused.
+    connectionsTable.grant(this.connectFunction, 'dynamodb:PutItem');
+    acknowledgeTableIndexes(this.connectFunction, connectionsTable);
     this.grantTokenVerification(this.connectFunction);
 
     this.disconnectFunction = new HandlerFunction(this, 'DisconnectFunction', {
       name: 'disconnect',
       environment: { CONNECTIONS_TABLE: connectionsTable.tableName },
     });
-    connectionsTable.grantWriteData(this.disconnectFunction);
+    connectionsTable.grant(this.disconnectFunction, 'dynamodb:DeleteItem');
+    acknowledgeTableIndexes(this.disconnectFunction, connectionsTable);
 
     this.webSocketApi = new WebSocketApi(this, 'Api', {
       description: 'Switchboard inbox push',
@@ -127,7 +132,17 @@ export class Realtime extends Construct {
       webSocketApi: this.webSocketApi,
       stageName: props.stageName,
       autoDeploy: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(new LogGroup(this, 'AccessLogs')),
+        // Never $context.requestOverride or the query string: the token rides in ?token=.
+        format: AccessLogFormat.custom(JSON.stringify(webSocketAccessLogFields)),
+      },
     });
+    // The connect function checks the token itself and answers 401; $disconnect and $default
+    // are only reachable over a connection $connect accepted.
+    for (const route of this.webSocketApi.node.findAll().filter((node) => node instanceof CfnRoute)) {
+      acknowledgeOwnAuthentication(route, 'Clients authenticate at $connect with a token the connect function verifies (HS256 secret or OIDC JWKS); later routes ride on that connection.');
+    }
     this.webSocketUrl = this.stage.url;
 
     // One $default route for every client message: the handler parses `action` itself, so an
@@ -138,9 +153,11 @@ export class Realtime extends Construct {
     });
     // A subscription is one conditional update of the connection's own record; nothing else.
     connectionsTable.grant(this.socketFunction, 'dynamodb:UpdateItem');
-    this.stage.grantManagementApiAccess(this.socketFunction);
+    acknowledgeTableIndexes(this.socketFunction, connectionsTable);
+    this.grantManagementApiAccess(this.socketFunction);
     // Not 'Default': CDK drops that path segment from logical ids, and the integration's would equal the route's.
-    this.webSocketApi.addRoute('$default', { integration: new WebSocketLambdaIntegration('ClientMessages', this.socketFunction) });
+    const clientMessages = this.webSocketApi.addRoute('$default', { integration: new WebSocketLambdaIntegration('ClientMessages', this.socketFunction) });
+    acknowledgeOwnAuthentication(clientMessages, 'Only a connection $connect accepted can send: the connect function verified its token.');
 
     this.broadcasterFunction = new HandlerFunction(this, 'BroadcasterFunction', {
       name: 'broadcaster',
@@ -152,13 +169,18 @@ export class Realtime extends Construct {
       },
     });
     // Read to find a tenant's connections, write to forget the ones that are gone.
-    connectionsTable.grantReadWriteData(this.broadcasterFunction);
-    this.stage.grantManagementApiAccess(this.broadcasterFunction);
+    connectionsTable.grant(this.broadcasterFunction, 'dynamodb:Query', 'dynamodb:DeleteItem');
+    acknowledgeTableIndexes(this.broadcasterFunction, connectionsTable);
+    this.grantManagementApiAccess(this.broadcasterFunction);
 
     this.broadcastFailureQueue = new Queue(this, 'BroadcastFailures', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.broadcastFailureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "This queue is the stream mapping's on-failure destination: it is the dead-letter queue.",
     });
     this.broadcasterFunction.addEventSource(
       new DynamoEventSource(messagesTable, {
@@ -174,6 +196,14 @@ export class Realtime extends Construct {
         onFailure: new SqsDlq(this.broadcastFailureQueue),
       }),
     );
+  }
+
+  /** Posting to any connection of this stage: connection ids are the clients', known only at run time. */
+  private grantManagementApiAccess(fn: HandlerFunction): void {
+    this.stage.grantManagementApiAccess(fn);
+    // The ARN grantManagementApiAccess writes.
+    const connections = `${Stack.of(this).formatArn({ service: 'execute-api', resource: this.webSocketApi.apiId })}/${this.stage.stageName}/*/@connections/*`;
+    acknowledgeWildcardResource(fn, connections, 'Connection ids are assigned by API Gateway at $connect; the grant is limited to this API and stage.');
   }
 
   /** Lets a function check inbox tokens as $connect does: with an issuer it needs no secret. */

@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
@@ -10,14 +11,14 @@ import {
   type KeyAttribute,
   type TableDefinition,
 } from '../definitions/tables.ts';
-import { archiveRetentionDays, bodyRetentionDays } from '../definitions/pipeline.ts';
+import { bodyRetentionDays } from '../definitions/pipeline.ts';
 
 const attributeTypes = { S: dynamodb.AttributeType.STRING, N: dynamodb.AttributeType.NUMBER } as const;
 
 const attribute = ({ name, type }: KeyAttribute): dynamodb.Attribute => ({ name, type: attributeTypes[type] });
 
 /** A table shaped by its shared definition, so the deployed table matches the local one. */
-const tableFrom = (scope: Construct, definition: TableDefinition, removalPolicy: RemovalPolicy): dynamodb.Table => {
+const tableFrom = (scope: Construct, definition: TableDefinition, removalPolicy: RemovalPolicy, encryptionKey?: Key): dynamodb.Table => {
   const table = new dynamodb.Table(scope, definition.id, {
     partitionKey: attribute(definition.partitionKey),
     ...(definition.sortKey && { sortKey: attribute(definition.sortKey) }),
@@ -25,7 +26,9 @@ const tableFrom = (scope: Construct, definition: TableDefinition, removalPolicy:
     ...(definition.stream && { stream: dynamodb.StreamViewType[definition.stream] }),
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    ...(encryptionKey
+      ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey }
+      : { encryption: dynamodb.TableEncryption.AWS_MANAGED }),
     removalPolicy,
   });
   for (const index of definition.globalSecondaryIndexes) {
@@ -39,10 +42,26 @@ const tableFrom = (scope: Construct, definition: TableDefinition, removalPolicy:
   return table;
 };
 
-/** The DynamoDB tables, on demand, recoverable to any point in the last 35 days, encrypted with a KMS key. */
+export interface StorageProps {
+  /** Days every queued request is kept as received under archive/, for audit and replay. */
+  readonly archiveRetentionDays: number;
+  /** Days the body bucket's access log is kept, as long as the functions' logs. */
+  readonly logRetentionDays: number;
+}
+
+/**
+ * The DynamoDB tables, on demand, recoverable to any point in the last 35 days, encrypted with
+ * KMS; and the bucket of large bodies and archived requests.
+ */
 export class Storage extends Construct {
-  /** Endpoints and their provider secrets. */
+  /** Endpoints and their provider secrets, under a key of the stack's own. */
   public readonly endpointsTable: dynamodb.Table;
+  /**
+   * The key the endpoints table is encrypted with: reading an endpoint takes kms:Decrypt on it,
+   * so who can read provider secrets is written in IAM and in this key's policy, and every use
+   * is in CloudTrail.
+   */
+  public readonly endpointsKey: Key;
   /** Conversations, messages and quarantined requests; its stream feeds the broadcaster. */
   public readonly messagesTable: dynamodb.Table;
   /** Open WebSocket connections. */
@@ -55,21 +74,46 @@ export class Storage extends Construct {
    */
   public readonly bodyBucket: s3.Bucket;
 
-  constructor(scope: Construct, id: string) {
+  /** Where S3 writes the access log of the body bucket. */
+  public readonly accessLogBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
-    this.endpointsTable = tableFrom(this, endpointsTable, RemovalPolicy.RETAIN);
+    this.endpointsKey = new Key(this, 'EndpointsKey', {
+      description: 'Switchboard: endpoints table (provider secrets)',
+      enableKeyRotation: true,
+      // Without the key the retained table cannot be read: the key stays with it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.endpointsTable = tableFrom(this, endpointsTable, RemovalPolicy.RETAIN, this.endpointsKey);
     this.messagesTable = tableFrom(this, messagesTable, RemovalPolicy.RETAIN);
     // A connection lives two hours at most: nothing worth keeping outlives the stack.
     this.connectionsTable = tableFrom(this, connectionsTable, RemovalPolicy.DESTROY);
     this.noncesTable = tableFrom(this, noncesTable, RemovalPolicy.DESTROY);
-    this.bodyBucket = new s3.Bucket(this, 'BodyBucket', {
+    const privateBucket = {
+      // S3 server access logging delivers only to buckets under S3-managed keys.
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    } as const;
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
+      ...privateBucket,
+      lifecycleRules: [{ expiration: Duration.days(props.logRetentionDays) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The access log's own bucket logging into itself would log every delivery, forever.
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access log bucket; logging its own writes would loop.',
+    });
+    this.bodyBucket = new s3.Bucket(this, 'BodyBucket', {
+      ...privateBucket,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'body-bucket/',
       lifecycleRules: [
         { prefix: 'bodies/', expiration: Duration.days(bodyRetentionDays) },
-        { prefix: 'archive/', expiration: Duration.days(archiveRetentionDays) },
+        { prefix: 'archive/', expiration: Duration.days(props.archiveRetentionDays) },
       ],
       // Customer mail and messages: kept with the tables when the stack goes.
       removalPolicy: RemovalPolicy.RETAIN,

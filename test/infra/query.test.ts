@@ -1,20 +1,8 @@
-import { App, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { maxWaitSeconds } from '../../functions/core/query.ts';
-import { SwitchboardStack } from '../../lib/switchboard-stack.ts';
+import { synthesize } from '../helpers/synth.ts';
 
 /** The query API's share of the synthesized template: routes, timeout, and read-only access. */
-
-const synthesize = () => {
-  // Nothing is bundled: these tests read the template only.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new SwitchboardStack(app, 'Switchboard');
-  const template = Template.fromStack(stack);
-  const logicalId = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-  return { stack, template, logicalId, resources: template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }> };
-};
 
 describe('query', () => {
   it('serves GET /conversations, /conversations/{id}/messages and /events, and their preflights, from the query function', () => {
@@ -62,24 +50,18 @@ describe('query', () => {
 
   it('may only get and query the messages table and its indexes, and read the token secret', () => {
     // Prepare
-    const { stack, template, logicalId } = synthesize();
-    const role = logicalId(stack.query.queryFunction.role!);
+    const { stack, logicalId, statementsOf, grantedActions } = synthesize();
     const table = logicalId(stack.storage.messagesTable);
 
     // Act
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(JSON.stringify({ Ref: role })))
-      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
-      .map((statement) => ({ ...statement, Action: [statement.Action].flat() }));
+    const statements = statementsOf(stack.query.queryFunction.role!);
 
     // Assess
-    expect(statements.flatMap((statement) => statement.Action).sort()).toEqual([
+    expect(grantedActions(stack.query.queryFunction.role!)).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
-      'xray:PutTelemetryRecords',
-      'xray:PutTraceSegments',
     ]);
     const dynamodb = statements.find((statement) => statement.Action.includes('dynamodb:Query'));
     expect(dynamodb?.Resource).toEqual([
