@@ -99,8 +99,6 @@ export class FloodGuard extends Construct {
       ],
     });
 
-    const association = new CfnWebACLAssociation(this, 'Association', { resourceArn: props.stage.stageArn, webAclArn: this.webAcl.attrArn });
-    // The stage's ARN is built from the API id and the stage name, which do not wait for the stage.
-    association.node.addDependency(props.stage);
+    new CfnWebACLAssociation(this, 'Association', { resourceArn: props.stage.stageArn, webAclArn: this.webAcl.attrArn });
   }
 }

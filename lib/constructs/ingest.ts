@@ -117,7 +117,7 @@ export class Ingest extends Construct {
         tracingEnabled: true,
       },
     });
-    Validations.of(this.api).acknowledge({
+    Validations.of(this.api.node.defaultChild!).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason:
         'Bodies must reach the ack function byte for byte for their signatures to verify; it validates each request against its provider and answers 400/401/404/413 itself.',
@@ -130,7 +130,7 @@ export class Ingest extends Construct {
     if (props.floodGuard) {
       this.floodGuard = new FloodGuard(this, 'FloodGuard', { stage: this.api.deploymentStage, limits: props.floodGuard });
     } else {
-      Validations.of(this.api.deploymentStage).acknowledge({
+      Validations.of(this.api.deploymentStage.node.defaultChild!).acknowledge({
         id: 'AwsSolutions-APIG3',
         reason: 'The WAF flood guard was turned off for this stack by configuration (context waf=false).',
       });

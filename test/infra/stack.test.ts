@@ -123,6 +123,71 @@ describe('ingest', () => {
     off.template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: Match.absent() });
   });
 
+  it('scales the warm ack instances between the configured bounds when more than 70% are busy', () => {
+    // Prepare
+    const { template, logicalId, stack } = synthesize({ ackProvisionedConcurrency: 2, ackMaxProvisionedConcurrency: 20 });
+
+    // Act
+    const targets = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalableTarget')).map((target) => target.Properties);
+    const policies = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).map((policy) => policy.Properties);
+
+    // Assess
+    expect(targets).toEqual([
+      expect.objectContaining({
+        MinCapacity: 2,
+        MaxCapacity: 20,
+        ServiceNamespace: 'lambda',
+        ScalableDimension: 'lambda:function:ProvisionedConcurrency',
+      }),
+    ]);
+    expect(JSON.stringify(targets[0]?.ResourceId)).toContain(JSON.stringify({ Ref: logicalId(stack.ingest.ackAlias) }));
+    expect(policies).toEqual([
+      expect.objectContaining({
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: expect.objectContaining({
+          TargetValue: 0.7,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'LambdaProvisionedConcurrencyUtilization' },
+        }),
+      }),
+    ]);
+  });
+
+  it('scales up to 10 warm ack instances by default, and scales nothing when provisioned concurrency is off', () => {
+    // Prepare
+    const byDefault = synthesize();
+
+    // Act
+    const off = synthesize({ ackProvisionedConcurrency: 0 });
+
+    // Assess
+    byDefault.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 10 });
+    off.template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    off.template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 0);
+  });
+
+  it('serves the webhooks on a custom domain, which becomes the URL providers call, and says where DNS should point', () => {
+    // Prepare
+    const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f';
+
+    // Act
+    const { template, resource, logicalId, stack } = synthesize({ customDomain: { domainName: 'hooks.example.com', certificateArn } });
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'hooks.example.com',
+      RegionalCertificateArn: certificateArn,
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      SecurityPolicy: 'TLS_1_2',
+    });
+    template.hasResourceProperties('AWS::ApiGateway::BasePathMapping', {
+      RestApiId: { Ref: logicalId(stack.ingest.api) },
+      Stage: { Ref: logicalId(stack.ingest.api.deploymentStage) },
+    });
+    expect(resource(stack.ingest.ackFunction).Properties.Environment.Variables.PUBLIC_BASE_URL).toBe('https://hooks.example.com');
+    template.hasOutput('WebhookBaseUrl', { Value: 'https://hooks.example.com' });
+    template.hasOutput('CustomDomainTarget', { Value: { 'Fn::GetAtt': [logicalId(stack.ingest.domainName!), 'RegionalDomainName'] } });
+  });
+
   it('tells the ack function the URL providers call, built without a dependency on the stage', () => {
     // Prepare
     const { resource, logicalId, stack } = synthesize({ stageName: 'v1' });
@@ -542,6 +607,17 @@ describe('stack', () => {
     [{ publicBaseUrl: 'hooks.example.com' }, /publicBaseUrl must be an https:\/\/ URL/],
     [{ publicBaseUrl: 'https://hooks.example.com/' }, /publicBaseUrl must not end with '\/'/],
     [{ stageName: 'prod/v1' }, /stageName \(context stage\) must be/],
+    [{ ackProvisionedConcurrency: 5, ackMaxProvisionedConcurrency: 4 }, /ackMaxProvisionedConcurrency must be .* no smaller than ackProvisionedConcurrency \(5\), got 4/],
+    [{ floodGuard: { requestsPerIpPer5Minutes: 5 } }, /requestsPerIpPer5Minutes \(context wafRateLimit\) must be a whole number from 10/],
+    [{ logRetentionDays: 45 }, /logRetentionDays must be one of CloudWatch's retention periods \(1, 3, 5, 7, 14, 30, 60, 90,.*got 45/],
+    [{ archiveRetentionDays: 0 }, /archiveRetentionDays must be a whole number of days, 1 or more, got 0/],
+    [{ alarmEmail: 'oncall' }, /alarmEmail must be an email address, got "oncall"/],
+    [{ customDomain: { domainName: 'Hooks.Example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/ab-12' } }, /customDomain.domainName \(context domainName\) must be a lower-case host name/],
+    [{ customDomain: { domainName: 'hooks.example.com', certificateArn: 'arn:aws:iam::123456789012:server-certificate/x' } }, /customDomain.certificateArn \(context certificateArn\) must be an ACM certificate ARN/],
+    [
+      { publicBaseUrl: 'https://proxy.example.com', customDomain: { domainName: 'hooks.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/ab-12' } },
+      /set publicBaseUrl or customDomain \(context domainName\), not both/,
+    ],
   ] satisfies [SwitchboardStackProps, RegExp][])('refuses %o with a readable error', (props, message) => {
     // Prepare
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
