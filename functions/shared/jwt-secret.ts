@@ -1,24 +1,33 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError } from '../core/errors.ts';
 
+/** A rotated key reaches every warm function within this long (README: rotating the token key). */
+export const jwtSecretMaxAgeMs = 5 * 60_000;
+
 /**
  * Where the inbox token secret comes from: JWT_SECRET directly (the local runtime), or a
- * Secrets Manager secret named by JWT_SECRET_ARN (the deployed stack), fetched once.
+ * Secrets Manager secret named by JWT_SECRET_ARN (the deployed stack), fetched on first use
+ * and again once the copy is older than jwtSecretMaxAgeMs.
  */
 export const jwtSecretFrom = (env: NodeJS.ProcessEnv = process.env): (() => Promise<string>) => {
   const { JWT_SECRET: secret, JWT_SECRET_ARN: secretArn } = env;
   if (secret) return async () => secret;
   if (!secretArn) throw new ConfigurationError('set JWT_SECRET or JWT_SECRET_ARN');
-  let pending: Promise<string> | undefined;
-  return () =>
-    (pending ??= new SecretsManagerClient({})
+  const client = new SecretsManagerClient({});
+  let cached: { value: Promise<string>; fetchedAt: number } | undefined;
+  return () => {
+    if (cached && Date.now() - cached.fetchedAt < jwtSecretMaxAgeMs) return cached.value;
+    const value = client
       .send(new GetSecretValueCommand({ SecretId: secretArn }))
       .then(({ SecretString }) => {
         if (!SecretString) throw new ConfigurationError(`secret ${secretArn} has no string value`);
         return SecretString;
       })
       .catch((error: unknown) => {
-        pending = undefined;
+        cached = undefined;
         throw error;
-      }));
+      });
+    cached = { value, fetchedAt: Date.now() };
+    return value;
+  };
 };
