@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { envelopeOf } from '../../functions/core/envelope.ts';
 import { broadcasterSettings, broadcastFilterPattern, processorSettings } from '../definitions/pipeline.ts';
 import { localCredentials, localRegion } from './aws.ts';
 import { startCloudWatchStandIn } from './cloudwatch-standin.ts';
 import { startDynamoDbLocal } from './dynamodb.ts';
+import { makeFairQueue } from './fair-queue.ts';
 import { startHttpGateway } from './http-gateway.ts';
 import { loadHandler, type LambdaHandler } from './lambda-context.ts';
 import { createQueues, createTables, type QueueUrls, type TableNames } from './resources.ts';
@@ -132,6 +134,8 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       endpoint: fauxqs.address,
       ...(options.visibilityTimeoutSeconds !== undefined && { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
     });
+    // On AWS the ingest queue is a fair queue, grouped by tenant (see ingest-queue.ts); fauxqs has none, so it is made one.
+    makeFairQueue(fauxqs, queues.ingest, (body) => envelopeOf(body)?.tenantId);
 
     // The gateways listen before the handlers load, because the handlers' configuration
     // holds the gateways' URLs; nothing is announced until both are ready.
