@@ -5,18 +5,21 @@ import { fileURLToPath } from 'node:url';
 import { measureAckHotPath, type ProviderHotPath } from './ack-hot-path.ts';
 import { measureBundles, type BundlesResult } from './bundles.ts';
 import { measureEndToEnd, type EndToEndResult } from './end-to-end.ts';
+import { formatRecommendations, measureFootprint, ruleInWords, type FootprintResult } from './footprint.ts';
 import { measureHttpAckLoad, type HttpAckLoadResult } from './http-ack-load.ts';
 import { measureProcessorThroughput, type ProcessorResult } from './processor-throughput.ts';
 import { profileAckHotPath, profileAckImport, type ProfileSummary } from './profile.ts';
+import { median, round } from './stats.ts';
 import { latencyHistogramSvg } from './svg.ts';
 
 /**
  * `npm run bench`: every row of DESIGN.md §9 measured in one run, printed as one table and
- * written to bench/results/<date>.json, with the end-to-end latency chart beside it. A missed
+ * written to bench/results/<date>.json, with the end-to-end latency chart beside it, and each
+ * function's memory footprint with the memory and timeout it should be deployed with. A missed
  * target is a finding, not a failure: the exit code is non-zero only when a measurement
  * itself could not be made.
  *
- *   node test/bench/run.ts [--only hot-path,bundles,processor,http,http-paced,e2e]
+ *   node test/bench/run.ts [--only hot-path,bundles,processor,footprint,http,http-paced,e2e]
  *
  * A partial run (--only) writes bench/results/<date>-partial.json instead.
  */
@@ -47,7 +50,7 @@ interface Row {
   readonly failed?: boolean;
 }
 
-const steps = ['hot-path', 'bundles', 'processor', 'http', 'http-paced', 'e2e'] as const;
+const steps = ['hot-path', 'bundles', 'processor', 'footprint', 'http', 'http-paced', 'e2e'] as const;
 type Step = (typeof steps)[number];
 
 const parseOnly = (argv: readonly string[]): Set<Step> => {
@@ -222,6 +225,31 @@ const bundleRows = (result: BundlesResult | undefined): Row[] => {
   ];
 };
 
+const mb = (value: number) => `${value} MB`;
+
+const footprintRows = (result: FootprintResult | undefined): Row[] => {
+  if (!result) return [{ row: 'footprint per function', figure: 'measurement failed', target: '–', failed: true }];
+  return [
+    ...result.scenarios.map((scenario) => {
+      const [cold, ...warm] = scenario.invocations;
+      return {
+        row: `footprint at ${scenario.memoryMb} MB, ${scenario.handler}: ${scenario.input}`,
+        figure:
+          `RSS ${mb(scenario.rssAfterImportMb)} after import, ${mb(scenario.peakRssMb)} peak (heap ${mb(scenario.peakHeapUsedMb)}, buffers ${mb(scenario.peakExternalMb)}); ` +
+          `${ms(cold?.wallMs ?? Number.NaN)} cold (CPU ${ms(scenario.cost.cpuMs)})${warm.length > 0 ? `, ${ms(round(median(warm.map((invocation) => invocation.wallMs))))} warm` : ''}`,
+        target: '–',
+      };
+    }),
+    ...result.functions.map(({ name, recommendation, confirmation }) => ({
+      row: `  ⇒ ${name}: memory, timeout`,
+      figure:
+        `${mb(recommendation.memoryMb)}, ${recommendation.timeoutSeconds} s (worst case ≈ ${ms(recommendation.projectedWorstMs)} there` +
+        `${confirmation ? `; peak ${mb(confirmation.peakRssMb)} when run at ${mb(confirmation.memoryMb)}` : ''})`,
+      target: 'rule below',
+    })),
+  ];
+};
+
 const mark = (row: Row) => (row.failed ? 'FAILED' : row.holds === undefined ? '–' : row.holds ? '✓' : '✗');
 
 export const formatTable = (rows: readonly Row[]): string => {
@@ -258,6 +286,7 @@ const main = async () => {
   const hotPath = only.has('hot-path') ? await attempt('ack hot path', 120_000, failures, () => measureAckHotPath()) : undefined;
   const bundles = only.has('bundles') ? await attempt('bundles', 120_000, failures, () => measureBundles()) : undefined;
   const processor = only.has('processor') ? await attempt('processor throughput', 120_000, failures, (signal) => measureProcessorThroughput({ signal })) : undefined;
+  const footprint = only.has('footprint') ? await attempt('footprint per function', 180_000, failures, (signal) => measureFootprint({ signal })) : undefined;
   const http = only.has('http') ? await attempt('local HTTP ack (autocannon)', 150_000, failures, (signal) => measureHttpAckLoad({ generator: 'autocannon', signal })) : undefined;
   const httpPaced = only.has('http-paced') ? await attempt('local HTTP ack (paced, open loop)', 150_000, failures, (signal) => measureHttpAckLoad({ generator: 'paced', signal })) : undefined;
   const e2e = only.has('e2e') ? await attempt('end to end', 120_000, failures, (signal) => measureEndToEnd({ signal })) : undefined;
@@ -269,6 +298,7 @@ const main = async () => {
     ...(only.has('e2e') ? endToEndRows(e2e) : []),
     ...(only.has('processor') ? processorRows(processor) : []),
     ...(only.has('bundles') ? bundleRows(bundles) : []),
+    ...(only.has('footprint') ? footprintRows(footprint) : []),
   ];
 
   // A missed row gets a profile: where the hot path's time goes, and what the ack import spends.
@@ -308,6 +338,7 @@ const main = async () => {
       endToEnd: e2e,
       processor,
       bundles,
+      footprint,
     },
     profiles,
     notes: [
@@ -315,6 +346,7 @@ const main = async () => {
       'The hot-path target rows use acknowledge() with a no-op enqueue ("enqueue stubbed"); the stubbed-SQS row adds the SDK\'s SendMessage (serialization, SigV4, MD5 check) without the network.',
       "autocannon's overallRate gives each connection a per-second budget spent back to back at the start of each second (closed loop); the paced run sends one request every 2 ms whatever the answers (open loop) and times each from its scheduled start.",
       'KB = 1000 bytes.',
+      `Footprint: each function runs in a fresh node from its bundle, under the heap limits Lambda sets for measurements.footprint.measuredAtMb, traced and logging as deployed, against the local stand-ins; MB = 10^6 bytes, MiB = 2^20. Recommendation: ${ruleInWords}`,
     ],
     failures,
   };
@@ -342,6 +374,7 @@ const main = async () => {
     formatTable(rows),
     '',
     ...Object.values(profiles).flatMap((profile) => [formatProfile(profile), '']),
+    ...(footprint ? [formatRecommendations(footprint), ''] : []),
     ...(profiles.ackImport && bundles
       ? [`What the ack bundle carries beyond the bare SQS client's: ${bundles.ackBeyondReference.slice(0, 8).map(({ input, bytes }) => `${input} ${kb(bytes)}`).join(', ')}`, '']
       : []),
