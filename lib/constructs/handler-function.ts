@@ -5,33 +5,25 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { functionSizes, type FunctionName } from '../definitions/functions.ts';
 
 // Resolved from this file, not the working directory, so synth works from any folder.
 const repositoryRoot = path.resolve(import.meta.dirname, '../..');
 
 export interface HandlerFunctionProps {
-  /** The handler's folder under `functions/`: the entry is `functions/<name>/handler.ts`. */
-  readonly name: string;
+  /** The handler's folder under `functions/`; it also picks the function's memory and timeout. */
+  readonly name: FunctionName;
   /**
    * The variables the handler's `readConfig` asks for.
    *
    * @default - only the variables every function gets (source maps, Powertools service name)
    */
   readonly environment?: Readonly<Record<string, string>>;
-  /**
-   * @default Duration.seconds(10): room for a cold start plus the SDK's own retries
-   */
-  readonly timeout?: Duration;
-  /**
-   * Memory in MB; Lambda allots CPU in proportion to it.
-   *
-   * @default 256
-   */
-  readonly memorySize?: number;
 }
 
 /**
  * The one place that decides how a Switchboard handler is built and run: Node.js 24 on arm64,
+ * sized as lib/definitions/functions.ts says,
  * bundled by esbuild as minified ESM with the AWS SDK inside, traced, logging to a log group
  * of its own (its retention is set stack-wide), under a role that may write to that log group
  * and nothing else until a construct grants it more.
@@ -50,8 +42,8 @@ export class HandlerFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       projectRoot: repositoryRoot,
       depsLockFilePath: path.join(repositoryRoot, 'package-lock.json'),
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(10),
+      memorySize: functionSizes[props.name].memoryMb,
+      timeout: Duration.seconds(functionSizes[props.name].timeoutSeconds),
       tracing: Tracing.ACTIVE,
       logGroup,
       environment: {

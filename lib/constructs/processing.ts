@@ -28,7 +28,6 @@ export class Processing extends Construct {
     super(scope, id);
     this.processorFunction = new HandlerFunction(this, 'ProcessorFunction', {
       name: 'processor',
-      timeout: Duration.seconds(processorSettings.timeoutSeconds),
       environment: {
         MESSAGES_TABLE: props.messagesTable.tableName,
         ENDPOINTS_TABLE: props.endpointsTable.tableName,

@@ -1,4 +1,3 @@
-import { Duration } from 'aws-cdk-lib';
 import { LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
@@ -26,8 +25,6 @@ export class Query extends Construct {
     super(scope, id);
     this.queryFunction = new HandlerFunction(this, 'QueryFunction', {
       name: 'query',
-      // A long-poll waits up to 25 s and stops 2 s before this timeout; API Gateway REST gives up at 29 s.
-      timeout: Duration.seconds(28),
       environment: { MESSAGES_TABLE: props.messagesTable.tableName, ...props.tokens.tokenEnvironment },
     });
     // Read only: a key lookup and index queries (grant covers the table's indexes), never a scan or a write.

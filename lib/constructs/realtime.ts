@@ -161,7 +161,6 @@ export class Realtime extends Construct {
 
     this.broadcasterFunction = new HandlerFunction(this, 'BroadcasterFunction', {
       name: 'broadcaster',
-      timeout: Duration.seconds(broadcasterSettings.timeoutSeconds),
       environment: {
         CONNECTIONS_TABLE: connectionsTable.tableName,
         // https://<api>.execute-api.<region>.<suffix>/<stage>, from the API id and the literal stage name.

@@ -1,10 +1,12 @@
+import { functionSizes } from './functions.ts';
+
 /**
  * Queue and event-source settings shared by the CDK stack and the local runtime's pollers.
  * Each figure is a trade-off stated once, here.
  */
 
 export const processorSettings = {
-  timeoutSeconds: 30,
+  timeoutSeconds: functionSizes.processor.timeoutSeconds,
   /** Lambda delivers at most this many SQS records per invocation. */
   batchSize: 10,
   /**
@@ -28,7 +30,7 @@ export const ingestQueueSettings = {
 } as const;
 
 export const broadcasterSettings = {
-  timeoutSeconds: 30,
+  timeoutSeconds: functionSizes.broadcaster.timeoutSeconds,
   batchSize: 100,
   /** A stream mapping retries forever by default; cap it, bisect and divert what still fails. */
   retryAttempts: 3,

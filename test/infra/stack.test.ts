@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -12,6 +13,7 @@ import {
 } from '../../lib/definitions/pipeline.ts';
 import { SwitchboardStack, type SwitchboardStackProps } from '../../lib/switchboard-stack.ts';
 import { synthesize } from '../helpers/synth.ts';
+import { functionSizes, type FunctionName } from '../../lib/definitions/functions.ts';
 
 const dynamodbWrites = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
@@ -392,6 +394,36 @@ describe('functions', () => {
       });
     }
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('sizes each function as the bench recommended it, from its measured worst case', async () => {
+    // Prepare
+    const { resource, stack } = synthesize();
+    const functions = {
+      ack: stack.ingest.ackFunction,
+      processor: stack.processing.processorFunction,
+      broadcaster: stack.realtime.broadcasterFunction,
+      query: stack.query.queryFunction,
+      connect: stack.realtime.connectFunction,
+      socket: stack.realtime.socketFunction,
+      disconnect: stack.realtime.disconnectFunction,
+      health: stack.health.healthFunction,
+    } satisfies Record<FunctionName, IConstruct>;
+    const bench = JSON.parse(await readFile(new URL('../../bench/results/2026-11-23-footprint.json', import.meta.url), 'utf8'));
+
+    // Act
+    const deployed = Object.fromEntries(
+      Object.entries(functions).map(([name, fn]) => [name, { memoryMb: resource(fn).Properties.MemorySize, timeoutSeconds: resource(fn).Properties.Timeout }]),
+    );
+    const recommended = Object.fromEntries(
+      (bench.measurements.footprint.functions as { name: string; recommendation: { memoryMb: number; timeoutSeconds: number } }[]).map(
+        ({ name, recommendation }) => [name, { memoryMb: recommendation.memoryMb, timeoutSeconds: recommendation.timeoutSeconds }],
+      ),
+    );
+
+    // Assess
+    expect(deployed).toEqual(functionSizes);
+    expect(recommended).toEqual(functionSizes);
   });
 
   it('gives each function the variables its handler reads', () => {
