@@ -37,33 +37,10 @@ export class SwitchboardStack extends Stack {
 
   /** @throws ConfigurationError listing every setting that is not valid, before anything is built */
   constructor(scope: Construct, id: string, props: SwitchboardStackProps = {}) {
-    const {
-      stageName,
-      ackProvisionedConcurrency,
-      ackMaxProvisionedConcurrency,
-      publicBaseUrl,
-      customDomain,
-      oidc,
-      alarmEmail,
-      floodGuard,
-      logRetentionDays,
-      archiveRetentionDays,
-      ...stackProps
-    } = props;
-    const { settings, problems } = resolveSettings({
-      stageName,
-      ackProvisionedConcurrency,
-      ackMaxProvisionedConcurrency,
-      publicBaseUrl,
-      customDomain,
-      oidc,
-      alarmEmail,
-      floodGuard,
-      logRetentionDays,
-      archiveRetentionDays,
-    });
+    const { settings, problems } = resolveSettings(props);
     if (problems.length > 0) throw new ConfigurationError(problems);
-    super(scope, id, stackProps);
+    // Stack reads its own props (env, description, tags…) and ignores the settings beside them.
+    super(scope, id, props);
     Aspects.of(this).add(new LogRetention(settings.logRetentionDays));
 
     this.storage = new Storage(this, 'Storage', settings);

@@ -16,7 +16,11 @@ export const acknowledgeWildcardResource = (fn: HandlerFunction, resourceArn: st
 
 /** CDK grants a table's indexes with the table: `index/*` covers the indexes this stack defines on it, and only those. */
 export const acknowledgeTableIndexes = (fn: HandlerFunction, table: ITable): void => {
-  acknowledgeWildcardResource(fn, `${table.tableArn}/index/*`, "The table's own global secondary indexes, which the function queries by tenant.");
+  acknowledgeWildcardResource(
+    fn,
+    `${table.tableArn}/index/*`,
+    "CDK grants a table's actions on its own indexes with it: this table's indexes only, for the actions this statement names.",
+  );
 };
 
 /**
