@@ -62,5 +62,5 @@ export const maxWebhookBodyBytes = 4 * 1024 * 1024;
 /** Large bodies stay long enough for a message to sit out the DLQ's retention and be redriven. */
 export const bodyRetentionDays = 15;
 
-/** Every queued request is archived as received, for audit and replay, this long. */
+/** Every queued request is archived as received, for audit and replay, this long unless the stack's archiveRetentionDays says otherwise. */
 export const archiveRetentionDays = 30;
