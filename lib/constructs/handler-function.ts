@@ -24,8 +24,8 @@ export interface HandlerFunctionProps {
 /**
  * The one place that decides how a Switchboard handler is built and run: Node.js 24 on arm64,
  * sized as lib/definitions/functions.ts says, bundled by esbuild as minified ESM with the AWS
- * SDK inside, traced, logging to a log group of its own (its retention is set stack-wide), under a role that may write to that log group
- * and nothing else until a construct grants it more.
+ * SDK inside, traced, logging to a log group of its own (its retention is set stack-wide),
+ * under a role that may write to that log group and nothing else until a construct grants it more.
  */
 export class HandlerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
