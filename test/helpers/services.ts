@@ -19,6 +19,13 @@ export const startDynamoDb = async () => {
     client,
     documentClient: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     tables,
+    /** What a handler loaded in this process needs to reach this DynamoDB Local, as Lambda would give it. */
+    handlerEnvironment: {
+      AWS_REGION: localRegion,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    },
     stop: async () => {
       client.destroy();
       await dynamo.stop();

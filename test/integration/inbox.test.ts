@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageStore } from '../../functions/adapters/message-store.ts';
 import { issueToken } from '../../functions/core/tokens.ts';
-import { localCredentials, localRegion } from '../../lib/local/aws.ts';
 import { startHttpGateway } from '../../lib/local/http-gateway.ts';
 import { aConversationKey, aStoredMessage } from '../helpers/factories.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -31,10 +30,7 @@ const errors: unknown[] = [];
 beforeAll(async () => {
   dynamo = await startDynamoDb();
   Object.assign(process.env, {
-    AWS_REGION: localRegion,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
     JWT_SECRET: jwtSecret,
   });

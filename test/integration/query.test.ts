@@ -9,7 +9,6 @@ import type { StoredMessage } from '../../functions/core/items.ts';
 import type { NormalizedStatus } from '../../functions/core/message.ts';
 import { framesAfter, listConversations, listMessages, type QueryStore } from '../../functions/core/query.ts';
 import { issueToken } from '../../functions/core/tokens.ts';
-import { localCredentials, localRegion } from '../../lib/local/aws.ts';
 import { lambdaContext } from '../../lib/local/lambda-context.ts';
 import { lambdaEvent } from '../helpers/events.ts';
 import { aStoredMessage } from '../helpers/factories.ts';
@@ -28,10 +27,7 @@ beforeAll(async () => {
   messages = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
   queries = createQueryStore(dynamo.documentClient, dynamo.tables.Messages);
   Object.assign(process.env, {
-    AWS_REGION: localRegion,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
     JWT_SECRET: jwtSecret,
   });

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectionStore } from '../../functions/adapters/connection-store.ts';
 import { conversationChange, conversationKey, messageItem } from '../../functions/core/items.ts';
 import { issueToken } from '../../functions/core/tokens.ts';
-import { localCredentials, localRegion } from '../../lib/local/aws.ts';
 import { lambdaContext, loadHandler, type LambdaHandler } from '../../lib/local/lambda-context.ts';
 import { startWebSocketGateway } from '../../lib/local/websocket-gateway.ts';
 import { aConversationKey, aStoredMessage } from '../helpers/factories.ts';
@@ -44,10 +43,7 @@ beforeAll(async () => {
   });
   // The handlers read their configuration at load, as on Lambda.
   Object.assign(process.env, {
-    AWS_REGION: localRegion,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    ...dynamo.handlerEnvironment,
     CONNECTIONS_TABLE: dynamo.tables.Connections,
     WEBSOCKET_MANAGEMENT_ENDPOINT: gateway.url.replace(/^ws/, 'http'),
     JWT_SECRET: secret,

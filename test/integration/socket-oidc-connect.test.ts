@@ -2,7 +2,6 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../functions/core/tokens.ts';
-import { localCredentials, localRegion } from '../../lib/local/aws.ts';
 import { lambdaContext, loadHandler, type LambdaHandler } from '../../lib/local/lambda-context.ts';
 import { startOidcIssuer } from '../helpers/socket-oidc-issuer.ts';
 import { startDynamoDb } from '../helpers/services.ts';
@@ -24,10 +23,7 @@ beforeAll(async () => {
   delete process.env.JWT_SECRET;
   delete process.env.JWT_SECRET_ARN;
   Object.assign(process.env, {
-    AWS_REGION: localRegion,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    ...dynamo.handlerEnvironment,
     CONNECTIONS_TABLE: dynamo.tables.Connections,
     JWT_ISSUER: issuer.issuer,
     JWKS_URL: issuer.jwksUrl,
