@@ -27,23 +27,33 @@ const maxConflictRetries = 4;
 const cancellationReasons = (error: unknown) => (error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : []);
 const cancellationCodes = (error: unknown): string[] => cancellationReasons(error).map((reason) => reason.Code ?? 'None');
 
-/** The UpdateItem of a change: only to an existing item, and only when the change's own condition holds. */
-const updateOf = (tableName: string, change: ItemChange) => {
+/**
+ * The condition every update carries besides its own: the item exists and is the tenant's.
+ * Keys are derived from the tenant already (see ids.ts); this holds even if a key ever is not.
+ * `:owner` cannot clash with a change's own `:name` values, which are attribute names it sets.
+ */
+const ownedBy = (tenantId: string) => ({ condition: 'attribute_exists(pk) AND tenantId = :owner', values: { ':owner': tenantId } });
+
+/** The UpdateItem of a change: only to an existing item of the tenant's, and only when the change's own condition holds. */
+const updateOf = (tableName: string, change: ItemChange, tenantId: string) => {
   const names = [...Object.keys(change.set), ...(change.remove ?? [])];
   const set = `SET ${Object.keys(change.set).map((name) => `#${name} = :${name}`).join(', ')}`;
   const remove = change.remove?.length ? ` REMOVE ${change.remove.map((name) => `#${name}`).join(', ')}` : '';
+  const owner = ownedBy(tenantId);
   return {
     TableName: tableName,
     Key: change.key,
     UpdateExpression: set + remove,
-    ConditionExpression: change.condition ? `attribute_exists(pk) AND (${change.condition})` : 'attribute_exists(pk)',
+    ConditionExpression: change.condition ? `${owner.condition} AND (${change.condition})` : owner.condition,
     ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
-    ExpressionAttributeValues: Object.fromEntries(Object.entries(change.set).map(([name, value]) => [`:${name}`, value])),
+    ExpressionAttributeValues: { ...Object.fromEntries(Object.entries(change.set).map(([name, value]) => [`:${name}`, value])), ...owner.values },
     // Tells a missing item (pending) from one whose state is already later (stale).
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
   };
 };
 
+/** True when the conversation is new or the tenant's own: `:tenantId` is the value the upsert sets. */
+const isOwnConversation = 'attribute_not_exists(pk) OR tenantId = :tenantId';
 /** True when the conversation has no later message than the one being stored. */
 const isLatestCondition = 'attribute_not_exists(lastMessageAt) OR lastMessageAt <= :lastMessageAt';
 
@@ -61,9 +71,10 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
 
   /**
    * One transaction: the message, put only if its id is new, and an upsert of its
-   * conversation with the given attributes, created on first use and counted.
+   * conversation with the given attributes, created on first use and counted; `asLatest`
+   * makes it the conversation's last message, only if none later is there.
    */
-  const storeWith = (message: StoredMessage, conversation: Record<string, unknown>, condition?: string) => {
+  const storeWith = (message: StoredMessage, conversation: Record<string, unknown>, asLatest: boolean) => {
     const names = Object.keys(conversation);
     return new TransactWriteCommand({
       TransactItems: [
@@ -73,7 +84,7 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
             TableName: tableName,
             Key: conversationKey(message.conversationId),
             UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}, createdAt = if_not_exists(createdAt, :changedAt) ADD messageCount :one`,
-            ...(condition && { ConditionExpression: condition }),
+            ConditionExpression: asLatest ? `(${isOwnConversation}) AND (${isLatestCondition})` : isOwnConversation,
             ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
             ExpressionAttributeValues: { ...Object.fromEntries(Object.entries(conversation).map(([name, value]) => [`:${name}`, value])), ':one': 1 },
           },
@@ -101,9 +112,16 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
       const { event, change } = marker;
       const consume = { Delete: { TableName: tableName, Key: pendingKey(targetPk, event.id), ConditionExpression: 'attribute_exists(pk)' } };
       const settle = (state: StoredEvent['state']) => ({
-        Update: { TableName: tableName, Key: eventKey(event.id), UpdateExpression: 'SET #state = :state', ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':state': state } },
+        Update: {
+          TableName: tableName,
+          Key: eventKey(event.id),
+          UpdateExpression: 'SET #state = :state',
+          ConditionExpression: ownedBy(event.tenantId).condition,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':state': state, ...ownedBy(event.tenantId).values },
+        },
       });
-      const update = updateOf(tableName, { ...change, set: { ...change.set, changedAt: now } });
+      const update = updateOf(tableName, { ...change, set: { ...change.set, changedAt: now } }, event.tenantId);
       try {
         await client.send(new TransactWriteCommand({ TransactItems: [consume, settle('applied'), { Update: update }] }));
         results.push({ event, outcome: 'applied' });
@@ -130,16 +148,18 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
     async saveMessage(message: StoredMessage, key: ConversationKey): Promise<StoreOutcome> {
       const latest = conversationChange(message, key);
       const { lastMessageAt, lastMessageId, lastMessagePreview, gsi1sk, ...identity } = latest;
-      let command = storeWith(message, latest, isLatestCondition);
+      let asLatest = true;
       for (let attempt = 0; ; attempt++) {
         try {
-          await client.send(command);
+          await client.send(storeWith(message, asLatest ? latest : identity, asLatest));
           return 'stored';
         } catch (error) {
           const [messageCode, conversationCode] = cancellationCodes(error);
           if (messageCode === 'ConditionalCheckFailed') return 'duplicate';
           if (conversationCode === 'ConditionalCheckFailed') {
-            command = storeWith(message, identity);
+            // The conversation id is derived from the tenant, so only "latest" can fail for the tenant's own.
+            if (!asLatest) throw new Error(`conversation ${message.conversationId} is not tenant ${message.tenantId}'s`);
+            asLatest = false;
             continue;
           }
           if (![messageCode, conversationCode].includes('TransactionConflict') || attempt >= maxConflictRetries) throw error;
@@ -168,7 +188,7 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
       }
       for (let attempt = 0; ; attempt++) {
         try {
-          await client.send(new TransactWriteCommand({ TransactItems: [put('applied'), { Update: updateOf(tableName, change) }] }));
+          await client.send(new TransactWriteCommand({ TransactItems: [put('applied'), { Update: updateOf(tableName, change, event.tenantId) }] }));
           return 'applied';
         } catch (error) {
           const [eventReason, targetReason] = cancellationReasons(error);

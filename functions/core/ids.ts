@@ -21,15 +21,21 @@ export const conversationIdFor = (key: ConversationKey): string =>
   `conv_${digest(key.tenantId, key.channel, key.businessAddress, key.customerAddress)}`;
 
 /**
- * One message per (provider, provider message id), whatever endpoint or tenant it came
- * through; `namespace` is `<provider>/<endpointId>` for a provider whose ids are unique only
- * per sender.
+ * Where a provider's id is unique, and whose it is. The tenant is always part of it: a tenant
+ * that sends another tenant's provider ids through its own endpoint lands on keys of its own,
+ * never on the other's items. `namespace` is the provider's name, or `<provider>/<endpointId>`
+ * for a provider whose ids are unique only per sender.
  */
-export const messageIdFor = (namespace: string, providerMessageId: string): string =>
-  `msg_${digest(namespace, providerMessageId)}`;
+export interface IdScope {
+  readonly tenantId: string;
+  readonly namespace: string;
+}
 
-/** One record per (provider, provider event id): a receipt, reaction or notice seen twice is kept once. */
-export const eventIdFor = (namespace: string, providerEventId: string): string => `evt_${digest(namespace, providerEventId)}`;
+/** One message per (tenant, provider namespace, provider message id). */
+export const messageIdFor = (scope: IdScope, providerMessageId: string): string => `msg_${digest(scope.tenantId, scope.namespace, providerMessageId)}`;
+
+/** One record per (tenant, provider namespace, provider event id): a receipt, reaction or notice seen twice is kept once. */
+export const eventIdFor = (scope: IdScope, providerEventId: string): string => `evt_${digest(scope.tenantId, scope.namespace, providerEventId)}`;
 
 /** 160 random bits: an endpoint id is part of a webhook URL and must not be guessable. */
 export const newEndpointId = (): string => `ep_${randomBytes(20).toString('base64url')}`;

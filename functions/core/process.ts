@@ -2,7 +2,7 @@ import { reactionChange, revisionChange, statusChange, watermarkChange, type Ite
 import type { Envelope } from './envelope.ts';
 import { rawBody } from './envelope.ts';
 import { PermanentError } from './errors.ts';
-import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey } from './ids.ts';
+import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey, type IdScope } from './ids.ts';
 import { messageKey, type StoredEvent, type StoredMessage } from './items.ts';
 import type { NormalizedEvent, NormalizedMessage, Parties } from './message.ts';
 import { findProvider } from '../providers/registry.ts';
@@ -56,8 +56,8 @@ const storedText = (text: string): { text: string; textTruncated?: true } => {
   return { text: cut, textTruncated: true };
 };
 
-const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, idNamespace: string, key: ConversationKey, storedAt: string): StoredMessage => ({
-  id: messageIdFor(idNamespace, event.providerMessageId),
+const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, scope: IdScope, key: ConversationKey, storedAt: string): StoredMessage => ({
+  id: messageIdFor(scope, event.providerMessageId),
   conversationId: conversationIdFor(key),
   tenantId: key.tenantId,
   provider: envelope.provider,
@@ -79,8 +79,8 @@ const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, idNamespa
 });
 
 /** The changes one non-message event makes, one per message it names (a Messenger delivery names several). */
-const changesOf = (event: StoredEvent['event'], idNamespace: string, tenantId: string, storedAt: string): { suffix: string; change?: ItemChange }[] => {
-  const messageId = (providerMessageId: string) => messageIdFor(idNamespace, providerMessageId);
+const changesOf = (event: StoredEvent['event'], scope: IdScope, storedAt: string): { suffix: string; change?: ItemChange }[] => {
+  const messageId = (providerMessageId: string) => messageIdFor(scope, providerMessageId);
   switch (event.kind) {
     case 'status':
       if (event.providerMessageIds.length > 0) {
@@ -88,7 +88,7 @@ const changesOf = (event: StoredEvent['event'], idNamespace: string, tenantId: s
         return event.providerMessageIds.map((id) => ({ suffix: many ? id : '', change: statusChange(event, messageId(id), storedAt) }));
       }
       if (event.watermark === undefined) return [{ suffix: '' }];
-      return [{ suffix: '', change: watermarkChange({ ...event, watermark: event.watermark }, conversationIdFor({ tenantId, ...partiesOf(event) }), storedAt) }];
+      return [{ suffix: '', change: watermarkChange({ ...event, watermark: event.watermark }, conversationIdFor({ tenantId: scope.tenantId, ...partiesOf(event) }), storedAt) }];
     case 'reaction':
       return [{ suffix: '', change: reactionChange(event, messageId(event.providerMessageId), storedAt) }];
     case 'revision':
@@ -118,20 +118,21 @@ export const processEnvelope = async (envelope: Envelope, deps: ProcessDependenc
 
   const processed: ProcessedEvent[] = [];
   for (const event of events) {
-    const tenantId = await tenantOf(event);
+    const scope: IdScope = { tenantId: await tenantOf(event), namespace: idNamespace };
+    const { tenantId } = scope;
     const storedAt = deps.now().toISOString();
     if (event.kind === 'message') {
       const key: ConversationKey = { tenantId, ...partiesOf(event) };
-      const message = toStoredMessage(event, envelope, idNamespace, key, storedAt);
+      const message = toStoredMessage(event, envelope, scope, key, storedAt);
       processed.push({ kind: 'message', outcome: await deps.saveMessage(message, key), message });
       // Also after a duplicate: a redelivery finishes what a crash between the two steps left.
       const applied = await deps.applyPending(messageKey(message.id).pk, deps.now().toISOString());
       processed.push(...applied.map(({ event: stored, outcome }) => ({ kind: stored.event.kind, outcome, event: stored })));
       continue;
     }
-    for (const { suffix, change } of changesOf(event, idNamespace, tenantId, storedAt)) {
+    for (const { suffix, change } of changesOf(event, scope, storedAt)) {
       const stored: StoredEvent = {
-        id: eventIdFor(idNamespace, suffix ? `${event.eventId}#${suffix}` : event.eventId),
+        id: eventIdFor(scope, suffix ? `${event.eventId}#${suffix}` : event.eventId),
         tenantId,
         provider: envelope.provider,
         event,

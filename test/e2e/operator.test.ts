@@ -99,7 +99,7 @@ describe('the DLQ through the local stack', () => {
     const text = await stack.cli(['dlq', 'list']);
     const redriven = await stack.cli(['dlq', 'redrive']);
     const stored = await eventually('the redriven message to be stored', async () => {
-      const { Item } = await documents.send(new GetCommand({ TableName: stack.description.tables.Messages, Key: messageKey(messageIdFor('twilio', messageSid)) }));
+      const { Item } = await documents.send(new GetCommand({ TableName: stack.description.tables.Messages, Key: messageKey(messageIdFor({ tenantId: 'acme', namespace: 'twilio' }, messageSid)) }));
       return Item;
     });
     const emptied = await stack.cli(['dlq', 'list']);

@@ -59,11 +59,11 @@ const post = (endpoint: EndpointOutput, authToken: string, fields: Record<string
 const framesAbout = (socket: RecordingSocket, providerMessageId: string) =>
   socket.frames.filter((frame) => (frame.data as { providerMessageId?: string } | undefined)?.providerMessageId === providerMessageId);
 
-const storedMessage = async (providerMessageId: string) => {
+const storedMessage = async (tenantId: string, providerMessageId: string) => {
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: stack.description.dynamodbEndpoint, region: stack.description.region, credentials: localCredentials }),
   );
-  const { Item } = await client.send(new GetCommand({ TableName: stack.description.tables.Messages, Key: messageKey(messageIdFor('twilio', providerMessageId)) }));
+  const { Item } = await client.send(new GetCommand({ TableName: stack.description.tables.Messages, Key: messageKey(messageIdFor({ tenantId, namespace: 'twilio' }, providerMessageId)) }));
   client.destroy();
   return Item;
 };
@@ -87,7 +87,7 @@ describe('Twilio SMS through the local stack', () => {
     });
     expect(created.data).not.toHaveProperty('pk');
     const conversation = await acmeSocket.waitFor(
-      (frame) => frame.type === 'conversation.updated' && (frame.data as { lastMessageId?: string }).lastMessageId === messageIdFor('twilio', messageSid),
+      (frame) => frame.type === 'conversation.updated' && (frame.data as { lastMessageId?: string }).lastMessageId === messageIdFor({ tenantId: 'acme', namespace: 'twilio' }, messageSid),
     );
     expect(conversation.data).toMatchObject({ id: (created.data as { conversationId: string }).conversationId, customerAddress: '+14155550100' });
   });
@@ -118,7 +118,7 @@ describe('Twilio SMS through the local stack', () => {
     expect(await forged.json()).toEqual({ error: 'invalid X-Twilio-Signature' });
     expect(await missing.json()).toEqual({ error: 'missing X-Twilio-Signature' });
     expect(framesAbout(acmeSocket, messageSid)).toEqual([]);
-    expect(await storedMessage(messageSid)).toBeUndefined();
+    expect(await storedMessage('acme', messageSid)).toBeUndefined();
   });
 
   it('answers 404 for an unknown endpoint or provider', async () => {
@@ -198,7 +198,7 @@ describe('Twilio SMS through the local stack', () => {
     const result = JSON.parse(run(['processor', 'events/lambda/processor-sqs.json'])) as unknown;
 
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(await storedMessage('SM6fe4c5b1d1a5ee2ef6c7e0b3f6b4b1a0')).toMatchObject({ tenantId: 'demo', text: 'Hi! Is my order #1042 on its way? 📦' });
+    expect(await storedMessage('demo', 'SM6fe4c5b1d1a5ee2ef6c7e0b3f6b4b1a0')).toMatchObject({ tenantId: 'demo', text: 'Hi! Is my order #1042 on its way? 📦' });
   });
 
   it('answers GET /health with the queues\' depths', async () => {

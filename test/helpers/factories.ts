@@ -30,7 +30,7 @@ export const aConversationKey = (overrides: Partial<ConversationKey> = {}): Conv
 
 /** A stored Twilio message in `key`'s conversation; its id follows its provider message id. */
 export const aStoredMessage = (overrides: Partial<StoredMessage> = {}, key: ConversationKey = aConversationKey()): StoredMessage => ({
-  id: messageIdFor('twilio', overrides.providerMessageId ?? 'SM0123456789abcdef0123456789abcdef'),
+  id: messageIdFor({ tenantId: key.tenantId, namespace: 'twilio' }, overrides.providerMessageId ?? 'SM0123456789abcdef0123456789abcdef'),
   conversationId: conversationIdFor(key),
   tenantId: key.tenantId,
   provider: 'twilio',

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageStore, type MessageStore } from '../../functions/adapters/message-store.ts';
 import { reactionChange, revisionChange, statusChange } from '../../functions/core/changes.ts';
-import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey } from '../../functions/core/ids.ts';
+import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey, type IdScope } from '../../functions/core/ids.ts';
 import { conversationKey, eventKey, messageKey, type StoredEvent, type StoredMessage } from '../../functions/core/items.ts';
 import type { DeliveryStatus, NormalizedReaction, NormalizedRevision, NormalizedStatus } from '../../functions/core/message.ts';
 import { aStoredMessage } from '../helpers/factories.ts';
@@ -15,6 +15,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await dynamo?.stop();
 });
+
+const acmeTwilio: IdScope = { tenantId: 'acme', namespace: 'twilio' };
 
 const conversation = (customer: string): ConversationKey => ({ tenantId: 'acme', channel: 'sms', businessAddress: '+15005550006', customerAddress: customer });
 
@@ -93,7 +95,7 @@ describe('message store on DynamoDB Local', () => {
 
 describe('provider events on DynamoDB Local', () => {
   const storedEvent = (providerEventId: string, event: StoredEvent['event'], target?: string): StoredEvent => ({
-    id: eventIdFor('twilio', providerEventId),
+    id: eventIdFor(acmeTwilio, providerEventId),
     tenantId: 'acme',
     provider: 'twilio',
     event,
@@ -129,13 +131,13 @@ describe('provider events on DynamoDB Local', () => {
     const delivered = await apply(store, receipt(sent.providerMessageId, 'delivered'), sent.id);
     const again = await apply(store, receipt(sent.providerMessageId, 'delivered'), sent.id);
     const lateSent = await apply(store, receipt(sent.providerMessageId, 'sent'), sent.id);
-    const early = await apply(store, receipt('SMnotstoredyet0000000000000000000', 'delivered'), messageIdFor('twilio', 'SMnotstoredyet0000000000000000000'));
+    const early = await apply(store, receipt('SMnotstoredyet0000000000000000000', 'delivered'), messageIdFor(acmeTwilio, 'SMnotstoredyet0000000000000000000'));
 
     // Assess
     expect([delivered, again, lateSent, early]).toEqual(['applied', 'duplicate', 'stale', 'pending']);
     expect(await read(messageKey(sent.id))).toMatchObject({ status: 'delivered', statusRank: 2, text: 'hello' });
-    expect(await read(eventKey(eventIdFor('twilio', `${sent.providerMessageId}#sent`)))).toMatchObject({ entity: 'event', state: 'stale' });
-    expect(await read(eventKey(eventIdFor('twilio', 'SMnotstoredyet0000000000000000000#delivered')))).toMatchObject({ state: 'pending', expiresAt: expect.any(Number) });
+    expect(await read(eventKey(eventIdFor(acmeTwilio, `${sent.providerMessageId}#sent`)))).toMatchObject({ entity: 'event', state: 'stale' });
+    expect(await read(eventKey(eventIdFor(acmeTwilio, 'SMnotstoredyet0000000000000000000#delivered')))).toMatchObject({ state: 'pending', expiresAt: expect.any(Number) });
   });
 
   it('applies a receipt that came before its message once the message is stored, once', async () => {
@@ -155,7 +157,7 @@ describe('provider events on DynamoDB Local', () => {
     expect([...first!, ...second!].map(({ outcome }) => outcome)).toEqual(['applied']);
     expect(later).toEqual([]);
     expect(await read(messageKey(sent.id))).toMatchObject({ status: 'delivered' });
-    expect(await read(eventKey(eventIdFor('twilio', `${sent.providerMessageId}#delivered`)))).toMatchObject({ state: 'applied' });
+    expect(await read(eventKey(eventIdFor(acmeTwilio, `${sent.providerMessageId}#delivered`)))).toMatchObject({ state: 'applied' });
   });
 
   it('keeps a pending receipt the message is already past as stale', async () => {
@@ -216,5 +218,27 @@ describe('provider events on DynamoDB Local', () => {
     const after = await read(messageKey(received.id));
     expect(after).not.toHaveProperty('customerReaction');
     expect(after).toMatchObject({ text: '', deleted: true });
+  });
+
+  // Keys are derived from the tenant (ids.ts), so these requests cannot arise from a webhook;
+  // the store refuses them all the same, because every condition names the tenant.
+  it("changes no item of another tenant's, whatever key a change names", async () => {
+    // Prepare
+    const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
+    const key = conversation('+14155550115');
+    const victim = { ...message('SMevents0000000000000000000000006', key, 'untouched'), direction: 'outbound' as const };
+    await store.saveMessage(victim, key);
+    const edit: NormalizedRevision = { kind: 'revision', eventId: 'e-other', providerMessageId: victim.providerMessageId, action: 'edited', text: 'defaced', channel: 'sms', businessAddress: key.businessAddress, customerAddress: key.customerAddress };
+    const othersEdit = { ...storedEvent('e-other', edit, messageKey(victim.id).pk), tenantId: 'globex' };
+
+    // Act
+    const outcome = await store.saveEvent(othersEdit, revisionChange(edit, victim.id, new Date().toISOString()));
+    const intoOthersConversation = store.saveMessage({ ...message('SMevents0000000000000000000000007', key, 'planted'), tenantId: 'globex' }, { ...key, tenantId: 'globex' });
+
+    // Assess
+    expect(outcome).not.toBe('applied');
+    await expect(intoOthersConversation).rejects.toThrow(/is not tenant globex's/);
+    expect(await read(messageKey(victim.id))).toMatchObject({ text: 'untouched', tenantId: 'acme' });
+    expect(await read(conversationKey(victim.conversationId))).toMatchObject({ tenantId: 'acme', messageCount: 1, lastMessageId: victim.id });
   });
 });

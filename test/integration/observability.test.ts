@@ -116,7 +116,7 @@ describe('observability', () => {
     const sqsEvent = lambdaEvent<SQSEvent>('processor-sqs.json');
     sqsEvent.Records = Messages.map((message) => ({ ...sqsEvent.Records[0]!, messageId: message.MessageId ?? '', body: message.Body ?? '' }));
     await processor(sqsEvent, lambdaContext('processor'));
-    const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: dynamo.tables.Messages, Key: { pk: { S: messageKey(messageIdFor('twilio', messageSid)).pk }, sk: { S: 'MSG' } } }));
+    const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: dynamo.tables.Messages, Key: { pk: { S: messageKey(messageIdFor({ tenantId: 'acme', namespace: 'twilio' }, messageSid)).pk }, sk: { S: 'MSG' } } }));
     const streamEvent = lambdaEvent<DynamoDBStreamEvent>('broadcaster-stream.json');
     streamEvent.Records = [{ ...streamEvent.Records[0]!, dynamodb: { ...streamEvent.Records[0]!.dynamodb, NewImage: Item as never } }];
     await broadcaster(streamEvent, lambdaContext('broadcaster'));

@@ -125,7 +125,7 @@ describe('processor retry of a record that fails for now', () => {
     });
     expect(failedOnce?.expiresAt).toBe(Math.floor(Date.parse(String(failedOnce?.failedAt)) / 1000) + ingestQueueSettings.dlqRetentionPeriodSeconds);
     expect(failedTwice).toMatchObject({ sqsMessageId: poisonId, receiveCount: 2 });
-    expect(await itemAt(messageKey(messageIdFor('twilio', messageSid)))).toMatchObject({ providerMessageId: messageSid, source: { requestId: 'req_mate_1' } });
+    expect(await itemAt(messageKey(messageIdFor({ tenantId: 'acme', namespace: 'twilio' }, messageSid)))).toMatchObject({ providerMessageId: messageSid, source: { requestId: 'req_mate_1' } });
   });
 
   it('still reports the record and keeps why it failed when it can no longer be hidden', async () => {

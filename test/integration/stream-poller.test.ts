@@ -53,7 +53,7 @@ describe('stream poller', () => {
     await store.quarantine({ id: 'q-1', reason: 'unparseable', raw: '{', rawBytes: 1, quarantinedAt: now });
     await store.saveMessage(
       {
-        id: messageIdFor('twilio', 'SM1'),
+        id: messageIdFor({ tenantId: key.tenantId, namespace: 'twilio' }, 'SM1'),
         conversationId: conversationIdFor(key),
         tenantId: 'acme',
         provider: 'twilio',

@@ -77,14 +77,15 @@ describe('message store saveMessage', () => {
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
-  it('makes the message the conversation\'s latest only when no later one is there', async () => {
+  it('makes the message the conversation\'s latest only when no later one is there, and only in a conversation of its tenant', async () => {
     dynamo.on(TransactWriteCommand).resolves({});
 
     await store.saveMessage(message, key);
 
     const update = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1]?.Update;
-    expect(update?.ConditionExpression).toBe('attribute_not_exists(lastMessageAt) OR lastMessageAt <= :lastMessageAt');
+    expect(update?.ConditionExpression).toBe('(attribute_not_exists(pk) OR tenantId = :tenantId) AND (attribute_not_exists(lastMessageAt) OR lastMessageAt <= :lastMessageAt)');
     expect(update?.ExpressionAttributeValues?.[':lastMessageAt']).toBe(message.receivedAt);
+    expect(update?.ExpressionAttributeValues?.[':tenantId']).toBe(message.tenantId);
   });
 
   it('stores an older message without touching the conversation\'s latest fields', async () => {
@@ -97,7 +98,7 @@ describe('message store saveMessage', () => {
     expect(calls).toHaveLength(2);
     const retry = calls[1]?.args[0].input.TransactItems;
     expect(retry?.[0]?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    expect(retry?.[1]?.Update?.ConditionExpression).toBeUndefined();
+    expect(retry?.[1]?.Update?.ConditionExpression).toBe('attribute_not_exists(pk) OR tenantId = :tenantId');
     const written = Object.values(retry?.[1]?.Update?.ExpressionAttributeNames ?? {});
     expect(written).not.toContain('lastMessageAt');
     expect(written).not.toContain('lastMessageId');

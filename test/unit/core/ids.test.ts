@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationIdFor, messageIdFor, newEndpointId, type ConversationKey } from '../../../functions/core/ids.ts';
+import { conversationIdFor, eventIdFor, messageIdFor, newEndpointId, type ConversationKey, type IdScope } from '../../../functions/core/ids.ts';
 import { aConversationKey } from '../../helpers/factories.ts';
 
 describe('conversationIdFor', () => {
@@ -46,18 +46,30 @@ describe('conversationIdFor', () => {
   });
 });
 
-describe('messageIdFor', () => {
-  it('gives the same id for the same provider and provider id, and another for either part changed', () => {
-    const id = messageIdFor('twilio', 'SM0123456789abcdef0123456789abcdef');
+describe.each([
+  ['messageIdFor', messageIdFor, /^msg_[A-Za-z0-9_-]{26}$/],
+  ['eventIdFor', eventIdFor, /^evt_[A-Za-z0-9_-]{26}$/],
+] as const)('%s', (_name, idFor, shape) => {
+  const scope: IdScope = { tenantId: 'acme', namespace: 'twilio' };
+  const providerId = 'SM0123456789abcdef0123456789abcdef';
 
-    expect(messageIdFor('twilio', 'SM0123456789abcdef0123456789abcdef')).toBe(id);
-    expect(id).toMatch(/^msg_[A-Za-z0-9_-]{26}$/);
-    expect(messageIdFor('twilio', 'SM0123456789abcdef0123456789abcdee')).not.toBe(id);
-    expect(messageIdFor('vonage', 'SM0123456789abcdef0123456789abcdef')).not.toBe(id);
-    expect(messageIdFor('twil', 'ioSM0123456789abcdef0123456789abcdef')).not.toBe(id);
+  it('gives the same id for the same tenant, namespace and provider id', () => {
+    const id = idFor(scope, providerId);
+
+    expect(idFor({ ...scope }, providerId)).toBe(id);
+    expect(id).toMatch(shape);
+  });
+
+  it.each<[string, IdScope, string]>([
+    ['the provider id', scope, 'SM0123456789abcdef0123456789abcdee'],
+    ['the namespace', { ...scope, namespace: 'vonage' }, providerId],
+    ['the tenant', { ...scope, tenantId: 'globex' }, providerId],
+    ['a boundary between namespace and id', { ...scope, namespace: 'twil' }, `io${providerId}`],
+    ['a boundary between tenant and namespace', { tenantId: 'acmetw', namespace: 'ilio' }, providerId],
+  ])('gives another id when %s changes: one tenant never lands on another tenant’s item', (_what, otherScope, otherId) => {
+    expect(idFor(otherScope, otherId)).not.toBe(idFor(scope, providerId));
   });
 });
-
 describe('newEndpointId', () => {
   it('is ep_ and at least 26 base64url characters, new every call', () => {
     const ids = Array.from({ length: 200 }, () => newEndpointId());

@@ -51,7 +51,7 @@ describe('handleQueuedRequest', () => {
     const { message, key } = saved[0]!;
     expect(key).toEqual({ tenantId: 'acme', channel: 'sms', businessAddress: '+15005550006', customerAddress: '+14155550100' });
     expect(message).toMatchObject({
-      id: messageIdFor('twilio', messageSid),
+      id: messageIdFor({ tenantId: 'acme', namespace: 'twilio' }, messageSid),
       conversationId: conversationIdFor(key),
       tenantId: 'acme',
       provider: 'twilio',
@@ -134,7 +134,7 @@ describe('handleQueuedRequest', () => {
 
     const outcome = await handleQueuedRequest(JSON.stringify(aTwilioEnvelope(inboundSmsFields({ MessageSid: messageSid }))), 'record-1', deps);
 
-    expect(asked).toEqual([`MSG#${messageIdFor('twilio', messageSid)}`]);
+    expect(asked).toEqual([`MSG#${messageIdFor({ tenantId: 'acme', namespace: 'twilio' }, messageSid)}`]);
     expect(outcome).toMatchObject({ stored: [{ kind: 'message', outcome: 'stored' }, { kind: 'status', outcome: 'applied', event: waiting }] });
   });
 
@@ -208,7 +208,7 @@ describe('handleQueuedRequest', () => {
     expect(events).toEqual([
       expect.objectContaining({
         tenantId: 'globex',
-        target: `MSG#${messageIdFor('twilio', messageSid)}`,
+        target: `MSG#${messageIdFor({ tenantId: 'globex', namespace: 'twilio' }, messageSid)}`,
         event: expect.objectContaining({ kind: 'status', status: 'delivered' }),
         source: { requestId: 'req_status_1', endpointId },
       }),
