@@ -11,6 +11,7 @@ import { describeReplay, formatQuarantined, listQuarantined, replayQuarantined }
 import { send } from '../lib/cli/send.ts';
 import { tail } from '../lib/cli/tail.ts';
 import { resolveQueueTarget, resolveTarget } from '../lib/cli/target.ts';
+import { terminalLines } from '../lib/cli/terminal-text.ts';
 import { UsageError } from '../lib/cli/usage-error.ts';
 
 const usage = `usage: switchboard <command> [options] [--stack <name>]
@@ -60,19 +61,26 @@ const { values: flags, positionals } = parseArgs({
   },
 });
 
-const printJson = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+/**
+ * The CLI's one way to the terminal. What it prints is largely data from outside, so every line
+ * goes out with its control characters escaped (terminal-text.ts): commands hand over lines,
+ * never a text whose newlines could come from a field.
+ */
+const print = (lines: readonly string[], log: (text: string) => void = console.log) => log(terminalLines(lines));
+// JSON.stringify never puts a newline inside a string: these lines are its indentation's.
+const printJson = (value: unknown) => print(JSON.stringify(value, null, 2).split('\n'));
 /** Prints a result for people, or as JSON with --json. */
-const show = <Result>(result: Result, describe: (result: Result) => string) => (flags.json ? printJson(result) : console.log(describe(result)));
+const show = <Result>(result: Result, describe: (result: Result) => readonly string[]) => (flags.json ? printJson(result) : print(describe(result)));
 
 const run = async (): Promise<number> => {
   const [command, ...operands] = positionals;
   if (flags.help || !command) {
-    console.log(usage);
+    print(usage.split('\n'));
     return flags.help ? 0 : 2;
   }
   const target = () => resolveTarget(flags.stack);
   const queueTarget = () => resolveQueueTarget(flags.stack);
-  const unknown = () => new UsageError(`unknown command "${positionals.join(' ')}"\n\n${usage}`);
+  const unknown = () => new UsageError(`unknown command "${positionals.join(' ')}"`, { showUsage: true });
   switch (command) {
     case 'endpoint': {
       const [action, ...rest] = operands;
@@ -97,19 +105,19 @@ const run = async (): Promise<number> => {
       return 0;
     }
     case 'send':
-      console.log(await send(await target(), operands[0], { text: flags.text, from: flags.from, to: flags.to, curl: flags.curl }));
+      print(await send(await target(), operands[0], { text: flags.text, from: flags.from, to: flags.to, curl: flags.curl }));
       return 0;
     case 'token': {
       if (!flags.tenant) throw new UsageError('--tenant is required: a token grants one tenant');
       const ttl = parseDuration(flags.ttl);
-      console.log(await issueToken(flags.tenant, await (await target()).jwtSecret(), ttl));
+      print([await issueToken(flags.tenant, await (await target()).jwtSecret(), ttl)]);
       return 0;
     }
     case 'tail': {
       if (!flags.tenant) throw new UsageError('--tenant is required: a tail follows one tenant');
       const code = await tail(await target(), flags.tenant, {
         json: flags.json,
-        print: (line) => console.log(line),
+        print: (line) => print([line]),
         ...(flags.conversation !== undefined && { conversationId: flags.conversation }),
       });
       return code === 1000 ? 0 : 1;
@@ -136,6 +144,7 @@ const run = async (): Promise<number> => {
 try {
   process.exitCode = await run();
 } catch (error) {
-  console.error(`switchboard: ${error instanceof Error ? error.message : String(error)}`);
+  print([`switchboard: ${error instanceof Error ? error.message : String(error)}`], console.error);
+  if (error instanceof UsageError && error.showUsage) print(['', ...usage.split('\n')], console.error);
   process.exitCode = error instanceof UsageError ? 2 : 1;
 }

@@ -156,10 +156,9 @@ export const listDeadLetters = async (target: QueueTarget): Promise<{ letters: D
   return { letters, capped };
 };
 
-export const formatDeadLetters = ({ letters, capped }: { letters: readonly DeadLetter[]; capped: boolean }): string => {
-  if (letters.length === 0) return 'The DLQ is empty.';
-  const more = capped ? `\n(the first ${letters.length}; there may be more)` : '';
-  return `${letters.map(formatDeadLetter).join('\n')}${more}`;
+export const formatDeadLetters = ({ letters, capped }: { letters: readonly DeadLetter[]; capped: boolean }): string[] => {
+  if (letters.length === 0) return ['The DLQ is empty.'];
+  return [...letters.map(formatDeadLetter), ...(capped ? [`(the first ${letters.length}; there may be more)`] : [])];
 };
 
 export type RedriveResult =
@@ -227,8 +226,10 @@ const strategies: Readonly<Record<RedriveStrategy, (target: QueueTarget) => Prom
 /** Moves everything in the DLQ back to the ingest queue, the way the target can. */
 export const redrive = (target: QueueTarget): Promise<RedriveResult> => strategies[target.redrive](target);
 
-export const describeRedrive = (result: RedriveResult): string =>
+export const describeRedrive = (result: RedriveResult): string[] =>
   result.strategy === 'move-task'
-    ? `Started moving the DLQ's messages back to the ingest queue (task ${result.taskHandle}).\n` +
-      `Follow it with: aws sqs list-message-move-tasks --source-arn ${result.sourceArn}`
-    : `Moved ${result.moved} message${result.moved === 1 ? '' : 's'} from the DLQ to the ingest queue.`;
+    ? [
+        `Started moving the DLQ's messages back to the ingest queue (task ${result.taskHandle}).`,
+        `Follow it with: aws sqs list-message-move-tasks --source-arn ${result.sourceArn}`,
+      ]
+    : [`Moved ${result.moved} message${result.moved === 1 ? '' : 's'} from the DLQ to the ingest queue.`];

@@ -48,10 +48,10 @@ export const listQuarantined = async (target: QueueTarget, { tenant }: { tenant?
   return entries;
 };
 
-export const formatQuarantined = (entries: readonly QuarantineEntry[]): string =>
+export const formatQuarantined = (entries: readonly QuarantineEntry[]): string[] =>
   entries.length === 0
-    ? 'Nothing is quarantined.'
-    : entries.map((entry) => [entry.quarantinedAt, entry.id, entry.tenantId ?? '-', entry.requestId ?? '-', oneLine(entry.reason)].join('  ')).join('\n');
+    ? ['Nothing is quarantined.']
+    : entries.map((entry) => [entry.quarantinedAt, entry.id, entry.tenantId ?? '-', entry.requestId ?? '-', oneLine(entry.reason)].join('  '));
 
 export interface ReplayResult {
   readonly replayed: string;
@@ -89,7 +89,8 @@ const queuedBodyOf = async (target: QueueTarget, record: QuarantineRecord): Prom
   return record.raw;
 };
 
-export const describeReplay = (result: ReplayResult): string =>
+export const describeReplay = (result: ReplayResult): string[] => [
   `Replayed ${result.replayed} (tenant ${result.tenantId ?? '-'}, request ${result.requestId ?? '-'}) on the ingest queue ` +
-  `as SQS message ${result.sqsMessageId}, and took it out of quarantine.\n` +
-  `Should it fail again, it is quarantined again under ${result.sqsMessageId}.`;
+    `as SQS message ${result.sqsMessageId}, and took it out of quarantine.`,
+  `Should it fail again, it is quarantined again under ${result.sqsMessageId}.`,
+];

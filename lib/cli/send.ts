@@ -3,6 +3,7 @@ import type { Endpoint } from '../../functions/core/endpoint.ts';
 import { findProvider } from '../../functions/providers/registry.ts';
 import type { Provider, SampleRequest } from '../../functions/providers/types.ts';
 import type { Target } from './target.ts';
+import { hasControls, terminalSafe } from './terminal-text.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface SendOptions {
@@ -31,13 +32,18 @@ const signedSample = (provider: Provider, endpoint: Endpoint, url: string, optio
   throw new UsageError(`none of endpoint ${endpoint.endpointId}'s secrets can sign a sample ${provider.name} message`);
 };
 
-const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+/**
+ * A shell word for `value`. One with control characters (a multipart body's CRLFs) is quoted
+ * `$'…'` with them escaped, so the command is printed without them and still sends them.
+ */
+const shellQuote = (value: string): string =>
+  hasControls(value) ? `$'${terminalSafe(value.replaceAll('\\', '\\\\').replaceAll("'", "\\'"))}'` : `'${value.replaceAll("'", `'\\''`)}'`;
 
 /**
  * Sends an endpoint a message as its provider would: a realistic body, signed with the
  * endpoint's own secret. Like `stripe trigger`, for trying the pipeline without a phone.
  */
-export const send = async (target: Target, endpointId: string | undefined, options: SendOptions): Promise<string> => {
+export const send = async (target: Target, endpointId: string | undefined, options: SendOptions): Promise<string[]> => {
   if (!endpointId) throw new UsageError('usage: switchboard send <endpointId> [--text <text>] [--from <address>] [--to <address>] [--curl]');
   const endpoint = await target.endpoints.get(endpointId);
   const provider = endpoint && findProvider(endpoint.provider);
@@ -46,8 +52,8 @@ export const send = async (target: Target, endpointId: string | undefined, optio
   const request = signedSample(provider, endpoint, url, options);
   if (options.curl) {
     const headers = Object.entries(request.headers).map(([name, value]) => `  -H ${shellQuote(`${name}: ${value}`)} \\`);
-    return [`curl -i -X POST ${shellQuote(url)} \\`, ...headers, `  --data-raw ${shellQuote(request.body)}`].join('\n');
+    return [`curl -i -X POST ${shellQuote(url)} \\`, ...headers, `  --data-raw ${shellQuote(request.body)}`];
   }
   const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
-  return `HTTP ${response.status} ${response.headers.get('content-type') ?? ''}\n${await response.text()}`;
+  return [`HTTP ${response.status} ${response.headers.get('content-type') ?? ''}`, ...(await response.text()).split('\n')];
 };

@@ -1,16 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageIdFor } from '../../functions/core/ids.ts';
 import { entityKinds, failureKey, messageKey } from '../../functions/core/items.ts';
 import type { DeadLetter } from '../../lib/cli/dlq.ts';
 import type { QuarantineEntry } from '../../lib/cli/quarantine.ts';
+import { signedMetaRequest } from '../../functions/providers/meta/sample.ts';
 import { localCredentials } from '../../lib/local/aws.ts';
 import { aTwilioEnvelope } from '../helpers/factories.ts';
 import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
+import { textOf } from '../helpers/output.ts';
+import { providerCredentials } from '../helpers/provider-credentials.ts';
 import { inboundSmsFields, signedTwilioRequest, twilioSid } from '../helpers/twilio.ts';
-import { eventually } from '../helpers/waiting.ts';
+import { eventually, waitUntil } from '../helpers/waiting.ts';
 
 /**
  * The operator's side of the local stack, through the CLI as a user runs it: a request the
@@ -114,5 +118,74 @@ describe('the DLQ through the local stack', () => {
     expect(redriven.trim()).toBe('Moved 1 message from the DLQ to the ingest queue.');
     expect(stored).toMatchObject({ tenantId: 'acme', providerMessageId: messageSid, source: { requestId: 'req_outage' } });
     expect(emptied.trim()).toBe('The DLQ is empty.');
+  });
+});
+
+describe('data from outside, printed by the CLI', () => {
+  /** Sets the window title (OSC ended by BEL), clears the screen (CSI), starts an 8-bit CSI, reverses the line. */
+  const hostile = '\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202e';
+  /** Whatever a terminal would obey, but the newlines between lines. */
+  const controlCharacter = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+  const tenant = 'hostile';
+  const post = async (url: string, request: { headers: Record<string, string>; body: string }) =>
+    expect((await fetch(url, { method: 'POST', headers: request.headers, body: request.body })).status).toBe(200);
+
+  it("escapes a sender's control characters in `tail`, for people and as JSON", async () => {
+    // Prepare
+    const twilio = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'twilio', '--tenant', tenant, '--secret', authToken])) as typeof endpoint;
+    const tails = [stack.spawnCli(['tail', '--tenant', tenant]), stack.spawnCli(['tail', '--tenant', tenant, '--json'])];
+    const [people, json] = tails.map((tail) => textOf(tail.stdout));
+    const listening = tails.map((tail) => textOf(tail.stderr));
+    await waitUntil(() => listening.every((stderr) => stderr().includes('Listening')), 'both tails to listen');
+
+    // Act
+    const fields = inboundSmsFields({ From: `+1415${hostile}\n2026-01-01T00:00:00.000Z  forged line`, To: `+1500${hostile}`, Body: `hi${hostile}` });
+    await post(twilio.url, signedTwilioRequest(twilio.url, authToken, fields));
+    await waitUntil(() => people!().includes('message.created') && json!().includes('message.created'), 'both tails to print the message');
+    for (const tail of tails) tail.kill('SIGINT');
+    await Promise.all(tails.map((tail) => once(tail, 'exit')));
+
+    // Assess
+    expect(people!()).not.toMatch(controlCharacter);
+    expect(json!()).not.toMatch(controlCharacter);
+    const line = people!().split('\n').find((printed) => printed.includes('message.created')) ?? '';
+    expect(line).toContain('+1415\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\u202e\\n2026-01-01T00:00:00.000Z  forged line → +1500\\u001b]0;pwned');
+    const frames = json!().trim().split('\n').map((printed) => JSON.parse(printed) as { type: string; data: { from?: string; text?: string } });
+    expect(frames.find((frame) => frame.type === 'message.created')?.data).toMatchObject({ from: fields.From, text: fields.Body });
+  });
+
+  it('escapes the control characters of a payload it quarantined in `quarantine list`, for people and as JSON', async () => {
+    // Prepare: a correctly signed Meta webhook for an "object" Meta never sends.
+    const appSecret = providerCredentials.meta!.secret;
+    const meta = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'meta', '--tenant', tenant, '--secret', appSecret, '--verify-token', 'hostile-verify-token'])) as typeof endpoint;
+    await post(meta.url, signedMetaRequest(appSecret, JSON.stringify({ object: `page${hostile}`, entry: [] })));
+    const listed = await eventually('the request to be quarantined', async () => {
+      const entries = JSON.parse(await stack.cli(['quarantine', 'list', '--tenant', tenant, '--json'])) as QuarantineEntry[];
+      return entries.length > 0 ? entries : undefined;
+    });
+
+    // Act
+    const people = await stack.cli(['quarantine', 'list', '--tenant', tenant]);
+    const json = await stack.cli(['quarantine', 'list', '--tenant', tenant, '--json']);
+
+    // Assess
+    expect(listed[0]?.reason).toBe(`Meta webhooks for object "page${hostile}" are not supported`);
+    expect(people).not.toMatch(controlCharacter);
+    expect(json).not.toMatch(controlCharacter);
+    expect(people).toContain('Meta webhooks for object "page\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\u202e" are not supported');
+    expect(JSON.parse(json)).toEqual(listed);
+  });
+});
+
+describe('endpoint add through the local stack', () => {
+  it.each([
+    [['--provider', 'sendgrid', '--secret', ':'], 'a SendGrid Inbound Parse credential is "user:password", neither of them empty'],
+    [['--provider', 'sms', '--secret', 'short-token'], "an SMS gateway's bearer token or signing key must be at least 16 characters"],
+    [['--provider', 'standard', '--secret', 'whsec_AAAA'], 'a Standard Webhooks secret is whsec_ followed by the base64 of at least 24 random bytes'],
+  ])('refuses %j with one line and exit code 2', async (args, reason) => {
+    const refused = stack.cli(['endpoint', 'add', '--tenant', 'weak', ...args]);
+
+    await expect(refused).rejects.toMatchObject({ code: 2, stderr: `switchboard: --secret refused: ${reason}\n` });
+    expect(await stack.cli(['endpoint', 'list'])).not.toContain('"weak"');
   });
 });
