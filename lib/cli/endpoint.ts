@@ -2,6 +2,7 @@ import { webhookUrl } from '../../functions/core/ack.ts';
 import type { Endpoint } from '../../functions/core/endpoint.ts';
 import { newEndpointId } from '../../functions/core/ids.ts';
 import { findProvider, providerNames } from '../../functions/providers/registry.ts';
+import { secretRefusal } from '../../functions/providers/secret-refusals.ts';
 import type { Target } from './target.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -45,6 +46,12 @@ const parseRoutes = (routes: readonly string[]): Record<string, string> | undefi
   );
 };
 
+/** Refuses a secret the endpoint could not rely on, naming the rule and never the secret. */
+const checkSecret = (provider: string, secret: string): void => {
+  const refusal = secretRefusal(provider, secret);
+  if (refusal !== undefined) throw new UsageError(`--secret refused: ${refusal}`);
+};
+
 /** Registers a webhook URL for a tenant; its secrets are stored, never printed. */
 export const addEndpoint = async (target: Target, options: AddEndpointOptions) => {
   const provider = options.provider === undefined ? undefined : findProvider(options.provider);
@@ -52,9 +59,10 @@ export const addEndpoint = async (target: Target, options: AddEndpointOptions) =
   if (!options.tenant || !tenantPattern.test(options.tenant)) {
     throw new UsageError('--tenant must be 1–64 letters, digits, dots, dashes or underscores');
   }
-  if (options.secrets.length === 0 || options.secrets.some((secret) => secret.trim() === '')) {
+  if (options.secrets.length === 0) {
     throw new UsageError(`--secret is required for ${provider.name}: the credential it signs webhooks with (repeat it to accept two during a rotation)`);
   }
+  for (const secret of options.secrets) checkSecret(provider.name, secret);
   if (provider.handshake && !options.verifyToken) {
     throw new UsageError(`--verify-token is required for ${provider.name}: the token you type into its console when you subscribe the URL`);
   }
@@ -82,6 +90,7 @@ export const changeSecret = async (target: Target, action: 'add' | 'remove', end
   if (!endpointId || !secret) throw new UsageError(`usage: switchboard endpoint secret ${action} <endpointId> --secret <secret>`);
   const endpoint = await target.endpoints.get(endpointId);
   if (!endpoint) throw new UsageError(`no endpoint ${endpointId}`);
+  if (action === 'add') checkSecret(endpoint.provider, secret);
   const others = endpoint.secrets.filter((existing) => existing !== secret);
   if (action === 'remove' && others.length === endpoint.secrets.length) throw new UsageError(`endpoint ${endpointId} has no such secret`);
   if (action === 'remove' && others.length === 0) throw new UsageError('an endpoint keeps at least one secret: add the new one first');

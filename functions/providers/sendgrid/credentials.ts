@@ -21,6 +21,19 @@ export const verificationKeyOf = (secret: string): KeyObject | undefined => {
 };
 
 /**
+ * Why a secret cannot be a SendGrid endpoint's, or undefined. A credential with an empty user
+ * or password is one anyone can type, and a secret that is neither form would verify nothing.
+ */
+export const sendgridSecretRefusal = (secret: string): string | undefined => {
+  if (isBasicCredential(secret)) {
+    // RFC 7617: the user ends at the first colon; the password may hold more.
+    const colon = secret.indexOf(':');
+    return colon === 0 || colon === secret.length - 1 ? 'a SendGrid Inbound Parse credential is "user:password", neither of them empty' : undefined;
+  }
+  return verificationKeyOf(secret) ? undefined : 'a SendGrid secret is an Inbound Parse "user:password" or the Event Webhook\'s verification key (base64)';
+};
+
+/**
  * SendGrid's Event Webhook signature: ECDSA P-256 / SHA-256 over the timestamp header followed
  * by the exact body bytes (whose CRLFs are signed too), base64 DER.
  * https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features

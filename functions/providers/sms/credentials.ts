@@ -1,9 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { Endpoint } from '../../core/endpoint.ts';
+import { standardSecretRefusal } from '../standard/credentials.ts';
 import { secretPrefix, signedHeadersOf, verifyStandardWebhook } from '../standard/signature.ts';
 import { signaturesMatch } from '../signatures.ts';
 import { accepted, refused, type Verdict, type WebhookRequest } from '../types.ts';
 import { verifyAndroidGatewaySignature } from './android-signature.ts';
+
+/** A shared secret is a bearer token sent as is, or an HMAC key: anything shorter can be guessed. */
+export const minSharedSecretLength = 16;
+
+/** Why a secret cannot be an SMS gateway endpoint's, or undefined. */
+export const smsSecretRefusal = (secret: string): string | undefined => {
+  if (secret.startsWith(secretPrefix)) return standardSecretRefusal(secret);
+  return secret.length < minSharedSecretLength
+    ? `an SMS gateway's bearer token or signing key must be at least ${minSharedSecretLength} characters`
+    : undefined;
+};
 
 // Hashing both sides first makes the comparison independent of the token's length too, which,
 // unlike a signature's, is part of the secret.

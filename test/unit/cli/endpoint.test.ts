@@ -1,28 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { EndpointStore } from '../../../functions/adapters/endpoint-store.ts';
-import type { Endpoint } from '../../../functions/core/endpoint.ts';
 import { addEndpoint, changeSecret, listEndpoints } from '../../../lib/cli/endpoint.ts';
-import type { Target } from '../../../lib/cli/target.ts';
 import { UsageError } from '../../../lib/cli/usage-error.ts';
-
-/** A target whose endpoints live in a Map, as the CLI would see them in the table. */
-const inMemoryTarget = () => {
-  const stored = new Map<string, Endpoint>();
-  const endpoints: EndpointStore = {
-    get: async (id) => stored.get(id),
-    put: async (endpoint) => void stored.set(endpoint.endpointId, endpoint),
-    list: async () => [...stored.values()],
-    remove: async (id) => stored.delete(id),
-    setSecrets: async (id, secrets) => {
-      const endpoint = stored.get(id);
-      if (!endpoint) return false;
-      stored.set(id, { ...endpoint, secrets });
-      return true;
-    },
-  };
-  const target: Target = { publicBaseUrl: 'https://hooks.example.com/prod', webSocketUrl: 'wss://ws.example.com', endpoints, jwtSecret: async () => 'x' };
-  return { target, stored };
-};
+import { inMemoryTarget } from '../../helpers/cli-target.ts';
+import { providerCredentials } from '../../helpers/provider-credentials.ts';
 
 describe('switchboard endpoint add', () => {
   it('registers an endpoint and prints its URL without its secrets', async () => {
@@ -99,5 +80,61 @@ describe('switchboard endpoint list', () => {
 
     expect(listed).toEqual([expect.objectContaining({ provider: 'twilio', secrets: 2 })]);
     expect(JSON.stringify(listed)).not.toMatch(/"a"|"b"/);
+  });
+});
+
+/** The Event Webhook verification key of the recorded SendGrid events: a real P-256 public key. */
+const sendgridEventKey = (JSON.parse(readFileSync(new URL('../../../events/sendgrid/events.json', import.meta.url), 'utf8')) as { secret: string }).secret;
+const whsec = (bytes: number) => `whsec_${Buffer.alloc(bytes, 7).toString('base64')}`;
+
+describe('weak secrets', () => {
+  it.each([
+    ['sendgrid', ':', 'a SendGrid Inbound Parse credential is "user:password", neither of them empty'],
+    ['sendgrid', 'user:', 'a SendGrid Inbound Parse credential is "user:password", neither of them empty'],
+    ['sendgrid', ':password', 'a SendGrid Inbound Parse credential is "user:password", neither of them empty'],
+    ['sendgrid', 'password-without-user', 'a SendGrid secret is an Inbound Parse "user:password" or the Event Webhook\'s verification key (base64)'],
+    ['sms', 'short-token', "an SMS gateway's bearer token or signing key must be at least 16 characters"],
+    ['sms', 'x'.repeat(15), "an SMS gateway's bearer token or signing key must be at least 16 characters"],
+    ['sms', 'whsec_', 'a Standard Webhooks secret is whsec_ followed by the base64 of at least 24 random bytes'],
+    ['standard', 'whsec_', 'a Standard Webhooks secret is whsec_ followed by the base64 of at least 24 random bytes'],
+    ['standard', 'whsec_not base64!', 'a Standard Webhooks secret is whsec_ followed by the base64 of at least 24 random bytes'],
+    ['standard', whsec(16), 'a Standard Webhooks secret is whsec_ followed by the base64 of at least 24 random bytes'],
+    ['twilio', '   ', 'a secret must not be empty'],
+    ['meta', '', 'a secret must not be empty'],
+    ['mailgun', '\t', 'a secret must not be empty'],
+  ])('refuses a %s endpoint the secret %j with one line, stores nothing', async (provider, secret, reason) => {
+    const { target, stored } = inMemoryTarget();
+
+    const refusal = addEndpoint(target, { provider, tenant: 'acme', secrets: [providerCredentials[provider]!.secret, secret], verifyToken: 'let-me-in' });
+
+    await expect(refusal).rejects.toThrow(new UsageError(`--secret refused: ${reason}`));
+    expect(stored.size).toBe(0);
+  });
+
+  it.each([
+    ['sendgrid', 'u:p'],
+    ['sendgrid', 'user:pass:with:colons'],
+    ['sendgrid', sendgridEventKey],
+    ['sms', 'x'.repeat(16)],
+    ['sms', whsec(24)],
+    ['standard', whsec(24)],
+    ['standard', whsec(64)],
+    ['twilio', 'an-auth-token'],
+  ])('accepts a %s endpoint the secret %j', async (provider, secret) => {
+    const { target, stored } = inMemoryTarget();
+
+    const { endpointId } = await addEndpoint(target, { provider, tenant: 'acme', secrets: [secret], verifyToken: 'let-me-in' });
+
+    expect(stored.get(endpointId)?.secrets).toEqual([secret]);
+  });
+
+  it('refuses a weak secret added in a rotation, and keeps the endpoint as it was', async () => {
+    const { target, stored } = inMemoryTarget();
+    const { endpointId } = await addEndpoint(target, { provider: 'sms', tenant: 'acme', secrets: ['gateway-bearer-token'] });
+
+    await expect(changeSecret(target, 'add', endpointId, 'abc')).rejects.toThrow(/^--secret refused: an SMS gateway's bearer token/);
+    await expect(changeSecret(target, 'add', endpointId, ' ')).rejects.toThrow(/^--secret refused: a secret must not be empty/);
+
+    expect(stored.get(endpointId)?.secrets).toEqual(['gateway-bearer-token']);
   });
 });
