@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { HttpError } from './errors.ts';
 import { frameFor, serializeFrame, type Frame } from './frames.ts';
-import { entityKinds, publicView } from './items.ts';
+import { conversationKey, entityKinds, messageKey, publicView } from './items.ts';
 
 /**
  * The query API (DESIGN §2): a tenant's conversations and a conversation's messages, newest
@@ -34,6 +34,18 @@ export interface QueryStore {
 /** The `gsi1` partitions items.ts files conversations and messages under (pinned by a unit test). */
 export const conversationsPartition = (tenantId: string) => `TENANT#${tenantId}`;
 export const messagesPartition = (conversationId: string) => `CONV#${conversationId}`;
+
+/** One list of `gsi1`: its partition, and the table key items.ts gives the item with a given id. */
+export interface IndexList {
+  readonly partition: string;
+  keyOf(id: string): { readonly pk: string; readonly sk: string };
+}
+
+export const conversationsList = (tenantId: string): IndexList => ({ partition: conversationsPartition(tenantId), keyOf: conversationKey });
+export const messagesList = (conversationId: string): IndexList => ({ partition: messagesPartition(conversationId), keyOf: messageKey });
+
+/** Ids are short; a longer one could not be a key and names nothing. */
+const maxIdLength = 256;
 
 export const pageLimits = { min: 1, max: 100, default: 25 } as const;
 /** API Gateway REST gives up on an integration after 29 s: the longest wait leaves room to answer. */
@@ -81,16 +93,35 @@ const indexKey = z.object({ pk: z.string(), sk: z.string(), gsi1pk: z.string(), 
 export const encodePageCursor = (key: IndexKey): string =>
   Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk, gsi1pk: key.gsi1pk, gsi1sk: key.gsi1sk })).toString('base64url');
 
-/** The key a cursor continues after; 400 unless this API issued it for the same list. */
-export const decodePageCursor = (cursor: string, partition: string): IndexKey => {
-  let key: z.infer<typeof indexKey> | undefined;
+// Nanoseconds at most: DynamoDB refuses a key, or a key condition's value, past 1 KB.
+const isoTimestamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
+
+const isTimestamp = (text: string): boolean => isoTimestamp.test(text) && !Number.isNaN(Date.parse(text));
+
+/**
+ * Whether a key is the key of an item of `list`: items.ts files every item of a list under
+ * `<timestamp>#<id>` and keys it by its id, so the sort key names the one item the table key
+ * must be. Anything else is not a page's last key, and DynamoDB would refuse it (or, in the
+ * partition of another list, start the query there).
+ */
+const isKeyOf = (key: IndexKey, list: IndexList): boolean => {
+  const separator = key.gsi1sk.indexOf('#');
+  const id = key.gsi1sk.slice(separator + 1);
+  if (key.gsi1pk !== list.partition || separator < 0 || !isTimestamp(key.gsi1sk.slice(0, separator))) return false;
+  if (id === '' || id.length > maxIdLength) return false;
+  const expected = list.keyOf(id);
+  return key.pk === expected.pk && key.sk === expected.sk;
+};
+
+/** The key a cursor continues after; 400 unless it is the key of an item of this very list, as the API issues them. */
+export const decodePageCursor = (cursor: string, list: IndexList): IndexKey => {
+  let key: IndexKey | undefined;
   try {
     key = indexKey.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch {
     key = undefined;
   }
-  // A cursor of another list (or tenant) would start the query somewhere meaningless.
-  if (key?.gsi1pk !== partition) throw invalid('cursor is not one this list issued: pass the cursor of the previous page unchanged');
+  if (!key || !isKeyOf(key, list)) throw invalid('cursor is not one this list issued: pass the cursor of the previous page unchanged');
   return key;
 };
 
@@ -100,9 +131,9 @@ export interface Page {
   readonly cursor: string | null;
 }
 
-const pageOf = async (store: QueryStore, partition: string, parameters: QueryParameters): Promise<Page> => {
+const pageOf = async (store: QueryStore, list: IndexList, parameters: QueryParameters): Promise<Page> => {
   const { limit = pageLimits.default, cursor } = parse(pageParams, parameters);
-  const { items, more } = await store.newestFirst(partition, limit, cursor === undefined ? undefined : decodePageCursor(cursor, partition));
+  const { items, more } = await store.newestFirst(list.partition, limit, cursor === undefined ? undefined : decodePageCursor(cursor, list));
   const kept: Item[] = [];
   let bytes = 0;
   for (const item of items) {
@@ -118,22 +149,19 @@ const pageOf = async (store: QueryStore, partition: string, parameters: QueryPar
 
 /** GET /conversations: the tenant's conversations, latest activity first. */
 export const listConversations = async (store: QueryStore, tenantId: string, parameters: QueryParameters) => {
-  const { items, cursor } = await pageOf(store, conversationsPartition(tenantId), parameters);
+  const { items, cursor } = await pageOf(store, conversationsList(tenantId), parameters);
   return { conversations: items, cursor };
 };
-
-const maxConversationIdLength = 256;
 
 /** Another tenant's conversation is answered exactly like one that does not exist. */
 const notFound = () => new HttpError(404, 'no such conversation');
 
 /** GET /conversations/{id}/messages: one conversation's messages, latest first; 404 unless it is the tenant's. */
 export const listMessages = async (store: QueryStore, tenantId: string, conversationId: string, parameters: QueryParameters) => {
-  // Ids are short; a longer one could not be a key and is no conversation.
-  if (conversationId === '' || conversationId.length > maxConversationIdLength) throw notFound();
+  if (conversationId === '' || conversationId.length > maxIdLength) throw notFound();
   const conversation = await store.conversation(conversationId);
   if (conversation?.tenantId !== tenantId) throw notFound();
-  const { items, cursor } = await pageOf(store, messagesPartition(conversationId), parameters);
+  const { items, cursor } = await pageOf(store, messagesList(conversationId), parameters);
   return { messages: items, cursor };
 };
 
@@ -143,12 +171,10 @@ interface ChangePosition {
   readonly id: string;
 }
 
-const isoTimestamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
-
 export const parseEventCursor = (cursor: string): ChangePosition => {
   const slash = cursor.indexOf('/');
   const changedAt = cursor.slice(0, slash);
-  if (slash < 0 || !isoTimestamp.test(changedAt)) throw invalid('cursor must be the cursor of a frame: <changedAt>/<id>');
+  if (slash < 0 || !isTimestamp(changedAt)) throw invalid('cursor must be the cursor of a frame: <changedAt>/<id>');
   return { changedAt, id: cursor.slice(slash + 1) };
 };
 

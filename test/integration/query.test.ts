@@ -5,7 +5,7 @@ import { createMessageStore, type MessageStore } from '../../functions/adapters/
 import { createQueryStore } from '../../functions/adapters/query-store.ts';
 import { statusChange } from '../../functions/core/changes.ts';
 import { conversationIdFor, type ConversationKey } from '../../functions/core/ids.ts';
-import type { StoredMessage } from '../../functions/core/items.ts';
+import { conversationKey, messageKey, type StoredMessage } from '../../functions/core/items.ts';
 import type { NormalizedStatus } from '../../functions/core/message.ts';
 import { framesAfter, listConversations, listMessages, type QueryStore } from '../../functions/core/query.ts';
 import { issueToken } from '../../functions/core/tokens.ts';
@@ -269,5 +269,99 @@ describe('the query handler on DynamoDB Local', () => {
     expect(body.frames.map((frame) => frame.type).sort()).toEqual(['conversation.updated', 'message.created']);
     expect(body.frames.find((frame) => frame.type === 'message.created')?.data.id).toBe(stored.id);
     expect(again).toEqual({ frames: [], cursor: body.cursor });
+  });
+});
+
+describe('forged cursors and parameters on DynamoDB Local', () => {
+  const badCursor = { error: 'cursor is not one this list issued: pass the cursor of the previous page unchanged' };
+  const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+  let acme: string;
+  let acmeKey: ConversationKey;
+  let ownConversation: StoredMessage;
+  let otherConversation: StoredMessage;
+  let globexConversation: StoredMessage;
+  /** Real cursors, each the second page of its list. */
+  let cursors: { acmeConversations: string; otherMessages: string; globexConversations: string; globexMessages: string };
+
+  beforeAll(async () => {
+    acme = await issueToken('forgery', jwtSecret, 3600);
+    acmeKey = conversation('forgery', '+14155550301');
+    ownConversation = await save(acmeKey);
+    await save(acmeKey);
+    otherConversation = await save(conversation('forgery', '+14155550302'));
+    await save(conversation('forgery', '+14155550302'));
+    const globexKey = conversation('forgery-globex', '+14155550303');
+    globexConversation = await save(globexKey);
+    await save(globexKey);
+    await save(conversation('forgery-globex', '+14155550304'));
+    const cursorOfPage = async (page: Promise<{ cursor: string | null }>) => (await page).cursor ?? '';
+    cursors = {
+      acmeConversations: await cursorOfPage(listConversations(queries, 'forgery', { limit: '1' })),
+      otherMessages: await cursorOfPage(listMessages(queries, 'forgery', otherConversation.conversationId, { limit: '1' })),
+      globexConversations: await cursorOfPage(listConversations(queries, 'forgery-globex', { limit: '1' })),
+      globexMessages: await cursorOfPage(listMessages(queries, 'forgery-globex', globexConversation.conversationId, { limit: '1' })),
+    };
+  });
+
+  const conversations = (query: Record<string, string>) => request('/conversations', { token: acme, query });
+  const ownMessages = (query: Record<string, string>) => request('/conversations/{id}/messages', { token: acme, id: ownConversation.conversationId, query });
+  const answerOf = async (answer: Promise<APIGatewayProxyResult>) => {
+    const { statusCode, body } = await answer;
+    return { statusCode, body: JSON.parse(body) as unknown };
+  };
+
+  it('follows the cursors it issued', async () => {
+    const next = await answerOf(conversations({ limit: '1', cursor: cursors.acmeConversations }));
+
+    expect(next).toMatchObject({ statusCode: 200, body: { conversations: [{ id: ownConversation.conversationId }] } });
+  });
+
+  it.each([
+    ['empty key strings', () => cursorOf({ pk: '', sk: '', gsi1pk: 'TENANT#forgery', gsi1sk: '' })],
+    ['keys of the wrong types', () => cursorOf({ pk: 1, sk: true, gsi1pk: 'TENANT#forgery', gsi1sk: ['x'] })],
+    ["another tenant's cursor", () => cursors.globexConversations],
+    ["another tenant's partition with this tenant's item", () => cursorOf({ ...JSON.parse(Buffer.from(cursors.acmeConversations, 'base64url').toString()), gsi1pk: 'TENANT#forgery-globex' })],
+    ["this tenant's partition with another's item key", () => cursorOf({ ...JSON.parse(Buffer.from(cursors.acmeConversations, 'base64url').toString()), ...messageKey(globexConversation.id) })],
+    ['a key larger than DynamoDB takes', () => cursorOf({ ...conversationKey('c'.repeat(1100)), gsi1pk: 'TENANT#forgery', gsi1sk: `2026-11-22T12:00:00.000Z#${'c'.repeat(1100)}` })],
+    ['garbage base64', () => 'bm90IGEgY3Vyc29y!!~~'],
+  ])('answers 400 with the reason for %s on /conversations', async (_case, cursor) => {
+    expect(await answerOf(conversations({ cursor: cursor() }))).toEqual({ statusCode: 400, body: badCursor });
+  });
+
+  it.each([
+    ['empty key strings', () => cursorOf({ pk: '', sk: '', gsi1pk: `CONV#${ownConversation.conversationId}`, gsi1sk: '' })],
+    ["another conversation's cursor", () => cursors.otherMessages],
+    ["another tenant's conversation's cursor", () => cursors.globexMessages],
+    ["another tenant's conversations cursor", () => cursors.globexConversations],
+  ])('answers 400 with the reason for %s on /conversations/{id}/messages', async (_case, cursor) => {
+    expect(await answerOf(ownMessages({ cursor: cursor() }))).toEqual({ statusCode: 400, body: badCursor });
+  });
+
+  it('answers 400 with the reason for a cursor too large to be one, on every route', async () => {
+    const huge = 'A'.repeat(100_000);
+
+    const answers = await Promise.all([conversations({ cursor: huge }), ownMessages({ cursor: huge }), request('/events', { token: acme, query: { cursor: huge } })].map(answerOf));
+
+    expect(answers).toEqual(Array(3).fill({ statusCode: 400, body: { error: 'cursor is too long' } }));
+  });
+
+  const notAFrameCursor = 'cursor must be the cursor of a frame: <changedAt>/<id>';
+  it.each([
+    ['a time that is none', { cursor: '2026-13-45T99:99:99.000Z/msg_1' }, notAFrameCursor],
+    ['a time longer than DynamoDB takes', { cursor: `2026-11-22T12:00:00.${'0'.repeat(3000)}Z/` }, notAFrameCursor],
+    ["a list's cursor", { cursor: cursorOf({ ...conversationKey('conv_1'), gsi1pk: 'TENANT#forgery', gsi1sk: '2026-11-22T12:00:00.000Z#conv_1' }) }, notAFrameCursor],
+    ['an empty cursor', { cursor: '' }, 'cursor must not be empty'],
+    ['an empty wait', { wait: '' }, 'wait must be a whole number of seconds from 0 to 25'],
+    ['a fractional wait', { wait: '2.5' }, 'wait must be a whole number of seconds from 0 to 25'],
+    ['a zero limit', { limit: '0' }, 'limit must be a whole number from 1 to 100'],
+  ])('answers 400 with the reason for %s on /events', async (_case, query, reason) => {
+    expect(await answerOf(request('/events', { token: acme, query }))).toEqual({ statusCode: 400, body: { error: reason } });
+  });
+
+  it.each<Record<string, string>>([{ limit: '' }, { limit: '-1' }, { limit: '1e2' }, { cursor: '' }])('answers 400 for %j on the lists', async (query) => {
+    const answers = await Promise.all([conversations(query), ownMessages(query)].map(answerOf));
+
+    expect(answers.map((answer) => answer.statusCode)).toEqual([400, 400]);
+    expect(answers.every((answer) => typeof (answer.body as { error?: unknown }).error === 'string')).toBe(true);
   });
 });

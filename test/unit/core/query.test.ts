@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../functions/core/errors.ts';
 import type { ConversationKey } from '../../../functions/core/ids.ts';
 import type { NormalizedStatus } from '../../../functions/core/message.ts';
-import { conversationChange, conversationKey, entityKinds, eventItem, messageItem, type StoredMessage } from '../../../functions/core/items.ts';
+import { conversationChange, conversationKey, entityKinds, eventItem, messageItem, messageKey, type StoredMessage } from '../../../functions/core/items.ts';
 import {
+  conversationsList,
   conversationsPartition,
   decodePageCursor,
   encodePageCursor,
@@ -11,6 +12,7 @@ import {
   listConversations,
   listMessages,
   maxPageBytes,
+  messagesList,
   messagesPartition,
   pollEvents,
   pollIntervalMs,
@@ -161,10 +163,54 @@ describe('listConversations', () => {
 });
 
 describe('page cursors', () => {
-  it('round-trip the last key', () => {
-    const key = { pk: 'CONV#c', sk: 'CONV', gsi1pk: 'TENANT#acme', gsi1sk: '2026-11-22T12:00:00.000Z#c' };
+  const conversationAt = { ...conversationKey('conv_c'), gsi1pk: 'TENANT#acme', gsi1sk: '2026-11-22T12:00:00.000Z#conv_c' };
+  const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const reason = (cursor: string, list = conversationsList('acme')) => {
+    try {
+      decodePageCursor(cursor, list);
+    } catch (error) {
+      if (error instanceof HttpError) return [error.statusCode, error.message];
+      throw error;
+    }
+    return 'accepted';
+  };
 
-    expect(decodePageCursor(encodePageCursor(key), 'TENANT#acme')).toEqual(key);
+  it('round-trip the last key', () => {
+    expect(decodePageCursor(encodePageCursor(conversationAt), conversationsList('acme'))).toEqual(conversationAt);
+  });
+
+  it("accept the last key of a page of either list, as items.ts files its items", () => {
+    const key = aConversationKey();
+    const message = messageItem(aStoredMessage({}, key));
+    const conversation = conversationChange(aStoredMessage({}, key), key);
+
+    expect(reason(encodePageCursor(message), messagesList(message.conversationId))).toBe('accepted');
+    expect(reason(encodePageCursor({ ...conversationKey(conversation.id), ...conversation }), conversationsList('acme'))).toBe('accepted');
+  });
+
+  it.each([
+    ['empty key strings', cursorOf({ pk: '', sk: '', gsi1pk: 'TENANT#acme', gsi1sk: '' })],
+    ['a key of numbers', cursorOf({ ...conversationAt, pk: 1 })],
+    ['a key without its sort key', cursorOf({ pk: conversationAt.pk, gsi1pk: conversationAt.gsi1pk, gsi1sk: conversationAt.gsi1sk })],
+    ['a table key that is not the item the sort key names', cursorOf({ ...conversationAt, pk: 'CONV#conv_other' })],
+    ['a table key of another kind of item', cursorOf({ ...conversationAt, ...messageKey('conv_c') })],
+    ['a sort key without a time', cursorOf({ ...conversationAt, gsi1sk: 'conv_c' })],
+    ['a sort key with a time that is none', cursorOf({ ...conversationAt, gsi1sk: '2026-13-45T99:99:99Z#conv_c' })],
+    ['a sort key without an id', cursorOf({ ...conversationAt, pk: 'CONV#', gsi1sk: '2026-11-22T12:00:00.000Z#' })],
+    ['an id longer than any key', cursorOf({ ...conversationKey('c'.repeat(1500)), gsi1pk: 'TENANT#acme', gsi1sk: `2026-11-22T12:00:00.000Z#${'c'.repeat(1500)}` })],
+    ["another tenant's list", cursorOf({ ...conversationAt, gsi1pk: 'TENANT#globex' })],
+    ['JSON that is no object', cursorOf(['TENANT#acme'])],
+    ['JSON null', cursorOf(null)],
+    ['garbage', 'not-a-cursor'],
+    ['bytes that are no text', Buffer.from([0xff, 0xfe, 0x00, 0x7b]).toString('base64url')],
+  ])('refuse %s with 400 and the reason', (_case, cursor) => {
+    expect(reason(cursor)).toEqual([400, 'cursor is not one this list issued: pass the cursor of the previous page unchanged']);
+  });
+
+  it("refuse another conversation's cursor", () => {
+    const message = messageItem(aStoredMessage());
+
+    expect(reason(encodePageCursor(message), messagesList('conv_another'))[0]).toBe(400);
   });
 });
 
@@ -310,6 +356,10 @@ describe('pollEvents', () => {
     [{ wait: '26' }, 'wait must be a whole number of seconds from 0 to 25'],
     [{ wait: '-1' }, 'wait must be a whole number of seconds from 0 to 25'],
     [{ cursor: 'yesterday' }, 'cursor must be the cursor of a frame: <changedAt>/<id>'],
+    [{ cursor: '2026-13-45T99:99:99.000Z/msg_1' }, 'cursor must be the cursor of a frame: <changedAt>/<id>'],
+    [{ cursor: '' }, 'cursor must not be empty'],
+    [{ cursor: `2026-11-22T12:00:00.000Z/${'x'.repeat(5000)}` }, 'cursor is too long'],
+    [{ wait: '' }, 'wait must be a whole number of seconds from 0 to 25'],
     [{ limit: '500' }, 'limit must be a whole number from 1 to 100'],
   ])('refuses %j with 400', async (parameters, message) => {
     const { store } = fakeStore();
