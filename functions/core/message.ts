@@ -7,7 +7,10 @@ export type Channel = 'sms' | 'mms' | 'whatsapp' | 'messenger' | 'instagram' | '
 export type Direction = 'inbound' | 'outbound';
 
 export interface MediaItem {
-  /** Where the provider serves it. Meta's CDN and Twilio's media URLs may expire or need auth. */
+  /**
+   * Where the provider serves it. Meta's CDN and Twilio's media URLs may expire or need auth.
+   * Always http(s), as the WHATWG parser writes it: any other URL is dropped (providers/safe-urls.ts).
+   */
   readonly url?: string;
   /** The provider's handle to fetch it with (WhatsApp media id), when there is no URL. */
   readonly providerMediaId?: string;
@@ -53,7 +56,10 @@ export interface NormalizedMessage extends Parties {
   readonly subject?: string;
   /** When the provider says the message was sent (ISO 8601), if it says. */
   readonly providerTimestamp?: string;
-  /** Structured content that has no text form of its own: coordinates, contact cards, button ids. */
+  /**
+   * Structured content that has no text form of its own: coordinates, contact cards, button ids.
+   * A URL-named key (`url`, `source_url`, `referer_uri`, `href`, `link`…) holds only http(s) URLs.
+   */
   readonly details?: Readonly<Record<string, unknown>>;
 }
 

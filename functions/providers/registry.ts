@@ -10,7 +10,11 @@ import { standardEdge } from './standard/edge.ts';
 import { standard } from './standard/index.ts';
 import { twilioEdge } from './twilio/edge.ts';
 import { twilio } from './twilio/index.ts';
+import { withHttpUrlsOnly } from './safe-urls.ts';
 import type { Provider, ProviderEdge } from './types.ts';
+
+/** A provider whose every event leaves with http(s) URLs only: done here so that no provider can forget it. */
+const withSafeUrls = (provider: Provider): Provider => ({ ...provider, normalize: (request) => provider.normalize(request).map(withHttpUrlsOnly) });
 
 /**
  * Every provider Switchboard accepts webhooks from, by the name in the webhook URL: a
@@ -25,4 +29,8 @@ export const providerNames = Object.keys(edges);
 
 export const findEdge = (name: string): ProviderEdge | undefined => (Object.hasOwn(edges, name) ? edges[name] : undefined);
 
-export const findProvider = (name: string): Provider | undefined => (Object.hasOwn(providers, name) ? providers[name] : undefined);
+// Wrapped on demand, not in the table: a call at module level would keep every parser in the ack's bundle.
+export const findProvider = (name: string): Provider | undefined => {
+  const provider = Object.hasOwn(providers, name) ? providers[name] : undefined;
+  return provider && withSafeUrls(provider);
+};

@@ -90,7 +90,8 @@ export interface ProviderEdge {
 export interface Provider extends ProviderEdge {
   /**
    * Turns a verified request into provider-neutral events, every one it carries. Throws
-   * PermanentError for a payload it cannot understand, which quarantines it.
+   * PermanentError for a payload it cannot understand, which quarantines it. The registry's
+   * `findProvider` keeps only http(s) URLs in what it returns (safe-urls.ts).
    */
   normalize(request: WebhookRequest): NormalizedEvent[];
   /** A realistic signed inbound text message, for `switchboard send` and tests. */
