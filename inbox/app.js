@@ -6,19 +6,23 @@ import {
   conversationTitle,
   emptyState,
   eventsPath,
+  holdsBackImages,
+  imageChoicesOf,
+  loadsImages,
   markSeen,
   mediaView,
   orderedConversations,
   parseSeen,
   reactionsView,
-  safeHref,
   settingsOf,
   socketUrl,
   statusView,
+  storedImageChoice,
   transportLabel,
   unreadCount,
   withConversations,
   withCursor,
+  withImageChoice,
   withMessages,
 } from './model.js';
 
@@ -31,7 +35,15 @@ const pageSize = 100;
 const frameTypes = new Set(['message.created', 'message.updated', 'conversation.updated']);
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
-const elements = { transport: $('transport'), notice: $('notice'), list: $('conversations'), title: $('conversation-title'), messages: $('messages') };
+const elements = {
+  transport: $('transport'),
+  notice: $('notice'),
+  list: $('conversations'),
+  title: $('conversation-title'),
+  messages: $('messages'),
+  alwaysLoadImages: /** @type {HTMLInputElement} */ ($('always-load-images')),
+  loadConversationImages: $('load-conversation-images'),
+};
 
 /**
  * @param {string} tag @param {Record<string, string | undefined>} [props] `text` is set as textContent
@@ -53,11 +65,13 @@ const config = await fetch('config.json')
   .catch(() => ({}));
 const settings = settingsOf(location.search, location.origin, config);
 const seenKey = `switchboard-inbox-seen:${settings.api}`;
+const imagesKey = 'switchboard-inbox-images';
 
 let state = emptyState();
 /** @type {string | undefined} */
 let selected;
 let seen = parseSeen(localStorage.getItem(seenKey));
+let imageChoices = imageChoicesOf(localStorage.getItem(imagesKey));
 
 /** @param {'connecting' | 'websocket' | 'long-poll' | 'offline'} transport */
 const showTransport = (transport) => {
@@ -104,11 +118,25 @@ const renderList = () => {
   );
 };
 
-/** @param {import('./model.js').MediaItem} item */
-const renderMedia = (item) => {
-  const view = mediaView(item);
-  if (view.kind === 'image') return el('a', { href: view.href, target: '_blank', rel: 'noopener noreferrer' }, [el('img', { src: view.href, alt: view.label, loading: 'lazy' })]);
-  if (view.kind === 'link') return el('a', { href: view.href, target: '_blank', rel: 'noopener noreferrer', text: view.label });
+/** @param {import('./model.js').ImageChoice} choice */
+const chooseImages = (choice) => {
+  imageChoices = withImageChoice(imageChoices, choice);
+  localStorage.setItem(imagesKey, storedImageChoice(imageChoices));
+  renderMessages();
+};
+
+// Every remote image and link is fetched without a Referer: the page's URL carries the token.
+/** @param {import('./model.js').MediaItem} item @param {import('./model.js').Message} message */
+const renderMedia = (item, message) => {
+  const view = mediaView(item, loadsImages(imageChoices, message));
+  const link = { href: view.href, target: '_blank', rel: 'noopener noreferrer', referrerpolicy: 'no-referrer' };
+  if (view.kind === 'image') return el('a', link, [el('img', { referrerpolicy: 'no-referrer', alt: view.label, loading: 'lazy', src: view.href })]);
+  if (view.kind === 'link') return el('a', { ...link, text: view.label });
+  if (view.kind === 'image-placeholder') {
+    const load = el('button', { type: 'button', text: 'Load images' });
+    load.addEventListener('click', () => chooseImages({ messageId: message.id }));
+    return el('span', { class: view.kind }, [el('span', { text: view.label }), load]);
+  }
   return el('span', { class: view.kind, text: view.label });
 };
 
@@ -116,6 +144,8 @@ const renderMessages = () => {
   const conversation = selected === undefined ? undefined : state.conversations[selected];
   elements.title.textContent = conversation ? conversationTitle(conversation) : 'Select a conversation';
   const messages = selected === undefined ? [] : (state.messages[selected] ?? []);
+  elements.alwaysLoadImages.checked = imageChoices.always;
+  elements.loadConversationImages.hidden = !messages.some((message) => holdsBackImages(imageChoices, message));
   elements.messages.replaceChildren(
     ...messages.map((message) => {
       const body = bodyView(message);
@@ -123,7 +153,7 @@ const renderMessages = () => {
       const reactions = reactionsView(message);
       return el('li', { class: `message ${message.direction ?? 'inbound'}${body.deleted ? ' deleted' : ''}` }, [
         el('p', { class: 'text', text: body.text }),
-        ...(body.deleted || !message.media?.length ? [] : [el('div', { class: 'media' }, message.media.map(renderMedia))]),
+        ...(body.deleted || !message.media?.length ? [] : [el('div', { class: 'media' }, message.media.map((item) => renderMedia(item, message)))]),
         el('p', { class: 'meta' }, [
           el('time', { datetime: message.receivedAt, text: message.receivedAt ? new Date(message.receivedAt).toLocaleString() : '' }),
           ...(body.edited ? [el('span', { text: 'edited' })] : []),
@@ -135,6 +165,9 @@ const renderMessages = () => {
   );
   elements.messages.lastElementChild?.scrollIntoView({ block: 'end' });
 };
+
+elements.alwaysLoadImages.addEventListener('change', () => chooseImages({ always: elements.alwaysLoadImages.checked }));
+elements.loadConversationImages.addEventListener('click', () => selected !== undefined && chooseImages({ conversationId: selected }));
 
 const render = () => {
   renderList();

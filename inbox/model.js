@@ -128,23 +128,58 @@ export const safeHref = (url) => {
 const sizeLabel = (/** @type {number | undefined} */ bytes) =>
   bytes === undefined ? '' : bytes < 1024 ? ` (${bytes} B)` : bytes < 1024 * 1024 ? ` (${Math.round(bytes / 1024)} KB)` : ` (${(bytes / 1024 / 1024).toFixed(1)} MB)`;
 
+const isImage = (/** @type {MediaItem} */ item) => Boolean(item.contentType?.startsWith('image/') || item.kind === 'image' || item.kind === 'sticker');
+
 /**
- * How one attachment shows: an image thumbnail or a link for a URL, a file name for an
- * attachment without one, the provider's media id as such (WhatsApp's must be fetched with
- * the provider's credentials).
- * @param {MediaItem} item
- * @returns {{ kind: 'image' | 'link' | 'file' | 'provider-media', label: string, href?: string }}
+ * How one attachment shows: an image only once the agent chose to load it (a placeholder
+ * naming its kind, type and host until then), and only over https, all the page's
+ * Content-Security-Policy loads; a link for any other URL; a file name for an attachment
+ * without one; the provider's media id as such (WhatsApp's must be fetched with the
+ * provider's credentials).
+ * @param {MediaItem} item @param {boolean} [loadImages]
+ * @returns {{ kind: 'image' | 'image-placeholder' | 'link' | 'file' | 'provider-media', label: string, href?: string }}
  */
-export const mediaView = (item) => {
-  const name = item.filename ?? item.caption ?? item.kind ?? item.contentType ?? 'attachment';
+export const mediaView = (item, loadImages = false) => {
+  const label = `${item.filename ?? item.caption ?? item.kind ?? item.contentType ?? 'attachment'}${sizeLabel(item.sizeBytes)}`;
   const href = safeHref(item.url);
   if (href) {
-    const image = item.contentType?.startsWith('image/') || item.kind === 'image' || item.kind === 'sticker';
-    return { kind: image ? 'image' : 'link', label: `${name}${sizeLabel(item.sizeBytes)}`, href };
+    if (!isImage(item) || new URL(href).protocol !== 'https:') return { kind: 'link', label, href };
+    if (loadImages) return { kind: 'image', label, href };
+    const what = [...new Set([item.kind, item.contentType].filter(Boolean))].join(', ') || 'image';
+    return { kind: 'image-placeholder', label: `${what}${sizeLabel(item.sizeBytes)} from ${new URL(href).host}` };
   }
   if (item.providerMediaId) return { kind: 'provider-media', label: `${item.kind ?? 'media'}: provider media id ${item.providerMediaId}` };
-  return { kind: 'file', label: `${name}${sizeLabel(item.sizeBytes)}` };
+  return { kind: 'file', label };
 };
+
+/**
+ * The remote images the agent chose to load. None by default: an image's URL is the sender's
+ * choice, and fetching it tells the sender when the conversation was opened, and from where.
+ * `always` is remembered in this browser; a conversation's or a message's choice lasts the visit.
+ * @typedef {{ always: boolean, conversations: string[], messages: string[] }} ImageChoices
+ * @typedef {{ always: boolean } | { conversationId: string } | { messageId: string }} ImageChoice
+ */
+
+/** The choices as stored: only "always" is kept. @param {string | null} stored @returns {ImageChoices} */
+export const imageChoicesOf = (stored) => ({ always: stored === 'always', conversations: [], messages: [] });
+
+/** What storage keeps of the choices. @param {ImageChoices} choices */
+export const storedImageChoice = (choices) => (choices.always ? 'always' : 'ask');
+
+/** @param {ImageChoices} choices @param {ImageChoice} choice @returns {ImageChoices} */
+export const withImageChoice = (choices, choice) => {
+  if ('always' in choice) return { ...choices, always: choice.always };
+  if ('conversationId' in choice) return { ...choices, conversations: [...choices.conversations, choice.conversationId] };
+  return { ...choices, messages: [...choices.messages, choice.messageId] };
+};
+
+/** Whether the message's remote images load. @param {ImageChoices} choices @param {Message} message */
+export const loadsImages = (choices, message) =>
+  choices.always || choices.conversations.includes(message.conversationId) || choices.messages.includes(message.id);
+
+/** Whether the message shows an image placeholder: what a "load images" control is for. @param {ImageChoices} choices @param {Message} message */
+export const holdsBackImages = (choices, message) =>
+  !message.deleted && !loadsImages(choices, message) && (message.media ?? []).some((item) => mediaView(item).kind === 'image-placeholder');
 
 /** @param {Message} message @returns {{ text: string, deleted: boolean, edited: boolean }} */
 export const bodyView = (message) =>

@@ -5,11 +5,14 @@ import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
+import { inboundSmsFields, signedTwilioRequest } from '../helpers/twilio.ts';
+import { eventually } from '../helpers/waiting.ts';
 
 /**
  * The inbox page in headless Chromium (Debian's `chromium`; CHROMIUM_PATH elsewhere) against
  * `npm start`: a signed webhook sent with the CLI appears on the page, over the WebSocket and,
- * when the socket cannot connect, over the long-poll. The first test's screenshot is the
+ * when the socket cannot connect, over the long-poll; a sender's image is fetched only once the
+ * agent chooses to load it. The first test's screenshot is the
  * README's (docs/inbox.png), refreshed with INBOX_SCREENSHOT=docs/inbox.png.
  */
 
@@ -17,15 +20,20 @@ const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** INBOX_SCREENSHOT=docs/inbox.png refreshes the README's; otherwise it lands in the temp folder, leaving the tree clean. */
 const screenshot = resolve(process.env.INBOX_SCREENSHOT ?? join(tmpdir(), 'switchboard-inbox.png'));
 const tenant = 'inbox-browser';
+const authToken = 'inbox-browser-token';
 
 let stack: LocalStackProcess;
 let browser: Browser;
 let endpointId: string;
+let endpointUrl: string;
 let token: string;
 
 beforeAll(async () => {
   stack = await startLocalStackProcess();
-  ({ endpointId } = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'twilio', '--tenant', tenant, '--secret', 'inbox-browser-token'])) as { endpointId: string });
+  ({ endpointId, url: endpointUrl } = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'twilio', '--tenant', tenant, '--secret', authToken])) as {
+    endpointId: string;
+    url: string;
+  });
   token = (await stack.cli(['token', '--tenant', tenant])).trim();
   if (!existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}: apt-get install chromium, or set CHROMIUM_PATH`);
   browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
@@ -46,12 +54,51 @@ const openInbox = async (query: Record<string, string> = {}): Promise<Page> => {
   return page;
 };
 
-/** Sends an SMS as Twilio would, and opens its conversation once the page lists it. */
-const receive = async (page: Page, text: string, from: string) => {
-  await stack.cli(['send', endpointId, '--text', text, '--from', from]);
+/** Opens the conversation with `from` once the page lists it, and waits for the message saying `text`. */
+const openConversation = async (page: Page, text: string, from: string) => {
   await page.locator('#conversations button', { hasText: from }).first().click({ timeout: 15_000 });
   await page.locator('#messages .text', { hasText: text }).waitFor({ timeout: 15_000 });
 };
+
+/** Sends an SMS as Twilio would, and opens its conversation once the page lists it. */
+const receive = async (page: Page, text: string, from: string) => {
+  await stack.cli(['send', endpointId, '--text', text, '--from', from]);
+  await openConversation(page, text, from);
+};
+
+/** Posts an MMS as Twilio would, its image at a URL the sender chose. */
+const receiveImage = async (text: string, from: string, imageUrl: string) => {
+  const fields = inboundSmsFields({ Body: text, From: from, NumMedia: '1', MediaUrl0: imageUrl, MediaContentType0: 'image/png' });
+  const request = signedTwilioRequest(endpointUrl, authToken, fields);
+  const response = await fetch(endpointUrl, { method: 'POST', body: request.body, headers: request.headers });
+  expect(response.status).toBe(200);
+};
+
+/** A 1×1 PNG: what the sender's image server answers. */
+const onePixelPng = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+/**
+ * Stands in for the sender's image host at the browser's network layer, so nothing leaves the
+ * machine: every request the page makes to it is recorded, with the headers it carried.
+ */
+const recordSenderHost = async (page: Page, origin: string) => {
+  const requests: { url: string; referer: string | undefined }[] = [];
+  await page.route(`${origin}/**`, async (route) => {
+    requests.push({ url: route.request().url(), referer: await route.request().headerValue('referer') ?? undefined });
+    await route.fulfill({ status: 200, contentType: 'image/png', body: onePixelPng });
+  });
+  return requests;
+};
+
+/** The URLs of the images the page shows, loaded and decoded; waits until there is one. */
+const loadedImages = (page: Page): Promise<string[]> =>
+  eventually('an image loaded on the page', async () => {
+    const images = await page
+      .locator('#messages img')
+      // Element types come from the page; this project's tsconfig has no DOM library.
+      .evaluateAll((elements) => (elements as unknown as { complete: boolean; naturalWidth: number; src: string }[]).filter((image) => image.complete && image.naturalWidth > 0).map((image) => image.src));
+    return images.length > 0 ? images : undefined;
+  }, 15_000);
 
 describe('the inbox page in a browser', () => {
   it('shows a message the moment it is stored, over the WebSocket', async () => {
@@ -79,6 +126,61 @@ describe('the inbox page in a browser', () => {
       await receive(page, text, '+14155550199');
 
       expect(await page.locator('#transport').getAttribute('data-transport')).toBe('long-poll');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("fetches no sender's image until the agent chooses to load it, then fetches it without a referrer", async () => {
+    const page = await openInbox();
+    try {
+      const senderOrigin = 'https://images.sender.example';
+      const imageUrl = `${senderOrigin}/pixel.png?who=agent-opened`;
+      const requests = await recordSenderHost(page, senderOrigin);
+      const text = `A photo of the parcel ${Date.now()}`;
+      await receiveImage(text, '+14155550142', imageUrl);
+
+      await openConversation(page, text, '+14155550142');
+      await page.waitForLoadState('networkidle');
+
+      expect(requests).toEqual([]);
+      expect(await page.locator('#messages img').count()).toBe(0);
+      const placeholder = page.locator('#messages .image-placeholder');
+      expect(await placeholder.textContent()).toContain('image/png from images.sender.example');
+      expect(await page.locator('#load-conversation-images').isVisible()).toBe(true);
+
+      await placeholder.getByRole('button', { name: 'Load images' }).click();
+
+      expect(await loadedImages(page)).toEqual([imageUrl]);
+      expect(requests).toEqual([{ url: imageUrl, referer: undefined }]);
+      expect(await page.locator('#messages img').getAttribute('referrerpolicy')).toBe('no-referrer');
+      expect(await page.locator('#messages a').first().getAttribute('referrerpolicy')).toBe('no-referrer');
+      expect(await page.locator('#load-conversation-images').isVisible()).toBe(false);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('loads images at once, after a reload too, when the agent chose to always load them', async () => {
+    const page = await openInbox();
+    try {
+      const senderOrigin = 'https://cdn.sender.example';
+      const imageUrl = `${senderOrigin}/always.png`;
+      const requests = await recordSenderHost(page, senderOrigin);
+      const text = `Another photo ${Date.now()}`;
+      await receiveImage(text, '+14155550143', imageUrl);
+      await openConversation(page, text, '+14155550143');
+      await page.waitForLoadState('networkidle');
+      expect(requests).toEqual([]);
+
+      await page.locator('#always-load-images').check();
+      await page.reload();
+      await page.locator('#transport[data-transport="websocket"]').waitFor({ timeout: 15_000 });
+      await openConversation(page, text, '+14155550143');
+
+      expect(await loadedImages(page)).toEqual([imageUrl]);
+      expect(await page.locator('#always-load-images').isChecked()).toBe(true);
+      expect(requests.map(({ url }) => url)).toContain(imageUrl);
     } finally {
       await page.close();
     }

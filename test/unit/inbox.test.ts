@@ -4,6 +4,9 @@ import {
   bodyView,
   emptyState,
   eventsPath,
+  holdsBackImages,
+  imageChoicesOf,
+  loadsImages,
   markSeen,
   mediaView,
   orderedConversations,
@@ -13,8 +16,10 @@ import {
   settingsOf,
   socketUrl,
   statusView,
+  storedImageChoice,
   unreadCount,
   withConversations,
+  withImageChoice,
   withMessages,
   type Conversation,
   type Message,
@@ -177,12 +182,56 @@ describe('message display', () => {
     expect(statusView(sent({ status: 'failed' }), watermarked)?.status).toBe('read');
   });
 
-  it('shows media as thumbnails, links, file names and provider media ids', () => {
-    expect(mediaView({ url: 'https://cdn.example/a.jpg', contentType: 'image/jpeg', sizeBytes: 2048 })).toEqual({ kind: 'image', label: 'image/jpeg (2 KB)', href: 'https://cdn.example/a.jpg' });
+  it('shows media as thumbnails (images the agent chose to load), links, file names and provider media ids', () => {
+    expect(mediaView({ url: 'https://cdn.example/a.jpg', contentType: 'image/jpeg', sizeBytes: 2048 }, true)).toEqual({ kind: 'image', label: 'image/jpeg (2 KB)', href: 'https://cdn.example/a.jpg' });
     expect(mediaView({ url: 'https://cdn.example/r.pdf', contentType: 'application/pdf', filename: 'r.pdf' })).toEqual({ kind: 'link', label: 'r.pdf', href: 'https://cdn.example/r.pdf' });
     expect(mediaView({ filename: 'invoice.pdf', sizeBytes: 3 * 1024 * 1024 })).toEqual({ kind: 'file', label: 'invoice.pdf (3.0 MB)' });
     expect(mediaView({ providerMediaId: '1234567890', kind: 'image' })).toEqual({ kind: 'provider-media', label: 'image: provider media id 1234567890' });
     expect(mediaView({ url: 'javascript:alert(1)', filename: 'x.html' })).toEqual({ kind: 'file', label: 'x.html' });
+  });
+
+  it("holds back a remote image by default: a placeholder with its kind, type and host, and no URL to fetch", () => {
+    expect(mediaView({ url: 'https://cdn.example/a.jpg', contentType: 'image/jpeg', sizeBytes: 2048 })).toEqual({ kind: 'image-placeholder', label: 'image/jpeg (2 KB) from cdn.example' });
+    expect(mediaView({ url: 'https://scontent.fbcdn.example/s.png', kind: 'sticker' })).toEqual({ kind: 'image-placeholder', label: 'sticker from scontent.fbcdn.example' });
+    expect(mediaView({ url: 'https://cdn.example/b', kind: 'image', contentType: 'image/png' })).toEqual({ kind: 'image-placeholder', label: 'image, image/png from cdn.example' });
+  });
+
+  it('never loads an image over plain http, which the page does not allow: it is a link', () => {
+    expect(mediaView({ url: 'http://cdn.example/a.jpg', contentType: 'image/jpeg' }, true)).toEqual({ kind: 'link', label: 'image/jpeg', href: 'http://cdn.example/a.jpg' });
+  });
+
+  it("loads a message's images once the agent chooses that message, its conversation, or always", () => {
+    const withImage = aMessage('msg_1', '', { media: [{ url: 'https://cdn.example/a.jpg', contentType: 'image/jpeg' }] });
+    const other = aMessage('msg_2', '', { conversationId: 'conv_b', media: withImage.media });
+    const byDefault = imageChoicesOf(null);
+    const forMessage = withImageChoice(byDefault, { messageId: 'msg_1' });
+    const forConversation = withImageChoice(byDefault, { conversationId: 'conv_a' });
+    const always = withImageChoice(byDefault, { always: true });
+
+    expect([loadsImages(byDefault, withImage), loadsImages(byDefault, other)]).toEqual([false, false]);
+    expect([loadsImages(forMessage, withImage), loadsImages(forMessage, other)]).toEqual([true, false]);
+    expect([loadsImages(forConversation, withImage), loadsImages(forConversation, other)]).toEqual([true, false]);
+    expect([loadsImages(always, withImage), loadsImages(always, other)]).toEqual([true, true]);
+  });
+
+  it('offers to load images only for a message that holds one back', () => {
+    const choices = imageChoicesOf(null);
+    const image = { url: 'https://cdn.example/a.jpg', contentType: 'image/jpeg' };
+
+    expect(holdsBackImages(choices, aMessage('msg_1', '', { media: [image] }))).toBe(true);
+    expect(holdsBackImages(withImageChoice(choices, { messageId: 'msg_1' }), aMessage('msg_1', '', { media: [image] }))).toBe(false);
+    expect(holdsBackImages(choices, aMessage('msg_1', '', { media: [image], deleted: true }))).toBe(false);
+    expect(holdsBackImages(choices, aMessage('msg_1', '', { media: [{ url: 'https://cdn.example/r.pdf', contentType: 'application/pdf' }] }))).toBe(false);
+    expect(holdsBackImages(choices, aMessage('msg_1', ''))).toBe(false);
+  });
+
+  it('remembers only "always load images" in storage, and reads anything else as "ask"', () => {
+    const always = withImageChoice(withImageChoice(imageChoicesOf(null), { messageId: 'msg_1' }), { always: true });
+
+    expect(storedImageChoice(always)).toBe('always');
+    expect(imageChoicesOf(storedImageChoice(always))).toEqual({ always: true, conversations: [], messages: [] });
+    expect(storedImageChoice(withImageChoice(always, { always: false }))).toBe('ask');
+    expect(imageChoicesOf('yes').always).toBe(false);
   });
 
   it('shows a deleted message as deleted, an edited one as edited, and both sides\' reactions', () => {
