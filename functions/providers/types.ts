@@ -80,6 +80,12 @@ export interface ProviderEdge {
   handshake?(request: WebhookRequest, endpoint: Endpoint): AckResponse;
   /** The URL to paste into the provider's console, when it differs from the webhook URL (Twilio's connection overrides). */
   consoleUrl?(webhookUrl: string): string;
+  /**
+   * Why a secret cannot be one of this provider's endpoints' (one that would verify nothing, or
+   * one short enough to guess), or undefined when it can. Without it, any non-empty secret is
+   * taken: the keys a provider issues itself (Twilio Auth Tokens, Meta app secrets).
+   */
+  secretRefusal?(secret: string): string | undefined;
 }
 
 /**

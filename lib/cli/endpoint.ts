@@ -1,8 +1,8 @@
 import { webhookUrl } from '../../functions/core/ack.ts';
 import type { Endpoint } from '../../functions/core/endpoint.ts';
 import { newEndpointId } from '../../functions/core/ids.ts';
-import { findProvider, providerNames } from '../../functions/providers/registry.ts';
-import { secretRefusal } from '../../functions/providers/secret-refusals.ts';
+import { findEdge, findProvider, providerNames } from '../../functions/providers/registry.ts';
+import type { ProviderEdge } from '../../functions/providers/types.ts';
 import type { Target } from './target.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -47,8 +47,8 @@ const parseRoutes = (routes: readonly string[]): Record<string, string> | undefi
 };
 
 /** Refuses a secret the endpoint could not rely on, naming the rule and never the secret. */
-const checkSecret = (provider: string, secret: string): void => {
-  const refusal = secretRefusal(provider, secret);
+const checkSecret = (provider: ProviderEdge | undefined, secret: string): void => {
+  const refusal = secret.trim() === '' ? 'a secret must not be empty' : provider?.secretRefusal?.(secret);
   if (refusal !== undefined) throw new UsageError(`--secret refused: ${refusal}`);
 };
 
@@ -62,7 +62,7 @@ export const addEndpoint = async (target: Target, options: AddEndpointOptions) =
   if (options.secrets.length === 0) {
     throw new UsageError(`--secret is required for ${provider.name}: the credential it signs webhooks with (repeat it to accept two during a rotation)`);
   }
-  for (const secret of options.secrets) checkSecret(provider.name, secret);
+  for (const secret of options.secrets) checkSecret(provider, secret);
   if (provider.handshake && !options.verifyToken) {
     throw new UsageError(`--verify-token is required for ${provider.name}: the token you type into its console when you subscribe the URL`);
   }
@@ -90,7 +90,7 @@ export const changeSecret = async (target: Target, action: 'add' | 'remove', end
   if (!endpointId || !secret) throw new UsageError(`usage: switchboard endpoint secret ${action} <endpointId> --secret <secret>`);
   const endpoint = await target.endpoints.get(endpointId);
   if (!endpoint) throw new UsageError(`no endpoint ${endpointId}`);
-  if (action === 'add') checkSecret(endpoint.provider, secret);
+  if (action === 'add') checkSecret(findEdge(endpoint.provider), secret);
   const others = endpoint.secrets.filter((existing) => existing !== secret);
   if (action === 'remove' && others.length === endpoint.secrets.length) throw new UsageError(`endpoint ${endpointId} has no such secret`);
   if (action === 'remove' && others.length === 0) throw new UsageError('an endpoint keeps at least one secret: add the new one first');

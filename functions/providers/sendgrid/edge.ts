@@ -1,5 +1,5 @@
 import type { AckResponse, ProviderEdge } from '../types.ts';
-import { signatureHeader, timestampHeader } from './credentials.ts';
+import { sendgridSecretRefusal, signatureHeader, timestampHeader } from './credentials.ts';
 import { verifySendgrid } from './verify.ts';
 
 const ok: AckResponse = { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '' };
@@ -20,6 +20,8 @@ export const sendgridEdge: ProviderEdge = {
   verify: verifySendgrid,
 
   acknowledge: () => ok,
+
+  secretRefusal: sendgridSecretRefusal,
 
   // Inbound Parse authenticates only with credentials in the URL; the Event Webhook takes the URL as it is.
   consoleUrl(webhookUrl) {

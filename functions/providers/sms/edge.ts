@@ -1,5 +1,5 @@
 import type { AckResponse, ProviderEdge } from '../types.ts';
-import { verifySmsGatewayRequest } from './credentials.ts';
+import { smsSecretRefusal, verifySmsGatewayRequest } from './credentials.ts';
 
 const ok: AckResponse = { statusCode: 200, headers: {}, body: '' };
 
@@ -13,4 +13,5 @@ export const smsEdge: ProviderEdge = {
   keptHeaders: ['content-type', 'x-signature', 'x-timestamp', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'svix-id', 'svix-timestamp', 'svix-signature'],
   verify: verifySmsGatewayRequest,
   acknowledge: () => ok,
+  secretRefusal: smsSecretRefusal,
 };

@@ -1,4 +1,5 @@
 import type { AckResponse, ProviderEdge } from '../types.ts';
+import { standardSecretRefusal } from './credentials.ts';
 import { verifyStandardWebhook } from './signature.ts';
 
 const noContent: AckResponse = { statusCode: 204, headers: {}, body: '' };
@@ -13,4 +14,5 @@ export const standardEdge: ProviderEdge = {
   keptHeaders: ['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'svix-id', 'svix-timestamp', 'svix-signature'],
   verify: (request, endpoint, now) => verifyStandardWebhook(request, endpoint.secrets, now),
   acknowledge: () => noContent,
+  secretRefusal: standardSecretRefusal,
 };
