@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the whole pipeline on 127.0.0.1. Ports come from PORT, WS_PORT, DYNAMODB_PORT
- * and SQS_PORT; DYNAMODB_ENDPOINT uses a DynamoDB already running there instead of starting
- * DynamoDB Local; `--data-dir <dir>` keeps data across restarts; Ctrl-C stops everything.
+ * `npm start`: the whole pipeline, every listener on 127.0.0.1 only, or on the address in
+ * HOST. Ports come from PORT, WS_PORT, DYNAMODB_PORT and SQS_PORT; DYNAMODB_ENDPOINT uses a
+ * DynamoDB already running there instead of starting DynamoDB Local; `--data-dir <dir>` keeps
+ * data across restarts; Ctrl-C stops everything.
  */
 import { parseArgs } from 'node:util';
 import { issueToken } from '../functions/core/tokens.ts';
@@ -24,6 +25,7 @@ const port = (name: string, fallback: number): number => {
 
 const statePath = stateFilePath();
 const stack = await startLocalStack({
+  ...(process.env.HOST && { host: process.env.HOST }),
   httpPort: port('PORT', 3000),
   wsPort: port('WS_PORT', 3001),
   dynamodbPort: port('DYNAMODB_PORT', 8000),

