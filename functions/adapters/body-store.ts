@@ -1,6 +1,7 @@
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, Provider, SourceData } from '@smithy/types';
-import { createHash, createHmac, type BinaryLike, type Hash, type Hmac } from 'node:crypto';
+import type { AwsCredentialIdentity, Provider } from '@smithy/types';
+import { createHash } from 'node:crypto';
+import { Sha256 } from './sha256.ts';
 
 /**
  * Webhook bodies too large for an SQS message, in S3 (the claim check). Two calls, PUT and
@@ -19,23 +20,6 @@ export interface BodyStoreOptions {
   readonly region: Provider<string>;
   /** A path-style endpoint (the local stand-in); AWS's virtual-hosted endpoint when absent. */
   readonly endpoint?: string;
-}
-
-const binary = (data: SourceData): BinaryLike =>
-  typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-
-/** The hash SigV4 asks for, from node:crypto. */
-class Sha256 {
-  readonly #hash: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', binary(secret));
-  }
-  update(data: SourceData): void {
-    this.#hash.update(binary(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.#hash.digest();
-  }
 }
 
 /** A body store signing with the credentials and region an SDK client of the function resolved. */

@@ -1,10 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { closeServer } from './http-gateway.ts';
+import { listeningUrl, loopbackHost } from './address.ts';
+import { localCredentials, localRegion } from './aws.ts';
+import { closeServer, defaultRequestTimeouts, guardedServerOptions, readBody, type RequestTimeouts } from './http-gateway.ts';
 import { lambdaContext, type LambdaHandler } from './lambda-context.ts';
+import { createSigV4Verifier } from './sigv4-verifier.ts';
 
 export interface WebSocketRoute {
   readonly functionName: string;
@@ -13,10 +15,31 @@ export interface WebSocketRoute {
 
 export interface WebSocketGatewayOptions {
   readonly port: number;
+  /** The address to listen on; loopback when absent. */
+  readonly host?: string;
   /** Route keys as on API Gateway: $connect, $disconnect, $default, or an `action` value. */
   readonly routes: Readonly<Record<string, WebSocketRoute>>;
+  readonly timeouts?: RequestTimeouts;
   onError(error: unknown): void;
 }
+
+/** API Gateway's limit on a frame, sent or posted to @connections. */
+const maxFrameBytes = 128 * 1024;
+
+/**
+ * The route of a client's message. Only $connect, $disconnect and $default are API Gateway's
+ * own (`$`) routes, and no client message reaches the first two: `{"action":"$disconnect"}`
+ * goes where any unknown action goes.
+ */
+const routeKeyOf = (body: string, routes: Readonly<Record<string, WebSocketRoute>>): string => {
+  let action: unknown;
+  try {
+    action = (JSON.parse(body) as { action?: unknown }).action;
+  } catch {
+    action = undefined;
+  }
+  return typeof action === 'string' && !action.startsWith('$') && routes[action] ? action : '$default';
+};
 
 /** A WebSocket event as API Gateway shapes it, for a route and connection. */
 const socketEvent = (
@@ -54,34 +77,57 @@ const socketEvent = (
   };
 };
 
+/** The connection a management API path names; a malformed escape names none, so it is answered as gone. */
+const connectionIdOf = (target: string): string | undefined => {
+  const id = /^\/@connections\/([^/?]+)$/.exec(target)?.[1];
+  if (id === undefined) return undefined;
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    return id;
+  }
+};
+
 /**
- * API Gateway's WebSocket API on 127.0.0.1: $connect decides whether a socket opens,
- * messages are routed on their `action`, $disconnect follows every close, and the same port
- * serves the @connections management API the broadcaster's ApiGatewayManagementApiClient calls.
+ * API Gateway's WebSocket API on `host` (loopback unless told otherwise): $connect decides
+ * whether a socket opens, messages are routed on their `action`, $disconnect follows every
+ * close, and the same port serves the @connections management API the broadcaster's
+ * ApiGatewayManagementApiClient calls, which, as on AWS (IAM), takes requests signed with
+ * SigV4 by the stack's credentials only.
  */
-export const startWebSocketGateway = async ({ port, routes, onError }: WebSocketGatewayOptions) => {
+export const startWebSocketGateway = async ({ port, host = loopbackHost, routes, timeouts = defaultRequestTimeouts, onError }: WebSocketGatewayOptions) => {
   const sockets = new Map<string, { socket: WebSocket; connectedAt: number; request: IncomingMessage }>();
-  const upgrades = new WebSocketServer({ noServer: true, maxPayload: 128 * 1024 });
+  const upgrades = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes });
+  const verifySignature = createSigV4Verifier({ credentials: localCredentials, region: localRegion, service: 'execute-api' });
 
   const invoke = async (routeKey: string, event: APIGatewayProxyEvent) => {
     const route = routes[routeKey];
     return route ? route.handler(event, lambdaContext(route.functionName)) : undefined;
   };
 
-  const manage = (request: IncomingMessage, response: ServerResponse, connectionId: string) => {
+  const refuse = (response: ServerResponse, statusCode: number, errorType: string, message: string) => {
+    response.writeHead(statusCode, { 'content-type': 'application/json', 'x-amzn-errortype': errorType }).end(JSON.stringify({ message }));
+  };
+
+  const manage = async (request: IncomingMessage, response: ServerResponse, connectionId: string) => {
+    const body = await readBody(request, maxFrameBytes);
+    if (!body) {
+      refuse(response, 413, 'PayloadTooLargeException', `a frame is at most ${maxFrameBytes} bytes`);
+      return;
+    }
+    const refusal = await verifySignature({ method: request.method ?? 'GET', target: request.url ?? '/', headers: request.headers, body });
+    if (refusal) {
+      refuse(response, 403, refusal.errorType, refusal.message);
+      return;
+    }
     const entry = sockets.get(connectionId);
     if (!entry) {
-      response.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' });
-      response.end(JSON.stringify({ message: `connection ${connectionId} is gone` }));
+      refuse(response, 410, 'GoneException', `connection ${connectionId} is gone`);
       return;
     }
     if (request.method === 'POST') {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        entry.socket.send(Buffer.concat(chunks).toString('utf8'));
-        response.writeHead(200).end();
-      });
+      entry.socket.send(body.toString('utf8'));
+      response.writeHead(200).end();
     } else if (request.method === 'DELETE') {
       entry.socket.close(1000);
       response.writeHead(204).end();
@@ -91,13 +137,17 @@ export const startWebSocketGateway = async ({ port, routes, onError }: WebSocket
     }
   };
 
-  const server = createServer((request, response) => {
-    const match = /^\/@connections\/([^/?]+)$/.exec(request.url ?? '');
-    if (!match?.[1]) {
+  const server = createServer(guardedServerOptions(timeouts), (request, response) => {
+    const connectionId = connectionIdOf(request.url ?? '');
+    if (connectionId === undefined) {
+      request.resume();
       response.writeHead(426, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Upgrade Required' }));
       return;
     }
-    manage(request, response, decodeURIComponent(match[1]));
+    manage(request, response, connectionId).catch((error: unknown) => {
+      onError(error);
+      if (!response.headersSent) refuse(response, 500, 'InternalServerErrorException', 'Internal server error');
+    });
   });
 
   server.on('upgrade', async (request, socket, head) => {
@@ -119,13 +169,7 @@ export const startWebSocketGateway = async ({ port, routes, onError }: WebSocket
       sockets.set(connectionId, { socket: ws, connectedAt: Date.now(), request });
       ws.on('message', async (data) => {
         const body = data.toString();
-        let action: unknown;
-        try {
-          action = (JSON.parse(body) as { action?: unknown }).action;
-        } catch {
-          action = undefined;
-        }
-        const routeKey = typeof action === 'string' && routes[action] ? action : '$default';
+        const routeKey = routeKeyOf(body, routes);
         if (!routes[routeKey]) {
           ws.send(JSON.stringify({ message: 'Forbidden', connectionId, requestId: randomUUID() }));
           return;
@@ -148,9 +192,9 @@ export const startWebSocketGateway = async ({ port, routes, onError }: WebSocket
     });
   });
 
-  server.listen(port, '127.0.0.1');
+  server.listen(port, host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = listeningUrl('ws', server);
   return {
     url,
     async stop(): Promise<void> {
