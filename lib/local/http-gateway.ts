@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { listeningUrl, loopbackHost } from './address.ts';
 import { lambdaContext, type LambdaHandler } from './lambda-context.ts';
 
 export interface HttpRoute {
@@ -21,8 +21,57 @@ export const closeServer = (server: Server): Promise<void> =>
     server.closeAllConnections();
   });
 
+/**
+ * How long a client may take to send a request, so that a connection dribbling its headers
+ * or body a byte at a time is closed instead of held open. They bound receiving the request
+ * only: a long-poll's wait for its answer is not cut short.
+ */
+export interface RequestTimeouts {
+  /** Until the request's headers are complete. */
+  readonly headersMs: number;
+  /** Until the whole request, body included, is received. */
+  readonly requestMs: number;
+}
+
+export const defaultRequestTimeouts: RequestTimeouts = { headersMs: 10_000, requestMs: 30_000 };
+
+/** The options of a gateway's http server that hold its clients to `timeouts`. */
+export const guardedServerOptions = ({ headersMs, requestMs }: RequestTimeouts): ServerOptions => ({
+  headersTimeout: headersMs,
+  requestTimeout: requestMs,
+  // An idle keep-alive connection is closed after 5 s; and the timeouts above are checked
+  // every second, so that they hold to within one (Node checks every 30 s by default).
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: Math.min(1_000, headersMs),
+});
+
 /** API Gateway's own limit on a request payload. */
 const maxPayloadBytes = 10 * 1024 * 1024;
+
+const jsonAnswer = (statusCode: number, message: string): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message }),
+});
+
+/**
+ * The request's target as a URL whose path decodes, or the reason it is a bad request:
+ * a malformed percent-escape in a path parameter would otherwise throw in the middle of routing.
+ */
+const requestUrl = (target: string | undefined): URL | string => {
+  let url: URL;
+  try {
+    url = new URL(target ?? '/', 'http://local');
+  } catch {
+    return 'malformed request target';
+  }
+  try {
+    decodeURIComponent(url.pathname);
+  } catch {
+    return 'malformed percent-escape in the path';
+  }
+  return url;
+};
 
 const matchResource = (resource: string, path: string): Record<string, string> | undefined => {
   const expected = resource.split('/');
@@ -97,14 +146,10 @@ const staticContentTypes: Readonly<Record<string, string>> = {
 /**
  * A file of `root` for a GET of `pathname` (`/` and folders give their index.html), or
  * undefined. The decoded path must resolve inside `root`: `..` in any spelling goes nowhere.
+ * `pathname` decodes (see requestUrl).
  */
 const staticFile = async (root: string, pathname: string): Promise<APIGatewayProxyResult | undefined> => {
-  let relative: string;
-  try {
-    relative = decodeURIComponent(pathname);
-  } catch {
-    return undefined;
-  }
+  const relative = decodeURIComponent(pathname);
   const file = resolve(root, `.${relative.endsWith('/') ? `${relative}index.html` : relative}`);
   const contentType = staticContentTypes[extname(file)];
   if (!file.startsWith(root + sep) || !contentType) return undefined;
@@ -118,40 +163,51 @@ const staticFile = async (root: string, pathname: string): Promise<APIGatewayPro
   };
 };
 
-const readBody = async (request: IncomingMessage): Promise<Buffer | undefined> => {
+/** The request's body, or undefined once it grows past `maxBytes`. */
+export const readBody = async (request: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> => {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxPayloadBytes) return undefined;
+    if (size > maxBytes) return undefined;
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
 };
 
 /**
- * The REST API on 127.0.0.1: the same routes and proxy events as API Gateway, calling the same
- * handlers, and a GET that matches no route served from `staticDir` (the inbox) when given.
+ * The REST API on `host` (loopback unless told otherwise): the same routes and proxy events as
+ * API Gateway, calling the same handlers, and a GET that matches no route served from
+ * `staticDir` (the inbox) when given.
  */
 export const startHttpGateway = async ({
   port,
+  host = loopbackHost,
   routes,
   staticDir,
+  timeouts = defaultRequestTimeouts,
   onError,
 }: {
   port: number;
+  host?: string;
   routes: readonly HttpRoute[];
   staticDir?: string;
+  timeouts?: RequestTimeouts;
   onError(error: unknown): void;
 }) => {
   const staticRoot = staticDir === undefined ? undefined : resolve(staticDir);
-  const server: Server = createServer(async (request, response) => {
+  const server: Server = createServer(guardedServerOptions(timeouts), async (request, response) => {
     const send = (result: APIGatewayProxyResult) => {
       response.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) });
       response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
     };
     try {
-      const url = new URL(request.url ?? '/', 'http://local');
+      const url = requestUrl(request.url);
+      if (typeof url === 'string') {
+        request.resume();
+        send(jsonAnswer(400, url));
+        return;
+      }
       const candidates = routes.flatMap((route) => {
         const parameters = matchResource(route.resource, url.pathname);
         return parameters ? [{ route, parameters }] : [];
@@ -165,16 +221,12 @@ export const startHttpGateway = async ({
       }
       if (!match) {
         request.resume();
-        send({
-          statusCode: candidates.length > 0 ? 405 : 404,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ message: candidates.length > 0 ? 'Method Not Allowed' : 'Not Found' }),
-        });
+        send(candidates.length > 0 ? jsonAnswer(405, 'Method Not Allowed') : jsonAnswer(404, 'Not Found'));
         return;
       }
-      const body = await readBody(request);
+      const body = await readBody(request, maxPayloadBytes);
       if (!body) {
-        send({ statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Request Too Long' }) });
+        send(jsonAnswer(413, 'Request Too Long'));
         return;
       }
       const event = proxyEvent(request, url, match.route, match.parameters, body);
@@ -182,13 +234,13 @@ export const startHttpGateway = async ({
     } catch (error) {
       onError(error);
       // What API Gateway answers when the integration fails: no detail, no stack.
-      send({ statusCode: 502, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Internal server error' }) });
+      send(jsonAnswer(502, 'Internal server error'));
     }
   });
-  server.listen(port, '127.0.0.1');
+  server.listen(port, host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: listeningUrl('http', server),
     stop: () => closeServer(server),
   };
 };

@@ -96,10 +96,10 @@ describe('the inbox page on the local gateway', () => {
     },
   );
 
-  it('answers 404 for a file that is not there, one of another type and a bad escape', async () => {
+  it('answers 404 for a file that is not there or of another type, and 400 for a bad escape', async () => {
     const [missing, wrongType, badEscape] = await Promise.all([rawGet('/nothing.js'), rawGet('/README.md'), rawGet('/%E0%A4%A.js')]);
 
-    expect([missing.status, wrongType.status, badEscape.status]).toEqual([404, 404, 404]);
+    expect([missing.status, wrongType.status, badEscape.status]).toEqual([404, 404, 400]);
     expect(missing.contentType).toBe('application/json');
   });
 
