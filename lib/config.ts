@@ -1,6 +1,8 @@
 import type { FloodGuardLimits } from './constructs/flood-guard.ts';
 import type { CustomDomainProps } from './constructs/ingest.ts';
 import type { OidcProps } from './constructs/realtime.ts';
+import type { ReservedConcurrency, StageThrottle } from './constructs/throttling.ts';
+import { defaultTokenMaxLifetimeSeconds } from '../functions/core/tokens.ts';
 import { archiveRetentionDays as defaultArchiveRetentionDays } from './definitions/pipeline.ts';
 
 /**
@@ -50,6 +52,33 @@ export interface SwitchboardSettings {
    */
   readonly oidc?: OidcProps;
   /**
+   * The longest an HS256 token (signed with the stack's secret) may live, `iat` to `exp`, for
+   * the WebSocket and the query API to accept it; `switchboard token --ttl` refuses more. An OIDC
+   * issuer sets its own tokens' lifetime.
+   *
+   * @default 86400 (24 h)
+   */
+  readonly tokenMaxLifetimeSeconds?: number;
+  /**
+   * API Gateway's throttle on the REST API's stage (webhooks, query API and /health together).
+   *
+   * @default - defaultRestApiThrottle
+   */
+  readonly restApiThrottle?: Partial<StageThrottle>;
+  /**
+   * API Gateway's throttle on the WebSocket API's stage (connects and client messages together).
+   *
+   * @default - defaultWebSocketThrottle
+   */
+  readonly webSocketThrottle?: Partial<StageThrottle>;
+  /**
+   * Reserved concurrency of the query, $connect and client-message functions, or false for none
+   * (an account whose concurrency quota is under 1,000 may have no room for it: Lambda keeps 100 unreserved).
+   *
+   * @default - defaultReservedConcurrency
+   */
+  readonly reservedConcurrency?: Partial<ReservedConcurrency> | false;
+  /**
    * An address subscribed to the alarm topic (it must confirm AWS's email).
    *
    * @default - no subscription: subscribe to the topic yourself
@@ -83,6 +112,11 @@ export interface ResolvedSettings {
   readonly publicBaseUrl?: string;
   readonly customDomain?: CustomDomainProps;
   readonly oidc?: OidcProps;
+  readonly tokenMaxLifetimeSeconds: number;
+  readonly restApiThrottle: StageThrottle;
+  readonly webSocketThrottle: StageThrottle;
+  /** undefined: no reserved concurrency. */
+  readonly reservedConcurrency?: ReservedConcurrency;
   readonly alarmEmail?: string;
   /** undefined: no web ACL. */
   readonly floodGuard?: FloodGuardLimits;
@@ -98,6 +132,38 @@ export const defaultFloodGuardLimits: FloodGuardLimits = {
   maxQueryStringBytes: 2048,
 };
 
+/**
+ * Far above provider peaks, yet bounded: WhatsApp delivers up to 1,000 messages a second per
+ * number, and five such numbers at their peak at once still pass. The bound keeps a flood from
+ * many addresses (which the per-address WAF rule lets through) from spending more than half of
+ * the account's API Gateway quota in the region (10,000 requests a second, burst 5,000, shared
+ * by every API of the account), and with it the Lambda concurrency the ack needs. The burst is
+ * the account's own: a stage cannot burst beyond it.
+ */
+export const defaultRestApiThrottle: StageThrottle = { rateLimit: 5_000, burstLimit: 5_000 };
+
+/**
+ * Inbox clients send a ping now and then and a subscribe per conversation opened: 1,000 a
+ * second is 30,000 clients pinging every 30 s. The burst absorbs a wave of reconnects after a
+ * network blip (connects count too, and API Gateway admits at most 500 new ones a second per
+ * account anyway).
+ */
+export const defaultWebSocketThrottle: StageThrottle = { rateLimit: 1_000, burstLimit: 2_000 };
+
+/**
+ * What a token holder can keep busy, capped so that it cannot spend the account's Lambda
+ * concurrency (1,000 by default, shared with the ack, the processor and every other function of
+ * the account) and so starve the ack. 175 in all leaves 825 of the default quota unreserved.
+ */
+export const defaultReservedConcurrency: ReservedConcurrency = {
+  // 100 long-polls waiting at once (up to 25 s each), or about 2,000 short queries a second.
+  query: 100,
+  // A connect verifies a token and writes one item (~50 ms): 1,000 a second, above API Gateway's 500.
+  connect: 50,
+  // A ping or subscribe takes ~10 ms: 2,500 messages a second, above the WebSocket stage's rate.
+  socket: 25,
+};
+
 /** CloudWatch Logs accepts only these retention periods (AWS::Logs::LogGroup RetentionInDays). */
 export const logRetentionChoices = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -111,6 +177,9 @@ export class ConfigurationError extends Error {
     this.problems = problems;
   }
 }
+
+/** A leaked token is good until it expires: a week is the most any stack may allow. */
+const maxTokenLifetimeSeconds = 7 * 24 * 3600;
 
 const isHttpsUrl = (url: string): boolean => URL.canParse(url) && new URL(url).protocol === 'https:';
 const isWholeNumber = (value: number, atLeast: number): boolean => Number.isInteger(value) && value >= atLeast;
@@ -129,6 +198,7 @@ export const resolveSettings = (settings: SwitchboardSettings): { settings: Reso
     publicBaseUrl,
     customDomain,
     oidc,
+    tokenMaxLifetimeSeconds = defaultTokenMaxLifetimeSeconds,
     alarmEmail,
     logRetentionDays = 30,
     archiveRetentionDays = defaultArchiveRetentionDays,
@@ -161,8 +231,30 @@ export const resolveSettings = (settings: SwitchboardSettings): { settings: Reso
   if (oidc !== undefined) {
     check(isHttpsUrl(oidc.issuer), `oidc.issuer (context jwtIssuer) must be an https:// URL, got ${show(oidc.issuer)}`);
     check(isHttpsUrl(oidc.jwksUrl), `oidc.jwksUrl (context jwksUrl) must be an https:// URL, got ${show(oidc.jwksUrl)}`);
-    check(oidc.audience?.trim() !== '', 'oidc.audience (context jwtAudience) must not be empty: leave it out to skip the audience check');
+    check(
+      (oidc.audience ?? '').trim() !== '',
+      `oidc.audience (context jwtAudience) is required with an OIDC issuer: the audience its tokens name in \`aud\` (Cognito: the app client id), without which a token the issuer made for any other application would be accepted, got ${show(oidc.audience)}`,
+    );
     check(oidc.tenantClaim?.trim() !== '', "oidc.tenantClaim (context jwtTenantClaim) must not be empty: leave it out for 'tenant'");
+  }
+  check(
+    isWholeNumber(tokenMaxLifetimeSeconds, 60) && tokenMaxLifetimeSeconds <= maxTokenLifetimeSeconds,
+    `tokenMaxLifetimeSeconds (context tokenMaxLifetimeSeconds) must be a whole number of seconds from 60 to ${maxTokenLifetimeSeconds} (7 days), got ${show(tokenMaxLifetimeSeconds)}`,
+  );
+  const restApiThrottle = { ...defaultRestApiThrottle, ...settings.restApiThrottle };
+  const webSocketThrottle = { ...defaultWebSocketThrottle, ...settings.webSocketThrottle };
+  for (const [name, prefix, throttle] of [
+    ['restApiThrottle', 'restApi', restApiThrottle],
+    ['webSocketThrottle', 'webSocket', webSocketThrottle],
+  ] as const) {
+    // A rate or burst of 0 refuses every request: the API would be off.
+    check(isWholeNumber(throttle.rateLimit, 1), `${name}.rateLimit (context ${prefix}RateLimit) must be a whole number of requests a second, 1 or more, got ${show(throttle.rateLimit)}`);
+    check(isWholeNumber(throttle.burstLimit, 1), `${name}.burstLimit (context ${prefix}BurstLimit) must be a whole number of requests, 1 or more, got ${show(throttle.burstLimit)}`);
+  }
+  const reservedConcurrency = settings.reservedConcurrency === false ? undefined : { ...defaultReservedConcurrency, ...settings.reservedConcurrency };
+  for (const [name, value] of Object.entries(reservedConcurrency ?? {})) {
+    // 0 would throttle every invocation: turning reservation off is reservedConcurrency=false.
+    check(isWholeNumber(value, 1), `reservedConcurrency.${name} (context ${name}Concurrency) must be a whole number, 1 or more (reservedConcurrency=false reserves none), got ${show(value)}`);
   }
   if (alarmEmail !== undefined) check(/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail), `alarmEmail must be an email address, got ${show(alarmEmail)}`);
   const floodGuard = settings.floodGuard === false ? undefined : { ...defaultFloodGuardLimits, ...settings.floodGuard };
@@ -191,6 +283,10 @@ export const resolveSettings = (settings: SwitchboardSettings): { settings: Reso
       ...(publicBaseUrl !== undefined && { publicBaseUrl }),
       ...(customDomain && { customDomain }),
       ...(oidc && { oidc }),
+      tokenMaxLifetimeSeconds,
+      restApiThrottle,
+      webSocketThrottle,
+      ...(reservedConcurrency && { reservedConcurrency }),
       ...(alarmEmail !== undefined && { alarmEmail }),
       ...(floodGuard && { floodGuard }),
       logRetentionDays,
@@ -237,6 +333,14 @@ export const settingsFromContext = (context: (key: string) => unknown): { stackN
   const wafRateLimit = number('wafRateLimit');
   const defined = <T extends object>(entries: T): Partial<T> =>
     Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)) as Partial<T>;
+  /** Keys that make one setting together: the ones given, or undefined when none is. */
+  const someOf = <T extends object>(entries: T): Partial<T> | undefined => {
+    const given = defined(entries);
+    return Object.keys(given).length > 0 ? given : undefined;
+  };
+  const throttleOf = (prefix: string) => someOf({ rateLimit: number(`${prefix}RateLimit`), burstLimit: number(`${prefix}BurstLimit`) });
+  const reserving = boolean('reservedConcurrency');
+  const reserved = someOf({ query: number('queryConcurrency'), connect: number('connectConcurrency'), socket: number('socketConcurrency') });
 
   return {
     stackName: string('stackName') ?? 'Switchboard',
@@ -250,8 +354,12 @@ export const settingsFromContext = (context: (key: string) => unknown): { stackN
           ? { domainName: domain.domainName, certificateArn: domain.certificateArn }
           : undefined,
       oidc: Object.values(oidc).some((value) => value !== undefined)
-        ? { ...defined(oidc), issuer: oidc.issuer ?? '', jwksUrl: oidc.jwksUrl ?? '' }
+        ? { ...defined(oidc), issuer: oidc.issuer ?? '', jwksUrl: oidc.jwksUrl ?? '', audience: oidc.audience ?? '' }
         : undefined,
+      tokenMaxLifetimeSeconds: number('tokenMaxLifetimeSeconds'),
+      restApiThrottle: throttleOf('restApi'),
+      webSocketThrottle: throttleOf('webSocket'),
+      reservedConcurrency: reserving === false ? false : reserved,
       alarmEmail: string('alarmEmail'),
       floodGuard: waf === false ? false : wafRateLimit !== undefined ? { requestsPerIpPer5Minutes: wafRateLimit } : undefined,
       logRetentionDays: number('logRetentionDays'),

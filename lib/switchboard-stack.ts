@@ -70,6 +70,7 @@ export class SwitchboardStack extends Stack {
       api: this.ingest.api,
       messagesTable: this.storage.messagesTable,
       tokens: this.realtime,
+      ...(settings.reservedConcurrency && { reservedConcurrency: settings.reservedConcurrency }),
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.ingest.api,
@@ -102,6 +103,8 @@ export class SwitchboardStack extends Stack {
       DeadLetterQueueUrl: this.ingest.deadLetterQueue.queueUrl,
       BodyBucketName: this.storage.bodyBucket.bucketName,
       JwtSecretArn: this.realtime.jwtSecret.secretArn,
+      // `switchboard token --ttl` refuses a token the functions would refuse.
+      TokenMaxLifetimeSeconds: String(settings.tokenMaxLifetimeSeconds),
       // Operators writing endpoints need kms:Encrypt and kms:Decrypt on it, as well as the table.
       EndpointsKeyArn: this.storage.endpointsKey.keyArn,
     };

@@ -1,5 +1,12 @@
 /** What GET /health reports: the pipeline is up, and how far behind it is. */
 
+/**
+ * How long one answer serves every GET /health: the route is anonymous and each check costs
+ * three AWS calls, so a flood costs one check per period per warm instance. A probe every few
+ * seconds still sees figures at most this old (SQS's own are approximate, CloudWatch's a minute old).
+ */
+export const healthAnswerMaxAgeMs = 5_000;
+
 export interface QueueDepth {
   /** Waiting to be received. */
   readonly visible: number;

@@ -9,26 +9,57 @@ import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 const issuer = 'switchboard';
 const algorithm = 'HS256';
 
-const keyOf = (secret: string): Uint8Array => new TextEncoder().encode(secret);
+/**
+ * The longest an HS256 token may live unless the stack says otherwise (tokenMaxLifetimeSeconds):
+ * nothing revokes one short of rotating the key, so a leaked token is good for at most this long.
+ */
+export const defaultTokenMaxLifetimeSeconds = 24 * 3600;
 
-export const issueToken = async (tenantId: string, secret: string, ttlSeconds: number): Promise<string> =>
-  new SignJWT({ tenant: tenantId })
+/** A token asked to live longer than the stack accepts: it would be refused at every use. */
+export class TokenLifetimeError extends Error {
+  constructor(ttlSeconds: number, maxLifetimeSeconds: number) {
+    super(`a token may live at most ${maxLifetimeSeconds} s on this stack (its tokenMaxLifetimeSeconds), asked for ${ttlSeconds} s`);
+    this.name = 'TokenLifetimeError';
+  }
+}
+
+const keyOf = (secret: string): Uint8Array => new TextEncoder().encode(secret);
+const nowInSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** @throws TokenLifetimeError when ttlSeconds is over maxLifetimeSeconds, which the stack's functions would refuse */
+export const issueToken = async (tenantId: string, secret: string, ttlSeconds: number, maxLifetimeSeconds = defaultTokenMaxLifetimeSeconds): Promise<string> => {
+  if (ttlSeconds > maxLifetimeSeconds) throw new TokenLifetimeError(ttlSeconds, maxLifetimeSeconds);
+  // One clock reading for both claims: a second ticking between them would make the lifetime ttl + 1.
+  const issuedAt = nowInSeconds();
+  return new SignJWT({ tenant: tenantId })
     .setProtectedHeader({ alg: algorithm })
     .setIssuer(issuer)
     .setSubject(tenantId)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + ttlSeconds)
     .sign(keyOf(secret));
+};
 
 const tenantClaimOf = (payload: JWTPayload, claim: string): string | undefined => {
   const tenant = payload[claim];
   return typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
 };
 
-/** The tenant the token grants, or undefined when it is malformed, forged, expired or has no tenant. */
-export const tenantOfToken = async (token: string, secret: string): Promise<string | undefined> => {
+/**
+ * How long a token is good for: from `iat` to `exp`, or from now when it has no `iat` or claims
+ * one in the future (which would otherwise stretch a token's life past the cap).
+ */
+const lifetimeSeconds = (exp: number, iat: number | undefined): number => exp - Math.min(iat ?? Number.POSITIVE_INFINITY, nowInSeconds());
+
+/**
+ * The tenant the token grants, or undefined when it is malformed, forged, expired, has no
+ * tenant, has no `exp` or lives longer than maxLifetimeSeconds.
+ */
+export const tenantOfToken = async (token: string, secret: string, maxLifetimeSeconds = defaultTokenMaxLifetimeSeconds): Promise<string | undefined> => {
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), { issuer, algorithms: [algorithm] });
+    const { payload } = await jwtVerify(token, keyOf(secret), { issuer, algorithms: [algorithm], requiredClaims: ['exp'] });
+    // requiredClaims made jose check that `exp` is there, and a number.
+    if (lifetimeSeconds(payload.exp as number, payload.iat) > maxLifetimeSeconds) return undefined;
     return tenantClaimOf(payload, 'tenant');
   } catch {
     return undefined;
@@ -44,8 +75,11 @@ export interface OidcSettings {
   readonly issuer: string;
   /** The issuer's public keys, e.g. <issuer>/.well-known/jwks.json (Keycloak: <issuer>/protocol/openid-connect/certs). */
   readonly jwksUrl: string;
-  /** When set, tokens must name it in `aud`. */
-  readonly audience?: string;
+  /**
+   * Tokens must name it in `aud` (Cognito ID tokens: the app client id). Required: without it a
+   * token the issuer minted for any other application of the same pool or tenant would pass.
+   */
+  readonly audience: string;
   /** The claim holding the tenant id; Cognito custom attributes arrive as `custom:<name>`. */
   readonly tenantClaim: string;
 }
@@ -66,7 +100,7 @@ export const oidcTokenVerifier = (settings: OidcSettings): TokenVerifier => {
         algorithms: oidcAlgorithms,
         // A token that never expires would outlive any revocation.
         requiredClaims: ['exp'],
-        ...(settings.audience !== undefined && { audience: settings.audience }),
+        audience: settings.audience,
       });
       return tenantClaimOf(payload, settings.tenantClaim);
     } catch {
@@ -77,9 +111,9 @@ export const oidcTokenVerifier = (settings: OidcSettings): TokenVerifier => {
 
 /** Verifies Switchboard's own HS256 tokens with the shared secret, read when first needed. */
 export const secretTokenVerifier =
-  (secret: () => Promise<string>): TokenVerifier =>
+  (secret: () => Promise<string>, maxLifetimeSeconds = defaultTokenMaxLifetimeSeconds): TokenVerifier =>
   async (token) =>
-    tenantOfToken(token, await secret());
+    tenantOfToken(token, await secret(), maxLifetimeSeconds);
 
 /** Parses durations such as 90s, 15m, 1h or 7d into seconds. */
 export const parseDuration = (text: string): number => {

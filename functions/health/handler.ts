@@ -2,7 +2,8 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { sqs } from '../adapters/clients.ts';
 import { cloudWatch, oldestMessageAgeSeconds, queueDepth, queueNameOf } from '../adapters/queue-monitor.ts';
-import { checkHealth } from '../core/health.ts';
+import { cachedFor } from '../core/cached-for.ts';
+import { checkHealth, healthAnswerMaxAgeMs } from '../core/health.ts';
 import { readConfig } from '../shared/config.ts';
 import { json } from '../shared/http.ts';
 import { withMiddleware } from '../shared/middleware.ts';
@@ -13,17 +14,23 @@ const config = readConfig({ INGEST_QUEUE_URL: z.url(), DEAD_LETTER_QUEUE_URL: z.
 const queueUrls = { ingest: config.INGEST_QUEUE_URL, deadLetter: config.DEAD_LETTER_QUEUE_URL };
 const metrics = traced(cloudWatch());
 
-/** GET /health: liveness, ingest queue depth and age, DLQ depth. 503 when the queues cannot be read. */
-export const handler = withMiddleware(async (): Promise<APIGatewayProxyResult> => {
+/** The answer, 503 included, kept for healthAnswerMaxAgeMs: an outage is no reason to call AWS on every probe. */
+const answer = cachedFor(healthAnswerMaxAgeMs, async (): Promise<{ statusCode: number; body: unknown }> => {
   try {
     const report = await checkHealth({
       depthOf: (queue) => queueDepth(sqs(traced), queueUrls[queue]),
       oldestIngestMessageAgeSeconds: () => oldestMessageAgeSeconds(metrics, queueNameOf(queueUrls.ingest), new Date()),
       now: () => new Date(),
     });
-    return json(200, report, { 'cache-control': 'no-store' });
+    return { statusCode: 200, body: report };
   } catch (error) {
     logger.error('health check failed', { error });
-    return json(503, { status: 'unavailable' }, { 'cache-control': 'no-store' });
+    return { statusCode: 503, body: { status: 'unavailable' } };
   }
+});
+
+/** GET /health: liveness, ingest queue depth and age, DLQ depth. 503 when the queues cannot be read. */
+export const handler = withMiddleware(async (): Promise<APIGatewayProxyResult> => {
+  const { statusCode, body } = await answer();
+  return json(statusCode, body, { 'cache-control': 'no-store' });
 }, tracer);

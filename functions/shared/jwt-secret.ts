@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { cachedFor } from '../core/cached-for.ts';
 import { ConfigurationError } from '../core/errors.ts';
 
 /** A rotated key reaches every warm function within this long (README: rotating the token key). */
@@ -7,27 +8,16 @@ export const jwtSecretMaxAgeMs = 5 * 60_000;
 /**
  * Where the inbox token secret comes from: JWT_SECRET directly (the local runtime), or a
  * Secrets Manager secret named by JWT_SECRET_ARN (the deployed stack), fetched on first use
- * and again once the copy is older than jwtSecretMaxAgeMs.
+ * and again once the copy is older than jwtSecretMaxAgeMs (at once after a failed read).
  */
 export const jwtSecretFrom = (env: NodeJS.ProcessEnv = process.env): (() => Promise<string>) => {
   const { JWT_SECRET: secret, JWT_SECRET_ARN: secretArn } = env;
   if (secret) return async () => secret;
   if (!secretArn) throw new ConfigurationError('set JWT_SECRET or JWT_SECRET_ARN');
   const client = new SecretsManagerClient({});
-  let cached: { value: Promise<string>; fetchedAt: number } | undefined;
-  return () => {
-    if (cached && Date.now() - cached.fetchedAt < jwtSecretMaxAgeMs) return cached.value;
-    const value = client
-      .send(new GetSecretValueCommand({ SecretId: secretArn }))
-      .then(({ SecretString }) => {
-        if (!SecretString) throw new ConfigurationError(`secret ${secretArn} has no string value`);
-        return SecretString;
-      })
-      .catch((error: unknown) => {
-        cached = undefined;
-        throw error;
-      });
-    cached = { value, fetchedAt: Date.now() };
-    return value;
-  };
+  return cachedFor(jwtSecretMaxAgeMs, async () => {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (!SecretString) throw new ConfigurationError(`secret ${secretArn} has no string value`);
+    return SecretString;
+  });
 };

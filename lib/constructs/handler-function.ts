@@ -19,6 +19,13 @@ export interface HandlerFunctionProps {
    * @default - only the variables every function gets (source maps, Powertools service name)
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The function's share of the account's Lambda concurrency, which is also its cap: for the
+   * functions a caller can keep busy, so that they cannot starve the others.
+   *
+   * @default - none reserved: the function draws on the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -45,6 +52,7 @@ export class HandlerFunction extends NodejsFunction {
       timeout: Duration.seconds(functionSizes[props.name].timeoutSeconds),
       tracing: Tracing.ACTIVE,
       logGroup,
+      ...(props.reservedConcurrency !== undefined && { reservedConcurrentExecutions: props.reservedConcurrency }),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'switchboard',

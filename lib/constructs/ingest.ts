@@ -12,6 +12,7 @@ import { grantEndpointLookup, grantObjects } from './grants.ts';
 import { FloodGuard, type FloodGuardLimits } from './flood-guard.ts';
 import { HandlerFunction } from './handler-function.ts';
 import { acknowledgeOwnAuthentication } from './nag.ts';
+import type { StageThrottle } from './throttling.ts';
 
 /** A domain name of the user's for the webhook API, with its certificate. */
 export interface CustomDomainProps {
@@ -57,6 +58,8 @@ export interface IngestProps {
    * @default - the REST API's execute-api URL of the stage
    */
   readonly publicBaseUrl?: string;
+  /** API Gateway's throttle on the stage, for every method: far above provider peaks, but bounded. */
+  readonly restApiThrottle: StageThrottle;
 }
 
 /**
@@ -115,6 +118,10 @@ export class Ingest extends Construct {
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         tracingEnabled: true,
+        // Above any provider's peak (verified traffic is never refused for load), but bounded: a
+        // flood from many addresses cannot take the account's regional API Gateway quota.
+        throttlingRateLimit: props.restApiThrottle.rateLimit,
+        throttlingBurstLimit: props.restApiThrottle.burstLimit,
       },
     });
     Validations.of(this.api.node.defaultChild!).acknowledge({
@@ -156,6 +163,8 @@ export class Ingest extends Construct {
       (props.customDomain && `https://${props.customDomain.domainName}`) ??
       `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${props.stageName}`;
 
+    // No reserved concurrency: it would cap the ack, and verified provider traffic is never
+    // throttled for load. The caps on the functions callers can keep busy leave it the account's pool.
     this.ackFunction = new HandlerFunction(this, 'AckFunction', {
       name: 'ack',
       environment: {

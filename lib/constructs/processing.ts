@@ -37,7 +37,10 @@ export class Processing extends Construct {
         INGEST_QUEUE_URL: props.queue.queueUrl,
       },
     });
-    props.messagesTable.grantReadWriteData(this.processorFunction);
+    // What message-store.ts and failure-store.ts send: key reads, the pending receipts' query,
+    // puts, updates and deletes, alone or in transactions (IAM authorizes each item's action).
+    // Never a scan or a batch write.
+    props.messagesTable.grant(this.processorFunction, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     grantEndpointLookup(this.processorFunction, props.endpointsTable);
     acknowledgeTableIndexes(this.processorFunction, props.messagesTable);
     grantObjects(this.processorFunction, props.bodyBucket, 's3:GetObject', 'bodies/');

@@ -3,6 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { HandlerFunction } from './handler-function.ts';
 import { acknowledgeOwnAuthentication, acknowledgeTableIndexes } from './nag.ts';
+import type { ReservedConcurrency } from './throttling.ts';
 
 export interface QueryProps {
   /** The REST API that serves the query routes beside the webhooks. */
@@ -11,6 +12,12 @@ export interface QueryProps {
   readonly messagesTable: ITable;
   /** How inbox tokens are checked, the same as the WebSocket's $connect. */
   readonly tokens: { readonly tokenEnvironment: Readonly<Record<string, string>>; grantTokenVerification(fn: HandlerFunction): void };
+  /**
+   * The query function's cap (and guaranteed share) of the account's Lambda concurrency.
+   *
+   * @default - none reserved
+   */
+  readonly reservedConcurrency?: Pick<ReservedConcurrency, 'query'>;
 }
 
 /**
@@ -23,9 +30,12 @@ export class Query extends Construct {
 
   constructor(scope: Construct, id: string, props: QueryProps) {
     super(scope, id);
+    // Capped: each long-poll holds an instance up to 25 s, so a token holder polling in a loop
+    // from many clients could otherwise take the account's whole concurrency, the ack's included.
     this.queryFunction = new HandlerFunction(this, 'QueryFunction', {
       name: 'query',
       environment: { MESSAGES_TABLE: props.messagesTable.tableName, ...props.tokens.tokenEnvironment },
+      ...(props.reservedConcurrency && { reservedConcurrency: props.reservedConcurrency.query }),
     });
     // Read only: a key lookup and index queries (grant covers the table's indexes), never a scan or a write.
     props.messagesTable.grant(this.queryFunction, 'dynamodb:GetItem', 'dynamodb:Query');

@@ -11,6 +11,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { broadcastFilterPattern, broadcasterSettings } from '../definitions/pipeline.ts';
 import { HandlerFunction } from './handler-function.ts';
+import type { ReservedConcurrency, StageThrottle } from './throttling.ts';
 import { acknowledgeOwnAuthentication, acknowledgeTableIndexes, acknowledgeWildcardResource } from './nag.ts';
 
 /** One access log line per connect, message and disconnect: who, which route, what came of it. */
@@ -33,11 +34,10 @@ export interface OidcProps {
   /** The issuer's public keys: Cognito and Auth0 <issuer>/.well-known/jwks.json, Keycloak <issuer>/protocol/openid-connect/certs. */
   readonly jwksUrl: string;
   /**
-   * When set, tokens must name it in `aud` (Cognito ID tokens: the app client id).
-   *
-   * @default - the audience is not checked
+   * Tokens must name it in `aud` (Cognito ID tokens: the app client id; Auth0: the API identifier).
+   * Required: without it a token the issuer made for any other application would be accepted.
    */
-  readonly audience?: string;
+  readonly audience: string;
   /**
    * The claim holding the tenant id (Cognito custom attributes: `custom:tenant`).
    *
@@ -59,6 +59,16 @@ export interface RealtimeProps {
    * @default - HS256 tokens signed with the stack's shared secret (`switchboard token`)
    */
   readonly oidc?: OidcProps;
+  /** The longest lifetime of an HS256 token signed with the shared secret that $connect and the query API accept. */
+  readonly tokenMaxLifetimeSeconds: number;
+  /** API Gateway's throttle on the stage: connects and client messages together. */
+  readonly webSocketThrottle: StageThrottle;
+  /**
+   * The cap (and guaranteed share) of the account's Lambda concurrency for $connect and client messages.
+   *
+   * @default - none reserved
+   */
+  readonly reservedConcurrency?: Pick<ReservedConcurrency, 'connect' | 'socket'>;
 }
 
 /**
@@ -104,12 +114,14 @@ export class Realtime extends Construct {
           JWT_ISSUER: oidc.issuer,
           JWKS_URL: oidc.jwksUrl,
           JWT_TENANT_CLAIM: oidc.tenantClaim ?? 'tenant',
-          ...(oidc.audience !== undefined && { JWT_AUDIENCE: oidc.audience }),
+          JWT_AUDIENCE: oidc.audience,
         }
-      : { JWT_SECRET_ARN: this.jwtSecret.secretArn };
+      : { JWT_SECRET_ARN: this.jwtSecret.secretArn, JWT_MAX_LIFETIME_SECONDS: String(props.tokenMaxLifetimeSeconds) };
+    // Anyone may knock: capped so that a flood of connects cannot spend the concurrency the ack needs.
     this.connectFunction = new HandlerFunction(this, 'ConnectFunction', {
       name: 'connect',
       environment: { CONNECTIONS_TABLE: connectionsTable.tableName, ...this.tokenEnvironment },
+      ...(props.reservedConcurrency && { reservedConcurrency: props.reservedConcurrency.connect }),
     });
     // One PutItem of the new connection; CDK's grant adds the table's index, unused.
     connectionsTable.grant(this.connectFunction, 'dynamodb:PutItem');
@@ -132,6 +144,8 @@ export class Realtime extends Construct {
       webSocketApi: this.webSocketApi,
       stageName: props.stageName,
       autoDeploy: true,
+      // Bounds what clients, connected or knocking, can make the connect and socket functions do.
+      throttle: props.webSocketThrottle,
       accessLogSettings: {
         destination: new LogGroupLogDestination(new LogGroup(this, 'AccessLogs')),
         // Never $context.requestOverride or the query string: the token rides in ?token=.
@@ -146,10 +160,12 @@ export class Realtime extends Construct {
     this.webSocketUrl = this.stage.url;
 
     // One $default route for every client message: the handler parses `action` itself, so an
-    // unknown one gets an error frame rather than API Gateway's bare "Forbidden".
+    // unknown one gets an error frame rather than API Gateway's bare "Forbidden". Capped: a token
+    // holder's connections may send as fast as the stage lets them.
     this.socketFunction = new HandlerFunction(this, 'SocketFunction', {
       name: 'socket',
       environment: { CONNECTIONS_TABLE: connectionsTable.tableName, WEBSOCKET_MANAGEMENT_ENDPOINT: this.stage.callbackUrl },
+      ...(props.reservedConcurrency && { reservedConcurrency: props.reservedConcurrency.socket }),
     });
     // A subscription is one conditional update of the connection's own record; nothing else.
     connectionsTable.grant(this.socketFunction, 'dynamodb:UpdateItem');

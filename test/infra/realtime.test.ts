@@ -47,12 +47,13 @@ describe('realtime: client messages', () => {
 });
 
 describe('realtime: tokens', () => {
-  it('verifies with the shared secret by default', () => {
+  it('verifies with the shared secret by default, for tokens of at most 24 h', () => {
     const { variablesOf, statementsOf, stack } = synthesize();
 
     const variables = variablesOf(stack.realtime.connectFunction);
 
     expect(Object.keys(variables)).toContain('JWT_SECRET_ARN');
+    expect(variables.JWT_MAX_LIFETIME_SECONDS).toBe('86400');
     expect(Object.keys(variables)).not.toContain('JWT_ISSUER');
     expect(statementsOf(stack.realtime.connectFunction.role!).flatMap((statement) => statement.Action)).toContain('secretsmanager:GetSecretValue');
   });
@@ -86,20 +87,35 @@ describe('realtime: tokens', () => {
     }
   });
 
-  it("reads the tenant from the 'tenant' claim and checks no audience unless told", () => {
-    const { variablesOf, stack } = synthesize({ oidc: { issuer: cognito.issuer, jwksUrl: cognito.jwksUrl } });
+  it("holds $connect's and the query API's shared-secret tokens to tokenMaxLifetimeSeconds, which the CLI reads from an output", () => {
+    const { template, variablesOf, stack } = synthesize({ tokenMaxLifetimeSeconds: 3600 });
+
+    for (const fn of [stack.realtime.connectFunction, stack.query.queryFunction]) expect(variablesOf(fn).JWT_MAX_LIFETIME_SECONDS).toBe('3600');
+    template.hasOutput('TokenMaxLifetimeSeconds', { Value: '3600' });
+  });
+
+  it("reads the tenant from the 'tenant' claim unless told, and always checks the audience", () => {
+    const { variablesOf, stack } = synthesize({ oidc: { issuer: cognito.issuer, jwksUrl: cognito.jwksUrl, audience: cognito.audience } });
 
     const variables = variablesOf(stack.realtime.connectFunction);
 
     expect(variables.JWT_TENANT_CLAIM).toBe('tenant');
-    expect(Object.keys(variables)).not.toContain('JWT_AUDIENCE');
+    expect(variables.JWT_AUDIENCE).toBe(cognito.audience);
+    // The issuer sets its own tokens' lifetime.
+    expect(Object.keys(variables)).not.toContain('JWT_MAX_LIFETIME_SECONDS');
+  });
+
+  it('refuses an OIDC issuer without an audience at synth, naming the context key', () => {
+    const withoutAudience = { issuer: cognito.issuer, jwksUrl: cognito.jwksUrl } as OidcProps;
+
+    expect(() => synthesize({ oidc: withoutAudience })).toThrow('oidc.audience (context jwtAudience) is required with an OIDC issuer');
   });
 
   it.each([
     [{ ...cognito, issuer: '' }, 'oidc.issuer (context jwtIssuer) must be an https:// URL, got ""'],
     [{ ...cognito, issuer: 'http://keycloak.internal/realms/inbox' }, 'oidc.issuer (context jwtIssuer) must be an https:// URL'],
     [{ ...cognito, jwksUrl: 'not a url' }, 'oidc.jwksUrl (context jwksUrl) must be an https:// URL, got "not a url"'],
-    [{ ...cognito, audience: ' ' }, 'oidc.audience (context jwtAudience) must not be empty'],
+    [{ ...cognito, audience: ' ' }, 'oidc.audience (context jwtAudience) is required with an OIDC issuer'],
     [{ ...cognito, tenantClaim: '' }, 'oidc.tenantClaim (context jwtTenantClaim) must not be empty'],
   ])('refuses %j at synth', (oidc, message) => {
     expect(() => synthesize({ oidc })).toThrow(message);

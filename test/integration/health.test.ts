@@ -1,8 +1,10 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queueNameOf } from '../../functions/adapters/queue-monitor.ts';
+import { healthAnswerMaxAgeMs } from '../../functions/core/health.ts';
 import { startCloudWatchStandIn } from '../../lib/local/cloudwatch-standin.ts';
 import { lambdaContext } from '../../lib/local/lambda-context.ts';
 import { createQueues, type QueueUrls } from '../../lib/local/resources.ts';
@@ -36,6 +38,19 @@ afterAll(async () => {
   await sqs?.stop();
 });
 
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+/** The handler's clock, moved past the period its last answer is kept for at each call. */
+let clock = Date.now();
+const afterTheAnswerExpires = () => {
+  clock = Math.max(clock, Date.now()) + healthAnswerMaxAgeMs;
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(clock);
+};
+
 const healthEvent = () => ({ ...lambdaEvent<APIGatewayProxyEvent>('ack-twilio.json'), httpMethod: 'GET', path: '/health', body: null, pathParameters: null });
 
 describe('GET /health', () => {
@@ -57,8 +72,31 @@ describe('GET /health', () => {
     expect(queueNameOf(queues.ingest)).toBe('health-ingest');
   });
 
+  it('calls AWS once per period for any number of requests, anonymous as they are', async () => {
+    // Prepare: the real calls, counted on their way to fauxqs and the CloudWatch stand-in.
+    const sqsCalls = vi.spyOn(SQSClient.prototype, 'send');
+    const cloudWatchCalls = vi.spyOn(CloudWatchClient.prototype, 'send');
+    const callsSoFar = () => sqsCalls.mock.calls.length + cloudWatchCalls.mock.calls.length;
+    afterTheAnswerExpires();
+
+    // Act
+    const flood = await Promise.all(Array.from({ length: 25 }, () => handler(healthEvent(), lambdaContext('health'))));
+    for (let request = 0; request < 25; request += 1) flood.push(await handler(healthEvent(), lambdaContext('health')));
+    const callsInOnePeriod = callsSoFar();
+    afterTheAnswerExpires();
+    const next = await handler(healthEvent(), lambdaContext('health'));
+
+    // Assess: two queues' attributes and one metric, once for the 50 requests, once more after the period.
+    expect(flood.map((response) => response.statusCode)).toEqual(Array(50).fill(200));
+    expect(new Set(flood.map((response) => response.body)).size).toBe(1);
+    expect(callsInOnePeriod).toBe(3);
+    expect(next.statusCode).toBe(200);
+    expect(callsSoFar()).toBe(6);
+  });
+
   it('answers 503, without details, when the queues cannot be read', async () => {
     await sqs.stop();
+    afterTheAnswerExpires();
 
     const response = await handler(healthEvent(), lambdaContext('health'));
 

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, defaultFloodGuardLimits, resolveSettings, settingsFromContext } from '../../lib/config.ts';
+import {
+  ConfigurationError,
+  defaultFloodGuardLimits,
+  defaultReservedConcurrency,
+  defaultRestApiThrottle,
+  defaultWebSocketThrottle,
+  resolveSettings,
+  settingsFromContext,
+} from '../../lib/config.ts';
 
 /** The stack's settings: CDK context in, typed settings out, every problem named at synth. */
 
@@ -21,6 +29,10 @@ describe('settingsFromContext', () => {
       settings: {
         stageName: 'prod',
         ackProvisionedConcurrency: { min: 1, max: 10 },
+        tokenMaxLifetimeSeconds: 86_400,
+        restApiThrottle: defaultRestApiThrottle,
+        webSocketThrottle: defaultWebSocketThrottle,
+        reservedConcurrency: defaultReservedConcurrency,
         floodGuard: defaultFloodGuardLimits,
         logRetentionDays: 30,
         archiveRetentionDays: 30,
@@ -54,7 +66,16 @@ describe('settingsFromContext', () => {
       certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/ab-12',
       jwtIssuer: 'https://issuer.example.com/',
       jwksUrl: 'https://issuer.example.com/jwks',
+      jwtAudience: 'inbox-app-client',
       jwtTenantClaim: 'custom:tenant',
+      tokenMaxLifetimeSeconds: '3600',
+      restApiRateLimit: '2000',
+      restApiBurstLimit: '1000',
+      webSocketRateLimit: '500',
+      webSocketBurstLimit: '800',
+      queryConcurrency: '40',
+      connectConcurrency: '20',
+      socketConcurrency: '10',
       alarmEmail: 'oncall@example.com',
       waf: 'false',
       archiveRetentionDays: '365',
@@ -70,7 +91,11 @@ describe('settingsFromContext', () => {
       stageName: 'v1',
       ackMaxProvisionedConcurrency: 40,
       customDomain: { domainName: 'hooks.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/ab-12' },
-      oidc: { issuer: 'https://issuer.example.com/', jwksUrl: 'https://issuer.example.com/jwks', tenantClaim: 'custom:tenant' },
+      oidc: { issuer: 'https://issuer.example.com/', jwksUrl: 'https://issuer.example.com/jwks', audience: 'inbox-app-client', tenantClaim: 'custom:tenant' },
+      tokenMaxLifetimeSeconds: 3600,
+      restApiThrottle: { rateLimit: 2000, burstLimit: 1000 },
+      webSocketThrottle: { rateLimit: 500, burstLimit: 800 },
+      reservedConcurrency: { query: 40, connect: 20, socket: 10 },
       alarmEmail: 'oncall@example.com',
       floodGuard: false,
       archiveRetentionDays: 365,
@@ -101,6 +126,27 @@ describe('settingsFromContext', () => {
       'oidc.jwksUrl (context jwksUrl) must be an https:// URL, got ""',
     ]);
   });
+
+  it('requires the audience with an OIDC issuer, naming its key', () => {
+    // Act
+    const { settings } = settingsFromContext(contextOf({ jwtIssuer: 'https://issuer.example.com/', jwksUrl: 'https://issuer.example.com/jwks' }));
+    const { problems } = resolveSettings(settings);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^oidc\.audience \(context jwtAudience\) is required with an OIDC issuer: .*got ""$/)]);
+  });
+
+  it('keeps the default of the throttle or reserved concurrency a key leaves out, and reserves none with reservedConcurrency=false', () => {
+    // Act
+    const some = resolveSettings(settingsFromContext(contextOf({ restApiRateLimit: '800', queryConcurrency: 30 })).settings);
+    const none = resolveSettings(settingsFromContext(contextOf({ reservedConcurrency: 'false', queryConcurrency: 30 })).settings);
+
+    // Assess
+    expect(some.settings.restApiThrottle).toEqual({ rateLimit: 800, burstLimit: defaultRestApiThrottle.burstLimit });
+    expect(some.settings.reservedConcurrency).toEqual({ ...defaultReservedConcurrency, query: 30 });
+    expect(none.settings.reservedConcurrency).toBeUndefined();
+    expect([...some.problems, ...none.problems]).toEqual([]);
+  });
 });
 
 describe('resolveSettings', () => {
@@ -119,6 +165,16 @@ describe('resolveSettings', () => {
     ]);
   });
 
+  it.each([
+    [{ tokenMaxLifetimeSeconds: 0 }, 'tokenMaxLifetimeSeconds (context tokenMaxLifetimeSeconds) must be a whole number of seconds from 60 to 604800 (7 days), got 0'],
+    [{ tokenMaxLifetimeSeconds: 30 * 86_400 }, 'tokenMaxLifetimeSeconds (context tokenMaxLifetimeSeconds) must be a whole number of seconds from 60 to 604800 (7 days), got 2592000'],
+    [{ restApiThrottle: { rateLimit: 0 } }, 'restApiThrottle.rateLimit (context restApiRateLimit) must be a whole number of requests a second, 1 or more, got 0'],
+    [{ webSocketThrottle: { burstLimit: 1.5 } }, 'webSocketThrottle.burstLimit (context webSocketBurstLimit) must be a whole number of requests, 1 or more, got 1.5'],
+    [{ reservedConcurrency: { query: 0 } }, 'reservedConcurrency.query (context queryConcurrency) must be a whole number, 1 or more (reservedConcurrency=false reserves none), got 0'],
+  ] satisfies [Parameters<typeof resolveSettings>[0], string][])('refuses %o, naming the context key', (settings, problem) => {
+    expect(resolveSettings(settings).problems).toEqual([problem]);
+  });
+
   it('keeps at least as many warm instances at most as at least', () => {
     // Act
     const { settings, problems } = resolveSettings({ ackProvisionedConcurrency: 25 });
@@ -133,7 +189,7 @@ describe('cdk synth with a bad configuration', () => {
   it('prints every problem, without a stack trace, and exits 1 before anything is synthesized', async () => {
     // Prepare: the CDK CLI hands context to the app in CDK_CONTEXT_JSON, and the output folder in CDK_OUTDIR.
     const outdir = await mkdtemp(join(tmpdir(), 'switchboard-synth-'));
-    const context = { stage: 'prod/v1', waf: 'maybe' };
+    const context = { stage: 'prod/v1', waf: 'maybe', jwtIssuer: 'https://issuer.example.com/', jwksUrl: 'https://issuer.example.com/jwks' };
 
     try {
       // Act
@@ -150,6 +206,7 @@ describe('cdk synth with a bad configuration', () => {
         "Switchboard's configuration is not valid:",
         '  - context waf must be true or false, got "maybe"',
         `  - stageName (context stage) must be 1 to 128 letters, digits, '-' or '_', got "prod/v1"`,
+        expect.stringMatching(/^ {2}- oidc\.audience \(context jwtAudience\) is required with an OIDC issuer: /),
       ]);
     } finally {
       await rm(outdir, { recursive: true, force: true });

@@ -1,13 +1,23 @@
 import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken, oidcTokenVerifier, parseDuration, secretTokenVerifier, tenantOfToken } from '../../../functions/core/tokens.ts';
+import {
+  defaultTokenMaxLifetimeSeconds,
+  issueToken,
+  oidcTokenVerifier,
+  parseDuration,
+  secretTokenVerifier,
+  tenantOfToken,
+  TokenLifetimeError,
+} from '../../../functions/core/tokens.ts';
 import { startOidcIssuer } from '../../helpers/socket-oidc-issuer.ts';
 
 const secret = 'a-signing-secret-of-reasonable-length';
 
-/** A token signed with jose directly, to control every claim. */
+/** A token signed with jose directly, to control every claim; `exp` in an hour unless the claims say otherwise. */
 const signed = (claims: JWTPayload, { issuer = 'switchboard', key = secret } = {}) =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer(issuer).setExpirationTime('1h').sign(new TextEncoder().encode(key));
+  new SignJWT({ exp: nowInSeconds() + 3600, ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuer(issuer).sign(new TextEncoder().encode(key));
+const nowInSeconds = () => Math.floor(Date.now() / 1000);
+const day = 24 * 3600;
 
 describe('tenantOfToken', () => {
   it('gives the tenant of a token issued with the same secret', async () => {
@@ -50,12 +60,67 @@ describe('tenantOfToken', () => {
     expect(await tenantOfToken(token, secret)).toBeUndefined();
   });
 
+  it('refuses a token that never expires', async () => {
+    // The first token shows the second fails for its missing `exp` alone.
+    const expiring = await signed({ tenant: 'acme', iat: nowInSeconds() });
+    const everlasting = await signed({ tenant: 'acme', iat: nowInSeconds(), exp: undefined });
+
+    expect(await tenantOfToken(expiring, secret)).toBe('acme');
+    expect(await tenantOfToken(everlasting, secret)).toBeUndefined();
+  });
+
+  it('accepts a lifetime of 24 h by default and refuses a longer one, from `iat`, or from now without it', async () => {
+    // Prepare
+    const now = nowInSeconds();
+    const tokens = {
+      fullDay: await signed({ tenant: 'acme', iat: now, exp: now + day }),
+      issuedLongAgo: await signed({ tenant: 'acme', iat: now - 2 * day, exp: now + 3600 }),
+      dayAndASecond: await signed({ tenant: 'acme', iat: now, exp: now + day + 1 }),
+      noIatFarExp: await signed({ tenant: 'acme', exp: now + 2 * day }),
+      noIatNearExp: await signed({ tenant: 'acme', exp: now + 3600 }),
+      // An `iat` in the future must not stretch the token's life past the cap.
+      futureIat: await signed({ tenant: 'acme', iat: now + 30 * day, exp: now + 30 * day + 3600 }),
+    };
+
+    // Act
+    const tenants = Object.fromEntries(await Promise.all(Object.entries(tokens).map(async ([name, token]) => [name, await tenantOfToken(token, secret)])));
+
+    // Assess
+    expect(defaultTokenMaxLifetimeSeconds).toBe(day);
+    expect(tenants).toEqual({
+      fullDay: 'acme',
+      issuedLongAgo: undefined,
+      dayAndASecond: undefined,
+      noIatFarExp: undefined,
+      noIatNearExp: 'acme',
+      futureIat: undefined,
+    });
+  });
+
+  it('holds tokens to the lifetime it is given', async () => {
+    const twoHours = await issueToken('acme', secret, 7200);
+
+    expect(await tenantOfToken(twoHours, secret, 7200)).toBe('acme');
+    expect(await tenantOfToken(twoHours, secret, 3600)).toBeUndefined();
+  });
+
   it.each(['', 'garbage', 'a.b.c', 'eyJhbGciOiJub25lIn0.eyJ0ZW5hbnQiOiJhY21lIiwiaXNzIjoic3dpdGNoYm9hcmQifQ.'])(
     'gives nothing for the malformed token %j',
     async (token) => {
       expect(await tenantOfToken(token, secret)).toBeUndefined();
     },
   );
+});
+
+describe('issueToken', () => {
+  it('issues a token of up to the longest lifetime, and refuses a longer one with a reason', async () => {
+    const fullDay = await issueToken('acme', secret, day);
+
+    expect(await tenantOfToken(fullDay, secret)).toBe('acme');
+    await expect(issueToken('acme', secret, day + 1)).rejects.toThrow(TokenLifetimeError);
+    await expect(issueToken('acme', secret, day + 1)).rejects.toThrow('a token may live at most 86400 s on this stack (its tokenMaxLifetimeSeconds), asked for 86401 s');
+    await expect(issueToken('acme', secret, 7200, 3600)).rejects.toThrow('at most 3600 s');
+  });
 });
 
 describe('parseDuration', () => {
@@ -74,6 +139,7 @@ describe('parseDuration', () => {
 });
 
 describe('oidcTokenVerifier', () => {
+  const audience = 'switchboard-inbox';
   let issuer: Awaited<ReturnType<typeof startOidcIssuer>>;
   beforeAll(async () => {
     issuer = await startOidcIssuer();
@@ -84,12 +150,12 @@ describe('oidcTokenVerifier', () => {
 
   it("gives the tenant of a token the issuer signed, from the configured claim, fetching the issuer's keys once", async () => {
     // Prepare
-    const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, tenantClaim: 'custom:tenant' });
+    const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, audience, tenantClaim: 'custom:tenant' });
     const requestsBefore = issuer.jwksRequests();
 
     // Act
-    const first = await verify(await issuer.issue({ 'custom:tenant': 'acme' }));
-    const second = await verify(await issuer.issue({ 'custom:tenant': 'globex' }));
+    const first = await verify(await issuer.issue({ 'custom:tenant': 'acme', aud: audience }));
+    const second = await verify(await issuer.issue({ 'custom:tenant': 'globex', aud: audience }));
 
     // Assess
     expect([first, second]).toEqual(['acme', 'globex']);
@@ -97,26 +163,26 @@ describe('oidcTokenVerifier', () => {
   });
 
   it('refuses an expired token, one of another issuer, one signed with another key, and one that never expires', async () => {
-    const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, tenantClaim: 'tenant' });
+    const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, audience, tenantClaim: 'tenant' });
 
-    expect(await verify(await issuer.issue({ tenant: 'acme' }))).toBe('acme');
-    expect(await verify(await issuer.issue({ tenant: 'acme' }, { expiresIn: '-1m' }))).toBeUndefined();
-    expect(await verify(await issuer.issue({ tenant: 'acme' }, { issuer: 'https://evil.example.test' }))).toBeUndefined();
-    expect(await verify(await issuer.issue({ tenant: 'acme' }, { foreignKey: true }))).toBeUndefined();
-    expect(await verify(await issuer.issue({ tenant: 'acme' }, { expiresIn: null }))).toBeUndefined();
+    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }))).toBe('acme');
+    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }, { expiresIn: '-1m' }))).toBeUndefined();
+    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }, { issuer: 'https://evil.example.test' }))).toBeUndefined();
+    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }, { foreignKey: true }))).toBeUndefined();
+    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }, { expiresIn: null }))).toBeUndefined();
   });
 
   it('refuses a token without the tenant claim, and a shared-secret token', async () => {
-    const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, tenantClaim: 'custom:tenant' });
+    const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, audience, tenantClaim: 'custom:tenant' });
 
-    expect(await verify(await issuer.issue({ tenant: 'acme' }))).toBeUndefined();
+    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }))).toBeUndefined();
     expect(await verify(await issueToken('acme', secret, 3600))).toBeUndefined();
   });
 
-  it('checks the audience when one is configured', async () => {
-    const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, tenantClaim: 'tenant', audience: 'switchboard-inbox' });
+  it('refuses a token for another audience, or for none', async () => {
+    const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, audience, tenantClaim: 'tenant' });
 
-    expect(await verify(await issuer.issue({ tenant: 'acme', aud: 'switchboard-inbox' }))).toBe('acme');
+    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }))).toBe('acme');
     expect(await verify(await issuer.issue({ tenant: 'acme', aud: 'another-app' }))).toBeUndefined();
     expect(await verify(await issuer.issue({ tenant: 'acme' }))).toBeUndefined();
   });
