@@ -29,7 +29,7 @@ const usage = `usage: switchboard <command> [options] [--stack <name>]
   send <endpointId> [--text <t>] [--from <a>] [--to <a>] [--curl]
                                   post a signed sample message to an endpoint, as
                                   its provider would (--curl prints the command)
-  token --tenant <t> [--ttl 1h]   print a JWT for the WebSocket (and query API)
+  token --tenant <t> [--ttl 1h]   print a JWT for the WebSocket (and query API); at most the stack's token lifetime (24h by default)
   tail --tenant <t> [--conversation <id>] [--json]
                                   print a tenant's live events (or one conversation's)
   quarantine list [--tenant <t>] [--json]
@@ -109,8 +109,12 @@ const run = async (): Promise<number> => {
       return 0;
     case 'token': {
       if (!flags.tenant) throw new UsageError('--tenant is required: a token grants one tenant');
+      const stack = await target();
       const ttl = parseDuration(flags.ttl);
-      print([await issueToken(flags.tenant, await (await target()).jwtSecret(), ttl)]);
+      if (ttl > stack.tokenMaxLifetimeSeconds) {
+        throw new UsageError(`--ttl ${flags.ttl} is longer than this stack accepts: at most ${stack.tokenMaxLifetimeSeconds} s (its tokenMaxLifetimeSeconds)`);
+      }
+      print([await issueToken(flags.tenant, await stack.jwtSecret(), ttl, stack.tokenMaxLifetimeSeconds)]);
       return 0;
     }
     case 'tail': {

@@ -45,7 +45,8 @@ export const tail = async (
   tenantId: string,
   { json, print, conversationId }: { json: boolean; print(line: string): void; conversationId?: string },
 ) => {
-  const token = await issueToken(tenantId, await target.jwtSecret(), 12 * 3600);
+  // Long enough for a working day, within what the stack accepts.
+  const token = await issueToken(tenantId, await target.jwtSecret(), Math.min(12 * 3600, target.tokenMaxLifetimeSeconds), target.tokenMaxLifetimeSeconds);
   const socket = new WebSocket(socketUrl(target.webSocketUrl, token));
   let subscribed = conversationId === undefined;
   const listening = () =>

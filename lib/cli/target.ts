@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { bodyStoreBeside, createBodyStore, type BodyStore } from '../../functions/adapters/body-store.ts';
 import { createEndpointStore, type EndpointStore } from '../../functions/adapters/endpoint-store.ts';
+import { defaultTokenMaxLifetimeSeconds } from '../../functions/core/tokens.ts';
 import { localCredentials } from '../local/aws.ts';
 import { readStateFile, stateFilePath } from '../local/state-file.ts';
 
@@ -13,6 +14,8 @@ export interface Target {
   readonly publicBaseUrl: string;
   readonly webSocketUrl: string;
   readonly endpoints: EndpointStore;
+  /** The longest-lived token the stack's functions accept (its tokenMaxLifetimeSeconds). */
+  readonly tokenMaxLifetimeSeconds: number;
   jwtSecret(): Promise<string>;
 }
 
@@ -45,6 +48,8 @@ export const localTarget = async (): Promise<Target> => {
     publicBaseUrl: state.publicBaseUrl,
     webSocketUrl: state.wsUrl,
     endpoints: createEndpointStore(client, state.tables.Endpoints),
+    // The local functions run with the default cap.
+    tokenMaxLifetimeSeconds: defaultTokenMaxLifetimeSeconds,
     jwtSecret: async () => state.jwtSecret,
   };
 };
@@ -66,21 +71,26 @@ export const localQueueTarget = async (): Promise<QueueTarget> => {
 const stackOutputs = async (stackName: string) => {
   const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
-  return (name: string): string => {
-    const value = outputs[name];
-    if (!value) throw new Error(`stack ${stackName} has no output ${name}: is it a Switchboard stack, deployed with this version?`);
-    return value;
+  return {
+    required(name: string): string {
+      const value = outputs[name];
+      if (!value) throw new Error(`stack ${stackName} has no output ${name}: is it a Switchboard stack, deployed with this version?`);
+      return value;
+    },
+    /** An output that stacks deployed by an earlier version lack. */
+    optional: (name: string): string | undefined => outputs[name],
   };
 };
 
 /** A deployed stack, found through its CloudFormation outputs, with the caller's AWS credentials. */
 export const stackTarget = async (stackName: string): Promise<Target> => {
-  const output = await stackOutputs(stackName);
-  const secretArn = output('JwtSecretArn');
+  const outputs = await stackOutputs(stackName);
+  const secretArn = outputs.required('JwtSecretArn');
   return {
-    publicBaseUrl: output('WebhookBaseUrl'),
-    webSocketUrl: output('WebSocketUrl'),
-    endpoints: createEndpointStore(documentClient({}), output('EndpointsTableName')),
+    publicBaseUrl: outputs.required('WebhookBaseUrl'),
+    webSocketUrl: outputs.required('WebSocketUrl'),
+    endpoints: createEndpointStore(documentClient({}), outputs.required('EndpointsTableName')),
+    tokenMaxLifetimeSeconds: Number(outputs.optional('TokenMaxLifetimeSeconds') ?? defaultTokenMaxLifetimeSeconds),
     async jwtSecret() {
       const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
       if (!SecretString) throw new Error(`secret ${secretArn} has no value`);
@@ -93,15 +103,15 @@ export const resolveTarget = (stackName: string | undefined): Promise<Target> =>
   stackName ? stackTarget(stackName) : localTarget();
 
 export const stackQueueTarget = async (stackName: string): Promise<QueueTarget> => {
-  const output = await stackOutputs(stackName);
+  const outputs = await stackOutputs(stackName);
   const sqs = new SQSClient({});
   return {
     sqs,
-    ingestQueueUrl: output('IngestQueueUrl'),
-    deadLetterQueueUrl: output('DeadLetterQueueUrl'),
+    ingestQueueUrl: outputs.required('IngestQueueUrl'),
+    deadLetterQueueUrl: outputs.required('DeadLetterQueueUrl'),
     messages: documentClient({}),
-    messagesTable: output('MessagesTableName'),
-    bodies: bodyStoreBeside(sqs, output('BodyBucketName')),
+    messagesTable: outputs.required('MessagesTableName'),
+    bodies: bodyStoreBeside(sqs, outputs.required('BodyBucketName')),
     redrive: 'move-task',
   };
 };

@@ -17,6 +17,6 @@ export const inMemoryTarget = () => {
       return true;
     },
   };
-  const target: Target = { publicBaseUrl: 'https://hooks.example.com/prod', webSocketUrl: 'wss://ws.example.com', endpoints, jwtSecret: async () => 'x' };
+  const target: Target = { publicBaseUrl: 'https://hooks.example.com/prod', webSocketUrl: 'wss://ws.example.com', endpoints, tokenMaxLifetimeSeconds: 86_400, jwtSecret: async () => 'x' };
   return { target, stored };
 };
