@@ -1,7 +1,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lambdaContext, type LambdaHandler } from './lambda-context.ts';
+import { invokeWithTimeout, type LambdaHandler } from './lambda-context.ts';
 
 export interface SqsPollerOptions {
   readonly client: SQSClient;
@@ -38,8 +38,9 @@ const toRecord = (message: Message, queueArn: string): SQSRecord => ({
 /**
  * Plays Lambda's SQS event source mapping: receive a batch, invoke the function, delete what
  * succeeded. Records reported in batchItemFailures, and every record of an invocation that
- * throws, stay on the queue: they return after the visibility timeout, and the queue's
- * redrive policy moves them to the DLQ after maxReceiveCount receives, as on AWS.
+ * throws or outlives its timeout, stay on the queue: they return after the visibility
+ * timeout, each receive counted, and the queue's redrive policy moves them to the DLQ after
+ * maxReceiveCount receives, as on AWS.
  */
 export const startSqsPoller = (options: SqsPollerOptions) => {
   const { client, queueUrl, batchSize } = options;
@@ -85,10 +86,11 @@ export const startSqsPoller = (options: SqsPollerOptions) => {
         if (batch.length === 0) continue;
         let failedIds: Set<string>;
         try {
-          const response = await options.handler(
-            { Records: batch.map((message) => toRecord(message, options.queueArn)) },
-            lambdaContext(options.functionName, options.timeoutSeconds * 1000),
-          );
+          const response = await invokeWithTimeout(options.handler, { Records: batch.map((message) => toRecord(message, options.queueArn)) }, {
+            functionName: options.functionName,
+            timeoutSeconds: options.timeoutSeconds,
+            consequence: `the invocation failed, and its ${batch.length} record(s) return to the queue after its visibility timeout`,
+          });
           failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
         } catch (error) {
           options.onError?.(error);

@@ -10,7 +10,7 @@ import {
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { matchesFilter, type FilterPattern } from './event-filter.ts';
-import { lambdaContext, type LambdaHandler } from './lambda-context.ts';
+import { invokeWithTimeout, type LambdaHandler } from './lambda-context.ts';
 
 export interface StreamPollerOptions {
   readonly client: DynamoDBStreamsClient;
@@ -41,7 +41,8 @@ const toLambdaRecord = (record: StreamRecord, streamArn: string): DynamoDBRecord
 /**
  * Plays Lambda's DynamoDB stream event source mapping: poll every shard in order, pass the
  * records that match the filter to the function, retry from the first failed record a
- * bounded number of times, then divert what still fails and move on.
+ * bounded number of times, then divert what still fails and move on. An invocation that
+ * outlives its timeout failed as a whole, as one that throws.
  */
 export const startStreamPoller = (options: StreamPollerOptions) => {
   const { client, streamArn } = options;
@@ -81,10 +82,14 @@ export const startStreamPoller = (options: StreamPollerOptions) => {
     for (let attempt = 0; pending.length > 0; attempt++) {
       let failedFrom: number;
       try {
-        const response = await options.handler(
-          { Records: pending },
-          lambdaContext(options.functionName, options.timeoutSeconds * 1000),
-        );
+        const response = await invokeWithTimeout(options.handler, { Records: pending }, {
+          functionName: options.functionName,
+          timeoutSeconds: options.timeoutSeconds,
+          consequence:
+            attempt < options.retryAttempts
+              ? `the invocation failed, and its ${pending.length} record(s) are retried (retry ${attempt + 1} of ${options.retryAttempts})`
+              : `the invocation failed, and its ${pending.length} record(s) are given up on after ${options.retryAttempts} retries`,
+        });
         const failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
         failedFrom = pending.findIndex((record) => failed.has(record.dynamodb?.SequenceNumber ?? ''));
       } catch (error) {

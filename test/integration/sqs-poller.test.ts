@@ -64,4 +64,49 @@ describe('SQS poller', () => {
     const { Messages: left = [] } = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queues.ingest, MaxNumberOfMessages: 10 }));
     expect(left).toHaveLength(0);
   });
+
+  it('fails an invocation at its timeout: its records return and are received again, whatever the handler returns late', async () => {
+    // Prepare: the first invocation takes 2.5 s of a 1 s timeout, then answers that all went well.
+    const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queues.ingest, AttributeNames: ['QueueArn'] }));
+    await sqs.client.send(new SendMessageCommand({ QueueUrl: queues.ingest, MessageBody: 'slow' }));
+    const invocations: { bodies: string[]; receiveCounts: string[]; remainingMs: number }[] = [];
+    const errors: string[] = [];
+    const poller = startSqsPoller({
+      client: sqs.client,
+      queueUrl: queues.ingest,
+      queueArn: Attributes?.QueueArn ?? '',
+      functionName: 'processor',
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0.2,
+      concurrency: 1,
+      timeoutSeconds: 1,
+      handler: async (event: SQSEvent, context): Promise<SQSBatchResponse> => {
+        invocations.push({
+          bodies: event.Records.map((record) => record.body).sort(),
+          receiveCounts: event.Records.map((record) => record.attributes.ApproximateReceiveCount),
+          remainingMs: context.getRemainingTimeInMillis(),
+        });
+        if (invocations.length === 1) await sleep(2_500);
+        return { batchItemFailures: [] };
+      },
+      onError: (error) => errors.push(String(error)),
+    });
+
+    // Act: wait for the redelivery, and past the first invocation's late answer.
+    for (let waited = 0; invocations.length < 2 && waited < 10_000; waited += 100) await sleep(100);
+    await sleep(2_000);
+    await poller.stop();
+
+    // Assess
+    // Counted from the first receive: the previous test's stopped poller may have left a long poll that took one.
+    const [first, second] = invocations.map(({ receiveCounts }) => Number(receiveCounts[0]));
+    expect(invocations.map(({ bodies }) => bodies)).toEqual([['slow'], ['slow']]);
+    expect(second).toBe((first ?? 0) + 1);
+    expect(invocations[0]?.remainingMs).toBeLessThanOrEqual(1_000);
+    expect(errors).toEqual([
+      'InvocationTimedOut: processor timed out after 1 s, its configured timeout: the invocation failed, and its 1 record(s) return to the queue after its visibility timeout',
+    ]);
+    const { Messages: left = [] } = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queues.ingest, MaxNumberOfMessages: 10 }));
+    expect(left).toHaveLength(0);
+  });
 });

@@ -8,6 +8,7 @@ import { conversationIdFor, messageIdFor } from '../../functions/core/ids.ts';
 import { broadcastFilterPattern } from '../../lib/definitions/pipeline.ts';
 import { localCredentials, localRegion } from '../../lib/local/aws.ts';
 import { startStreamPoller } from '../../lib/local/stream-poller.ts';
+import { aStoredMessage, aConversationKey } from '../helpers/factories.ts';
 import { startDynamoDb } from '../helpers/services.ts';
 
 /**
@@ -82,5 +83,40 @@ describe('stream poller', () => {
     ]);
     // The refused record was offered again rather than skipped.
     expect(failuresLeft).toBeLessThan(0);
+  });
+
+  it('fails an invocation that outlives its timeout and retries its records, ignoring what it returns late', async () => {
+    // Prepare: the first invocation takes 2.5 s of a 1 s timeout, then answers that all went well.
+    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: dynamo.tables.Messages }));
+    const invocations: { firstSequenceNumber?: string; remainingMs: number }[] = [];
+    const errors: string[] = [];
+    const poller = startStreamPoller({
+      client: new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials }),
+      streamArn: Table?.LatestStreamArn ?? '',
+      functionName: 'broadcaster',
+      filter: broadcastFilterPattern,
+      batchSize: 100,
+      retryAttempts: 3,
+      timeoutSeconds: 1,
+      handler: async (event: DynamoDBStreamEvent, context): Promise<DynamoDBBatchResponse> => {
+        invocations.push({ firstSequenceNumber: event.Records[0]?.dynamodb?.SequenceNumber, remainingMs: context.getRemainingTimeInMillis() });
+        if (invocations.length === 1) await sleep(2_500);
+        return { batchItemFailures: [] };
+      },
+      onError: (error) => errors.push(String(error)),
+    });
+    await poller.ready;
+    const key = aConversationKey({ customerAddress: '+14155550199' });
+
+    // Act
+    await createMessageStore(dynamo.documentClient, dynamo.tables.Messages).saveMessage(aStoredMessage({ providerMessageId: 'SM-slow' }, key), key);
+    for (let waited = 0; invocations.length < 2 && waited < 10_000; waited += 50) await sleep(50);
+    await poller.stop();
+
+    // Assess
+    expect(invocations.length).toBeGreaterThanOrEqual(2);
+    expect(invocations[1]?.firstSequenceNumber).toBe(invocations[0]?.firstSequenceNumber);
+    expect(invocations[0]?.remainingMs).toBeLessThanOrEqual(1_000);
+    expect(errors[0]).toMatch(/^InvocationTimedOut: broadcaster timed out after 1 s, its configured timeout: the invocation failed, and its \d+ record\(s\) are retried \(retry 1 of 3\)$/);
   });
 });
