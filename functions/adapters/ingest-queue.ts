@@ -3,7 +3,9 @@ import type { Envelope } from '../core/envelope.ts';
 
 /**
  * The ingest queue. The tenant is the message group: on an SQS fair queue a noisy tenant's
- * burst then delays only that tenant.
+ * burst then delays only that tenant. The ack queues requests here, and the processor the
+ * parts of a request too large for one record, which carry their request's tenant, so a
+ * tenant's 10,000-message POST is that tenant's backlog alone.
  */
 export const createIngestQueue = (client: SQSClient, queueUrl: string) => ({
   async enqueue(envelope: Envelope): Promise<void> {

@@ -18,6 +18,14 @@ const fields = {
   url: z.url(),
   /** Only the headers verification and parsing need, lower-cased. */
   headers: z.record(z.string(), z.string()),
+  /**
+   * Set only on a part of a request too large for one invocation (see request-parts.ts): the
+   * events of the request's normalized list this record stores, from `start` up to but not
+   * including `end`. The ack never sets it.
+   */
+  part: z.optional(
+    z.object({ start: z.int().check(z.nonnegative()), end: z.int() }).check(z.refine(({ start, end }) => end > start, 'a part covers at least one event')),
+  ),
 };
 
 /** The body rides inline, base64, or, when too large for an SQS message, in the body store under `bodyKey`. */

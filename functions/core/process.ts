@@ -6,6 +6,7 @@ import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey, type
 import { messageKey, type StoredEvent, type StoredMessage } from './items.ts';
 import type { NormalizedEvent, NormalizedMessage, Parties } from './message.ts';
 import { findProvider } from '../providers/registry.ts';
+import { eventsToStore } from './request-parts.ts';
 
 export type StoreOutcome = 'stored' | 'duplicate';
 /** What became of an event that is not a message; 'duplicate' when its provider event id was seen before. */
@@ -108,7 +109,8 @@ const partiesOf = ({ channel, businessAddress, customerAddress }: Parties): Part
 export const processEnvelope = async (envelope: Envelope, deps: ProcessDependencies): Promise<ProcessedEvent[]> => {
   const provider = findProvider(envelope.provider);
   if (!provider) throw new PermanentError(`no provider named ${envelope.provider}`);
-  const events = provider.normalize({ url: envelope.url, headers: envelope.headers, body: await rawBody(envelope, deps.fetchBody) });
+  // A part of a split request stores only its range; a request too large for one record throws RequestTooLarge (request-parts.ts).
+  const events = await eventsToStore(envelope, async () => provider.normalize({ url: envelope.url, headers: envelope.headers, body: await rawBody(envelope, deps.fetchBody) }));
   const idNamespace = provider.idsUniqueWithin === 'endpoint' ? `${provider.name}/${envelope.endpointId}` : provider.name;
 
   const tenantOf = async (event: NormalizedEvent): Promise<string> => {

@@ -3,6 +3,7 @@ import { envelopeSchema, type Envelope } from './envelope.ts';
 import { PermanentError } from './errors.ts';
 import { processEnvelope, type ProcessDependencies, type ProcessedEvent } from './process.ts';
 import { maxQuarantinedRawBytes, type QuarantineRecord } from './items.ts';
+import { partsOf, RequestTooLarge } from './request-parts.ts';
 
 export interface QueuedRequestDependencies extends ProcessDependencies {
   quarantine(record: QuarantineRecord): Promise<void>;
@@ -23,7 +24,14 @@ export const archiveKeyFor = (envelope: Envelope): string => `archive/${envelope
 
 export type QueuedRequestOutcome =
   | { readonly quarantined: string; readonly requestId?: string }
-  | { readonly stored: ProcessedEvent[] };
+  | {
+      readonly stored: ProcessedEvent[];
+      /**
+       * The request had more events than one record stores (request-parts.ts): nothing was
+       * stored, and the caller queues these parts, which store it all between them.
+       */
+      readonly parts?: Envelope[];
+    };
 
 const parseEnvelope = (body: string) => {
   let json: unknown;
@@ -41,7 +49,8 @@ const parseEnvelope = (body: string) => {
 /**
  * One queue record, start to end. A request that can never be processed is quarantined (and
  * the record succeeds, so it is not retried); anything else that fails is thrown, so the
- * queue redelivers the record and, after maxReceiveCount, moves it to the DLQ.
+ * queue redelivers the record and, after maxReceiveCount, moves it to the DLQ. A request
+ * too large for one record comes back as parts to queue.
  * `recordId` is the queue's id for the record, so quarantining a redelivery overwrites, not doubles.
  */
 export const handleQueuedRequest = async (
@@ -52,9 +61,11 @@ export const handleQueuedRequest = async (
   let envelope;
   try {
     envelope = parseEnvelope(body);
-    await deps.archive(archiveKeyFor(envelope), body);
+    // A part's request was archived whole by the record that split it, under the same key.
+    if (!envelope.part) await deps.archive(archiveKeyFor(envelope), body);
     return { stored: await processEnvelope(envelope, deps) };
   } catch (error) {
+    if (error instanceof RequestTooLarge && envelope) return { stored: [], parts: partsOf(envelope, error.eventCount) };
     if (!(error instanceof PermanentError)) throw error;
     await deps.quarantine({
       id: recordId,

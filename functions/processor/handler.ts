@@ -7,10 +7,12 @@ import { dynamoDocumentClient, sqs } from '../adapters/clients.ts';
 import { bodyStoreBeside } from '../adapters/body-store.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createFailureStore } from '../adapters/failure-store.ts';
+import { createIngestQueue } from '../adapters/ingest-queue.ts';
 import { createMessageStore } from '../adapters/message-store.ts';
 import { backoffFor, deferRetry, type RetryDependencies } from '../core/backoff.ts';
 import type { ProcessedEvent } from '../core/process.ts';
 import { handleQueuedRequest } from '../core/queued-request.ts';
+import { stopTakingWorkAt, withinTime } from '../core/time-budget.ts';
 import { readConfig, required } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
 import { traced, tracer } from '../shared/tracing.ts';
@@ -43,6 +45,7 @@ const retryDependencies: RetryDependencies = {
   recordFailure: failures.record,
   now: () => new Date(),
 };
+const ingestQueue = createIngestQueue(sqs(traced), config.INGEST_QUEUE_URL);
 const processor = new BatchProcessor(EventType.SQS);
 
 const elapsedMs = (from: string, to: string): number => Date.parse(to) - Date.parse(from);
@@ -77,15 +80,26 @@ const record = (processed: ProcessedEvent): void => {
   }
 };
 
-const processRecord = async (sqsRecord: SQSRecord): Promise<void> => {
-  try {
-    const result = await handleQueuedRequest(sqsRecord.body, sqsRecord.messageId, dependencies);
-    if ('stored' in result) {
-      for (const processed of result.stored) record(processed);
-      return;
-    }
+/** The record's request, stored, quarantined, or queued again in parts when too large for one record (request-parts.ts). */
+const handleRecord = async (sqsRecord: SQSRecord): Promise<void> => {
+  const result = await handleQueuedRequest(sqsRecord.body, sqsRecord.messageId, dependencies);
+  if ('quarantined' in result) {
     metrics.addMetric('RequestQuarantined', MetricUnit.Count, 1);
     logger.warn('request quarantined', { correlation_id: result.requestId, sqsMessageId: sqsRecord.messageId, reason: result.quarantined });
+    return;
+  }
+  if (result.parts) {
+    await Promise.all(result.parts.map(ingestQueue.enqueue));
+    metrics.addMetric('RequestSplit', MetricUnit.Count, 1);
+    logger.info('request queued again in parts', { correlation_id: result.parts[0]?.requestId, sqsMessageId: sqsRecord.messageId, parts: result.parts.length });
+    return;
+  }
+  for (const processed of result.stored) record(processed);
+};
+
+const processRecord = async (sqsRecord: SQSRecord, stopAt: number): Promise<void> => {
+  try {
+    await withinTime(stopAt, () => handleRecord(sqsRecord));
   } catch (error) {
     // Only failures that may pass get here: a request that can never be processed was quarantined.
     const receiveCount = Number(sqsRecord.attributes.ApproximateReceiveCount);
@@ -103,10 +117,11 @@ const processRecord = async (sqsRecord: SQSRecord): Promise<void> => {
  * SQS → messages table. Each failing record is reported alone, so its batch-mates are not
  * retried. A batch whose every record failed is answered the same way rather than thrown:
  * each record was already put off by its own backoff, and a thrown error would only count
- * one poison record as a function error, which is what an errors alarm watches.
+ * one poison record as a function error, which is what an errors alarm watches. Records
+ * still unfinished when the invocation's time runs short fail the same way, with that reason
+ * recorded, rather than be killed at the timeout with none.
  */
-export const handler = withMiddleware(
-  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false }),
-  tracer,
-);
+export const handler = withMiddleware(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const stopAt = stopTakingWorkAt(Date.now(), context.getRemainingTimeInMillis());
+  return processPartialResponse(event, (sqsRecord: SQSRecord) => processRecord(sqsRecord, stopAt), processor, { context, throwOnFullBatchFailure: false });
+}, tracer);

@@ -45,6 +45,8 @@ export class Processing extends Construct {
     acknowledgeTableIndexes(this.processorFunction, props.messagesTable);
     grantObjects(this.processorFunction, props.bodyBucket, 's3:GetObject', 'bodies/');
     grantObjects(this.processorFunction, props.bodyBucket, 's3:PutObject', 'archive/');
+    // A request too large for one invocation is queued again in parts (functions/core/request-parts.ts).
+    props.queue.grantSendMessages(this.processorFunction);
 
     this.processorFunction.addEventSource(
       new SqsEventSource(props.queue, {

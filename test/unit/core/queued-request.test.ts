@@ -4,9 +4,11 @@ import type { QuarantineRecord, StoredEvent, StoredMessage } from '../../../func
 import { findProvider } from '../../../functions/providers/registry.ts';
 import { maxQuarantinedRawBytes } from '../../../functions/core/items.ts';
 import { maxStoredTextBytes } from '../../../functions/core/process.ts';
-import { handleQueuedRequest, type QueuedRequestDependencies } from '../../../functions/core/queued-request.ts';
+import { archiveKeyFor, handleQueuedRequest, type QueuedRequestDependencies } from '../../../functions/core/queued-request.ts';
 import { accountSid, inboundSmsFields } from '../../helpers/twilio.ts';
 import { aTwilioEnvelope, endpointId } from '../../helpers/factories.ts';
+import { aBulkWhatsappEnvelope } from '../../helpers/meta-bulk.ts';
+import { maxEventsPerRecord } from '../../../functions/core/request-parts.ts';
 
 const processedAt = new Date('2026-11-22T12:00:05.000Z');
 const messageSid = 'SM6fe4c5b1d1a5ee2ef6c7e0b3f6b4b1a0';
@@ -222,6 +224,37 @@ describe('handleQueuedRequest', () => {
     await handleQueuedRequest(body, 'record-5', deps);
 
     expect(quarantined).toMatchObject([{ id: 'record-5', reason: expect.stringMatching(/carrier-pigeon/), tenantId: 'acme' }]);
+  });
+
+  it('stores none of a request with more events than one record stores, and hands back its parts to queue', async () => {
+    // Prepare
+    const { deps, saved, archived } = fakeDependencies();
+    const { messageIds: _ids, ...whole } = aBulkWhatsappEnvelope(maxEventsPerRecord * 2 + 1, { requestId: 'req_bulk_whole' });
+
+    // Act
+    const outcome = await handleQueuedRequest(JSON.stringify(whole), 'record-bulk', deps);
+
+    // Assess
+    expect(saved).toEqual([]);
+    expect(outcome).toEqual({
+      stored: [],
+      parts: [
+        { ...whole, part: { start: 0, end: maxEventsPerRecord } },
+        { ...whole, part: { start: maxEventsPerRecord, end: maxEventsPerRecord * 2 } },
+        { ...whole, part: { start: maxEventsPerRecord * 2, end: maxEventsPerRecord * 2 + 1 } },
+      ],
+    });
+    expect([...archived]).toEqual([[archiveKeyFor(whole), JSON.stringify(whole)]]);
+  });
+
+  it("stores a part's range of its request, and does not archive the request again", async () => {
+    const { deps, saved, archived } = fakeDependencies();
+    const { messageIds, ...whole } = aBulkWhatsappEnvelope(maxEventsPerRecord * 2, { requestId: 'req_bulk_part' });
+
+    await handleQueuedRequest(JSON.stringify({ ...whole, part: { start: 10, end: maxEventsPerRecord + 10 } }), 'record-part', deps);
+
+    expect(saved.map(({ message }) => message.providerMessageId)).toEqual(messageIds.slice(10, maxEventsPerRecord + 10));
+    expect(archived.size).toBe(0);
   });
 
   it('lets a failure to store propagate, so the queue redelivers the record', async () => {

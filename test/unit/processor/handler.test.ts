@@ -1,11 +1,14 @@
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../../lib/local/lambda-context.ts';
 import { lambdaEvent } from '../../helpers/events.ts';
+import { maxEventsPerRecord } from '../../../functions/core/request-parts.ts';
 import { aTwilioEnvelope } from '../../helpers/factories.ts';
+import { aBulkWhatsappEnvelope } from '../../helpers/meta-bulk.ts';
 import { inboundSmsFields } from '../../helpers/twilio.ts';
 
 /**
@@ -50,6 +53,7 @@ beforeEach(() => {
   dynamo.on(GetCommand).resolves({});
   dynamo.on(PutCommand).resolves({});
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  sqs.on(SendMessageCommand).resolves({});
 });
 
 const template = lambdaEvent<SQSEvent>('processor-sqs.json').Records[0]!;
@@ -118,5 +122,52 @@ describe('processor handler, a record that fails for now', () => {
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(1);
+  });
+});
+
+describe('processor handler, a request too large for one record', () => {
+  it('stores none of it and queues it again in parts on the ingest queue, in its tenant\'s group', async () => {
+    const { messageIds: _ids, ...whole } = aBulkWhatsappEnvelope(maxEventsPerRecord + 1, { requestId: 'req_bulk_handler' });
+
+    const response = await handler({ Records: [sqsRecord('bulk', JSON.stringify(whole), 1)] }, lambdaContext('processor'));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    const sent = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+    expect(sent.map(({ QueueUrl, MessageGroupId }) => ({ QueueUrl, MessageGroupId }))).toEqual([
+      { QueueUrl: queueUrl, MessageGroupId: 'acme' },
+      { QueueUrl: queueUrl, MessageGroupId: 'acme' },
+    ]);
+    expect(sent.map(({ MessageBody }) => JSON.parse(MessageBody ?? '{}').part)).toEqual([
+      { start: 0, end: maxEventsPerRecord },
+      { start: maxEventsPerRecord, end: maxEventsPerRecord + 1 },
+    ]);
+  });
+});
+
+describe('processor handler, when its time runs short', () => {
+  const timeRanOut = (sqsMessageId: string) => expect.objectContaining({ pk: `FAIL#${sqsMessageId}`, sqsMessageId, error: 'ProcessorTimeRanOut: processor time ran out', requestId: 'req_mate' });
+
+  it('gives up on a record still being stored, reports it and records why, before the timeout', async () => {
+    // Storing takes 3 s of a 1 s timeout: without the guard, Lambda would kill the invocation with nothing recorded.
+    dynamo.on(TransactWriteCommand).callsFake(async () => {
+      await sleep(3_000);
+      return {};
+    });
+    const started = Date.now();
+
+    const response = await handler({ Records: [mate] }, lambdaContext('processor', 1_000));
+
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'mate' }] });
+    expect(failurePuts().map((call) => call.args[0].input.Item)).toEqual([timeRanOut('mate')]);
+  });
+
+  it('does not start a record when no time is left, and records why it failed', async () => {
+    const response = await handler({ Records: [mate] }, lambdaContext('processor', 0));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'mate' }] });
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(failurePuts().map((call) => call.args[0].input.Item)).toEqual([timeRanOut('mate')]);
   });
 });
