@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { lambdaContext, loadHandler } from '../lib/local/lambda-context.ts';
+import { invokeWithTimeout, loadHandler, timeoutOf } from '../lib/local/lambda-context.ts';
 import { useLocalFunctionEnvironment } from '../lib/local/stack.ts';
 import { readStateFile, stateFilePath } from '../lib/local/state-file.ts';
 
@@ -26,7 +26,7 @@ try {
   const event: unknown = JSON.parse(await readFile(eventFile, 'utf8'));
   useLocalFunctionEnvironment(await readStateFile(stateFilePath()));
   const handler = await loadHandler(functionName);
-  const result = await handler(event, lambdaContext(functionName));
+  const result = await invokeWithTimeout(handler, event, { functionName, timeoutSeconds: timeoutOf(functionName), consequence: 'the invocation failed' });
   console.log(JSON.stringify(result ?? null, null, 2));
 } catch (error) {
   console.error(`invoke failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerOptions } f
 import { extname, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { listeningUrl, loopbackHost } from './address.ts';
-import { lambdaContext, type LambdaHandler } from './lambda-context.ts';
+import { invokeWithTimeout, timeoutOf, type LambdaHandler } from './lambda-context.ts';
 
 export interface HttpRoute {
   readonly method: string;
@@ -230,7 +230,8 @@ export const startHttpGateway = async ({
         return;
       }
       const event = proxyEvent(request, url, match.route, match.parameters, body);
-      send(await match.route.handler(event, lambdaContext(match.route.functionName)));
+      const { handler, functionName } = match.route;
+      send(await invokeWithTimeout(handler, event, { functionName, timeoutSeconds: timeoutOf(functionName), consequence: 'API Gateway answers 502' }));
     } catch (error) {
       onError(error);
       // What API Gateway answers when the integration fails: no detail, no stack.

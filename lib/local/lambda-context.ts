@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { settleWithin } from '../../functions/shared/settle-within.ts';
+import { functionSizes } from '../definitions/functions.ts';
 
 /** The Lambda context a locally invoked handler receives, with a real deadline. */
 export const lambdaContext = (functionName: string, timeoutMs = 30_000): Context => {
@@ -38,6 +39,13 @@ export class InvocationTimedOut extends Error {
     this.stack = `${this.name}: ${this.message}`;
   }
 }
+
+/**
+ * A function's configured timeout (lib/definitions/functions.ts), or API Gateway's own 29 s
+ * for a local route that stands for no function (the inbox's config.json).
+ */
+export const timeoutOf = (functionName: string): number =>
+  Object.hasOwn(functionSizes, functionName) ? functionSizes[functionName as keyof typeof functionSizes].timeoutSeconds : 29;
 
 export interface TimedInvocation {
   readonly functionName: string;

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { listeningUrl, loopbackHost } from './address.ts';
 import { localCredentials, localRegion } from './aws.ts';
 import { closeServer, defaultRequestTimeouts, guardedServerOptions, readBody, type RequestTimeouts } from './http-gateway.ts';
-import { lambdaContext, type LambdaHandler } from './lambda-context.ts';
+import { invokeWithTimeout, timeoutOf, type LambdaHandler } from './lambda-context.ts';
 import { createSigV4Verifier } from './sigv4-verifier.ts';
 
 export interface WebSocketRoute {
@@ -102,7 +102,9 @@ export const startWebSocketGateway = async ({ port, host = loopbackHost, routes,
 
   const invoke = async (routeKey: string, event: APIGatewayProxyEvent) => {
     const route = routes[routeKey];
-    return route ? route.handler(event, lambdaContext(route.functionName)) : undefined;
+    if (!route) return undefined;
+    const { handler, functionName } = route;
+    return invokeWithTimeout(handler, event, { functionName, timeoutSeconds: timeoutOf(functionName), consequence: `the ${routeKey} route failed` });
   };
 
   const refuse = (response: ServerResponse, statusCode: number, errorType: string, message: string) => {
