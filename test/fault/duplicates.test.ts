@@ -42,7 +42,7 @@ describe('duplicates through the local stack', () => {
       raced.includes(message) ? Promise.all([postMessage(url, message), postMessage(url, message)]) : [await postMessage(url, message)],
     );
     const again = await inParallel(retried, 16, (message) => postMessage(url, message));
-    await waitUntil(() => createdFrameCounts(socket).size >= distinct, `${distinct} messages were pushed`, 60_000);
+    await waitUntil(() => createdFrameCounts(socket).size >= distinct, `${distinct} messages were pushed`, 180_000);
     // Any duplicate would come through the queue and the stream within this.
     await sleep(2_000);
     const stored = await storedConversation(stack.description, tenant);
@@ -58,5 +58,5 @@ describe('duplicates through the local stack', () => {
     expect(stored.providerMessageIds).toHaveLength(distinct);
     expect(new Set(stored.providerMessageIds)).toEqual(new Set(messages.map((message) => message.providerMessageId)));
     expect(stored.messageCount).toBe(distinct);
-  }, 120_000);
+  }, 240_000);
 });
