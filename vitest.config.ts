@@ -2,10 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Suites that load the whole machine (thousands of webhooks through a local stack, or faults
- * timed against the queue's visibility) run after the others, one at a time: beside each
+ * timed against the queue's visibility) run in a group of their own, one at a time: beside each
  * other on two cores they only measure each other.
  */
-const underLoad = ['test/fault/**/*.test.ts', 'test/e2e/large-request.test.ts'];
+const underLoad = ['test/fault/**/*.test.ts', 'test/e2e/large-request.test.ts', 'test/e2e/change-feed.test.ts'];
 
 export default defineConfig({
   test: {

@@ -1,11 +1,11 @@
 // The inbox page in the browser: fetches, the live connection, storage and the DOM. What it
 // shows is decided in model.js; every piece of message content is set as text, never as HTML.
 import {
-  applyFrame,
   bodyView,
   conversationTitle,
   emptyState,
   eventsPath,
+  hasGap,
   holdsBackImages,
   imageChoicesOf,
   loadsImages,
@@ -14,6 +14,8 @@ import {
   orderedConversations,
   parseSeen,
   reactionsView,
+  receiveAnswer,
+  receiveFrame,
   settingsOf,
   socketUrl,
   statusView,
@@ -31,6 +33,8 @@ const maxReconnects = 3;
 /** API Gateway closes a WebSocket idle for 10 minutes. */
 const pingIntervalMs = 5 * 60 * 1000;
 const pollWaitSeconds = 20;
+/** How long a gap fill waits for the missing frames, which are usually already stored. */
+const gapWaitSeconds = 5;
 const pageSize = 100;
 const frameTypes = new Set(['message.created', 'message.updated', 'conversation.updated']);
 
@@ -199,23 +203,49 @@ const open = async (conversationId) => {
   render();
 };
 
-/** @param {import('./model.js').Frame} frame */
-const handle = async (frame) => {
-  const result = applyFrame(state, frame);
-  state = result.state;
-  if (result.refetch && 'conversationId' in result.refetch) await loadMessages(result.refetch.conversationId);
-  else if (result.refetch) await loadConversations();
+/**
+ * Frames are received one batch at a time, in the order they came, whatever brought them (the
+ * socket, a catch-up, a gap fill, the long-poll): each runs after the one before has finished.
+ */
+let receiving = Promise.resolve();
+/** @param {() => Promise<void>} task */
+const serially = (task) => {
+  const run = receiving.then(task);
+  receiving = run.catch(() => undefined);
+  return run;
+};
+
+/** @param {import('./model.js').Received} received */
+const absorb = async (received) => {
+  state = received.state;
+  for (const refetch of received.refetches) {
+    if ('conversationId' in refetch) await loadMessages(refetch.conversationId);
+    else await loadConversations();
+  }
   keepSelectedSeen();
   render();
 };
 
-/** The frames after the last cursor, until none are left: what a socket missed while it was not open. */
+/** Fetches what lies behind a gap in the cursors from the feed, until the frames waiting past it apply. */
+const fillGaps = async () => {
+  while (hasGap(state)) {
+    const answer = await get(eventsPath(settings.api, state.cursor, gapWaitSeconds));
+    await absorb(receiveAnswer(state, answer));
+  }
+};
+
+/** @param {import('./model.js').Frame} frame */
+const receive = async (frame) => {
+  await absorb(receiveFrame(state, frame));
+  await fillGaps();
+};
+
+/** The frames after the cursor, until none are left: what a socket missed while it was not open. */
 const catchUp = async () => {
   for (;;) {
     const answer = await get(eventsPath(settings.api, state.cursor, 0));
-    for (const frame of answer.frames) await handle(frame);
-    state = withCursor(state, answer.cursor);
-    if (answer.frames.length < pageSize) return;
+    await absorb(receiveAnswer(state, answer));
+    if (answer.frames.length === 0) return fillGaps();
   }
 };
 
@@ -223,9 +253,11 @@ const longPoll = async () => {
   showTransport('long-poll');
   for (;;) {
     try {
-      const answer = await get(eventsPath(settings.api, state.cursor, pollWaitSeconds));
-      for (const frame of answer.frames) await handle(frame);
-      state = withCursor(state, answer.cursor);
+      await serially(async () => {
+        const answer = await get(eventsPath(settings.api, state.cursor, pollWaitSeconds));
+        // The state as it is now: a conversation may have been opened while the poll waited.
+        await absorb(receiveAnswer(state, answer));
+      });
       showTransport('long-poll');
     } catch {
       showTransport('offline');
@@ -249,7 +281,7 @@ const connect = (ws, attempt) => {
     opened = true;
     showTransport('websocket');
     ping = setInterval(() => socket.send(JSON.stringify({ action: 'ping' })), pingIntervalMs);
-    catchUp().catch((error) => showNotice(`Could not catch up: ${error instanceof Error ? error.message : String(error)}`));
+    serially(catchUp).catch((error) => showNotice(`Could not catch up: ${error instanceof Error ? error.message : String(error)}`));
   });
   socket.addEventListener('message', (event) => {
     let frame;
@@ -258,7 +290,7 @@ const connect = (ws, attempt) => {
     } catch {
       return;
     }
-    if (frameTypes.has(frame?.type)) void handle(frame);
+    if (frameTypes.has(frame?.type)) serially(() => receive(frame)).catch((error) => showNotice(`Could not fetch missed changes: ${error instanceof Error ? error.message : String(error)}`));
   });
   socket.addEventListener('close', () => {
     clearInterval(ping);

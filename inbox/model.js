@@ -9,21 +9,23 @@
  * @typedef {{ id: string, channel?: string, customerAddress?: string, businessAddress?: string, lastMessageAt?: string,
  *   lastMessagePreview?: string, messageCount?: number, readUpTo?: string, deliveredUpTo?: string }} Conversation
  * @typedef {{ type: string, tenantId?: string, data: Record<string, unknown>, cursor: string }} Frame
- * @typedef {{ conversations: Record<string, Conversation>, messages: Record<string, Message[]>, cursor: string | null, versions: Record<string, string> }} InboxState
- *   `versions`: the cursor of the latest frame applied to each item, so an older frame never undoes a newer one.
+ *   `cursor`: the frame's place in the tenant's feed, a sequence number in decimal, one more than the frame before it.
+ * @typedef {{ conversations: Record<string, Conversation>, messages: Record<string, Message[]>, cursor: string | null, pending: Frame[] }} InboxState
+ *   `cursor`: the last place of the feed applied; `pending`: frames received past a gap, in feed order, waiting for it to fill.
  * @typedef {Record<string, number>} Seen  How many messages each conversation held when last opened in this browser.
  * @typedef {{ conversationId: string } | { conversations: true }} Refetch  What a frame too large for the socket left to fetch.
+ * @typedef {{ state: InboxState, refetches: Refetch[] }} Received  The state after frames, and what they left to fetch.
  */
 
 /** @returns {InboxState} */
-export const emptyState = () => ({ conversations: {}, messages: {}, cursor: null, versions: {} });
+export const emptyState = () => ({ conversations: {}, messages: {}, cursor: null, pending: [] });
 
-/** Frames move forward only: cursors are `<changedAt ISO 8601>/<id>` and sort as strings. */
-const laterCursor = (/** @type {string | null} */ current, /** @type {string | null | undefined} */ next) =>
-  next && (current === null || next > current) ? next : current;
+/** A cursor's place in the feed; NaN for anything else. */
+const placeOf = (/** @type {string} */ cursor) => (/^\d{1,16}$/.test(cursor) ? Number(cursor) : Number.NaN);
 
-/** @param {InboxState} state @param {string | null | undefined} cursor @returns {InboxState} */
-export const withCursor = (state, cursor) => ({ ...state, cursor: laterCursor(state.cursor, cursor) });
+/** The cursor moved forward to `cursor`, never back. @param {InboxState} state @param {string | null | undefined} cursor @returns {InboxState} */
+export const withCursor = (state, cursor) =>
+  cursor && (state.cursor === null || placeOf(cursor) > placeOf(state.cursor)) ? { ...state, cursor } : state;
 
 /** @param {InboxState} state @param {Conversation[]} conversations @returns {InboxState} */
 export const withConversations = (state, conversations) => ({
@@ -40,29 +42,79 @@ export const withMessages = (state, conversationId, messages) => ({
 });
 
 /**
- * One frame applied. Messages are kept only for conversations already loaded (the others load
- * when opened); a frame already applied, or older than one applied, changes nothing.
+ * One frame's change applied to what the page shows. Messages are kept only for conversations
+ * already loaded (the others load when opened).
  * @param {InboxState} state @param {Frame} frame @returns {{ state: InboxState, refetch?: Refetch }}
  */
-export const applyFrame = (state, frame) => {
+const applyChange = (state, frame) => {
   const data = /** @type {Record<string, unknown>} */ (frame.data ?? {});
-  const id = String(data.id);
-  // The socket and the long-poll may both deliver a frame, and a catch-up may bring an older one late.
-  if ((state.versions[id] ?? '') >= frame.cursor) return { state };
-  const next = { ...withCursor(state, frame.cursor), versions: { ...state.versions, [id]: frame.cursor } };
   if (frame.type === 'conversation.updated') {
-    if (data.truncated) return { state: next, refetch: { conversations: true } };
+    if (data.truncated) return { state, refetch: { conversations: true } };
     const conversation = /** @type {Conversation} */ (data);
-    return { state: withConversations(next, [{ ...next.conversations[conversation.id], ...conversation }]) };
+    return { state: withConversations(state, [{ ...state.conversations[conversation.id], ...conversation }]) };
   }
-  if (frame.type !== 'message.created' && frame.type !== 'message.updated') return { state: next };
+  if (frame.type !== 'message.created' && frame.type !== 'message.updated') return { state };
   const message = /** @type {Message} */ (data);
-  const loaded = next.messages[message.conversationId];
-  if (!loaded) return { state: next };
-  if (message.truncated) return { state: next, refetch: { conversationId: message.conversationId } };
+  const loaded = state.messages[message.conversationId];
+  if (!loaded) return { state };
+  if (message.truncated) return { state, refetch: { conversationId: message.conversationId } };
   // A frame carries the whole item: it replaces the message, and a removed reaction goes with it.
-  return { state: withMessages(next, message.conversationId, [...loaded.filter(({ id }) => id !== message.id), message]) };
+  return { state: withMessages(state, message.conversationId, [...loaded.filter(({ id }) => id !== message.id), message]) };
 };
+
+/**
+ * Applies the pending frames that follow the cursor, in feed order: a frame at or before the
+ * cursor is already applied and is dropped; one past a gap waits.
+ * @param {InboxState} state @param {Refetch[]} refetches @returns {Received}
+ */
+const drain = (state, refetches) => {
+  let current = state;
+  for (;;) {
+    const [first, ...rest] = current.pending;
+    if (!first) return { state: current, refetches };
+    const place = placeOf(first.cursor);
+    const last = current.cursor === null ? place - 1 : placeOf(current.cursor);
+    if (place > last + 1) return { state: current, refetches };
+    current = { ...current, pending: rest };
+    if (place <= last) continue;
+    const applied = applyChange({ ...current, cursor: first.cursor }, first);
+    current = applied.state;
+    if (applied.refetch) refetches.push(applied.refetch);
+  }
+};
+
+/**
+ * A frame received, from the socket or the long-poll. Each place of the feed is applied once,
+ * in order: a frame already applied changes nothing; one past a gap waits in `pending` until
+ * the frames before it are fetched (GET /events from the cursor; see `hasGap`).
+ * @param {InboxState} state @param {Frame} frame @returns {Received}
+ */
+export const receiveFrame = (state, frame) => {
+  const place = placeOf(frame.cursor);
+  if (!Number.isSafeInteger(place) || state.pending.some((pending) => placeOf(pending.cursor) === place)) return { state, refetches: [] };
+  const pending = [...state.pending, frame].sort((a, b) => placeOf(a.cursor) - placeOf(b.cursor));
+  return drain({ ...state, pending }, []);
+};
+
+/**
+ * A GET /events answer: its frames, then its cursor, which also passes the feed's holes and the
+ * gaps it gave up on, so the frames waiting behind them apply.
+ * @param {InboxState} state @param {{ frames: Frame[], cursor: string }} answer @returns {Received}
+ */
+export const receiveAnswer = (state, answer) => {
+  /** @type {Refetch[]} */
+  const refetches = [];
+  let current = state;
+  for (const frame of answer.frames) {
+    const received = receiveFrame(current, frame);
+    current = received.state;
+    refetches.push(...received.refetches);
+  }
+  return drain(withCursor(current, answer.cursor), refetches);
+};
+
+/** Whether frames wait behind a gap: what GET /events from the cursor fills. @param {InboxState} state */
+export const hasGap = (state) => state.pending.length > 0;
 
 /** Latest activity first; ties by id so the order never flickers. @param {InboxState} state @returns {Conversation[]} */
 export const orderedConversations = (state) =>

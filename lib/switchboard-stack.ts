@@ -64,11 +64,13 @@ export class SwitchboardStack extends Stack {
     this.realtime = new Realtime(this, 'Realtime', {
       connectionsTable: this.storage.connectionsTable,
       messagesTable: this.storage.messagesTable,
+      feedTable: this.storage.feedTable,
       ...settings,
     });
     this.query = new Query(this, 'Query', {
       api: this.ingest.api,
       messagesTable: this.storage.messagesTable,
+      feedTable: this.storage.feedTable,
       tokens: this.realtime,
       ...(settings.reservedConcurrency && { reservedConcurrency: settings.reservedConcurrency }),
     });

@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conversationKey } from '../core/items.ts';
-import type { IndexKey, Item, QueryStore } from '../core/query.ts';
+import type { IndexKey, QueryStore } from '../core/query.ts';
 
 /** The query API's reads of the messages table: by key and by index, never a scan, never a write. */
 export const createQueryStore = (client: DynamoDBDocumentClient, tableName: string): QueryStore => ({
@@ -22,19 +22,5 @@ export const createQueryStore = (client: DynamoDBDocumentClient, tableName: stri
       }),
     );
     return { items: page.Items ?? [], more: page.LastEvaluatedKey !== undefined };
-  },
-
-  async changesSince(tenantId, since, limit, startKey?: Item) {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: 'byTenantChange',
-        KeyConditionExpression: 'tenantId = :tenantId AND changedAt >= :since',
-        ExpressionAttributeValues: { ':tenantId': tenantId, ':since': since },
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    return { items: page.Items ?? [], ...(page.LastEvaluatedKey && { next: page.LastEvaluatedKey }) };
   },
 });

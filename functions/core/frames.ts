@@ -7,9 +7,15 @@ export interface Frame {
   readonly type: FrameType;
   readonly tenantId: string;
   readonly data: Record<string, unknown>;
-  /** Orders frames; the same cursor resumes the long-poll fallback. */
+  /**
+   * The frame's place in its tenant's feed (functions/core/feed.ts): a sequence number in
+   * decimal, one more than the tenant's previous frame. The same cursor resumes GET /events.
+   */
   readonly cursor: string;
 }
+
+/** A frame before the broadcaster gives it its place in the feed. */
+export type UnplacedFrame = Omit<Frame, 'cursor'>;
 
 /** A change to one item of the messages table, as the stream reports it. */
 export interface ItemChange {
@@ -27,12 +33,12 @@ const frameTypeOf = (change: ItemChange, entity: unknown): FrameType | undefined
  * The frame a stored change produces, if clients see it. Each stream record stands alone:
  * records of one transaction reach the stream separately and may interleave with others.
  */
-export const frameFor = (change: ItemChange): Frame | undefined => {
+export const frameFor = (change: ItemChange): UnplacedFrame | undefined => {
   const item = change.newImage;
   if (change.eventName === 'REMOVE' || !item) return undefined;
   const type = frameTypeOf(change, item.entity);
   if (!type || typeof item.tenantId !== 'string') return undefined;
-  return { type, tenantId: item.tenantId, data: publicView(item), cursor: `${String(item.changedAt)}/${String(item.id)}` };
+  return { type, tenantId: item.tenantId, data: publicView(item) };
 };
 
 /** API Gateway refuses WebSocket frames over 32 KB; keep a margin for the envelope. */

@@ -3,7 +3,8 @@ import type { Channel, DeliveryStatus, Direction, MediaItem, NormalizedEvent } f
 
 /**
  * The entities of the messages table and the keys they own (see lib/definitions/tables.ts).
- * `changedAt` on every item orders what clients see; the frame cursor is built from it.
+ * `changedAt` on every item says when it last changed; the order clients see is the change
+ * feed's (feed.ts), not this time, which is chosen before the write commits.
  */
 
 export interface StoredMessage {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { HttpError } from './errors.ts';
-import { frameFor, serializeFrame, type Frame } from './frames.ts';
-import { conversationKey, entityKinds, messageKey, publicView } from './items.ts';
+import { contiguousRun, parseFeedCursor, type FeedReader } from './feed.ts';
+import { conversationKey, messageKey, publicView } from './items.ts';
 
 /**
  * The query API (DESIGN §2): a tenant's conversations and a conversation's messages, newest
@@ -24,11 +24,6 @@ export interface QueryStore {
   conversation(conversationId: string): Promise<Item | undefined>;
   /** Up to `limit` items of one `gsi1` partition, newest first, after `after`; `more` when the index holds more. */
   newestFirst(partition: string, limit: number, after?: IndexKey): Promise<{ readonly items: Item[]; readonly more: boolean }>;
-  /**
-   * A tenant's items of `byTenantChange` with `changedAt >= since`, oldest first, one index page
-   * of about `limit` items at a time, continued from `startKey`.
-   */
-  changesSince(tenantId: string, since: string, limit: number, startKey?: Item): Promise<{ readonly items: Item[]; readonly next?: Item }>;
 }
 
 /** The `gsi1` partitions items.ts files conversations and messages under (pinned by a unit test). */
@@ -53,9 +48,9 @@ export const maxWaitSeconds = 25;
 /**
  * How often a long-poll looks for changes. The target is an answer within 100 ms of a change
  * being stored: measured through `npm start`, a 100 ms interval answered 104–164 ms after
- * storing, 50 ms answered in 27–63 ms. Each look is one small eventually consistent Query
- * (0.5 read units when nothing changed), so a waiting client costs about 10 read units a second;
- * clients that can hold a WebSocket should.
+ * storing, 50 ms answered in 27–63 ms. Each look is one strongly consistent Query of the
+ * tenant's feed (1 read unit when nothing changed), so a waiting client costs about 20 read
+ * units a second; clients that can hold a WebSocket should.
  */
 export const pollIntervalMs = 50;
 /** Lambda answers at most 6 MB; a page stops short of this and its cursor continues after it. */
@@ -165,80 +160,31 @@ export const listMessages = async (store: QueryStore, tenantId: string, conversa
   return { messages: items, cursor };
 };
 
-/** A position in a tenant's changes: the frame cursor `${changedAt}/${id}`. */
-interface ChangePosition {
-  readonly changedAt: string;
-  readonly id: string;
-}
-
-export const parseEventCursor = (cursor: string): ChangePosition => {
-  const slash = cursor.indexOf('/');
-  const changedAt = cursor.slice(0, slash);
-  if (slash < 0 || !isTimestamp(changedAt)) throw invalid('cursor must be the cursor of a frame: <changedAt>/<id>');
-  return { changedAt, id: cursor.slice(slash + 1) };
-};
-
-const compare = (a: ChangePosition, b: ChangePosition): number =>
-  a.changedAt === b.changedAt ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.changedAt < b.changedAt ? -1 : 1;
-
-/**
- * The frame the socket pushed for an item's latest change. The index holds each item once, at
- * its latest change, so a message counts as created until something changes it after storing.
- */
-export const frameOfItem = (item: Item): Frame | undefined =>
-  frameFor({ eventName: item.entity === entityKinds.message && item.changedAt !== item.storedAt ? 'MODIFY' : 'INSERT', newImage: item });
-
-/**
- * Up to `limit` frames after `after`, in (changedAt, id) order. Items changed in the same
- * millisecond (a message and its conversation) share a `changedAt` and the index leaves their
- * order open, so reading goes on until an item past the last frame kept shows that its whole
- * millisecond is in hand, and the frames are sorted here.
- */
-export const framesAfter = async (store: QueryStore, tenantId: string, after: ChangePosition, limit: number): Promise<Frame[]> => {
-  const found: { readonly frame: Frame; readonly position: ChangePosition }[] = [];
-  const complete = () => {
-    const [last, next] = [found[limit - 1], found[limit]];
-    return last !== undefined && next !== undefined && next.position.changedAt !== last.position.changedAt;
-  };
-  let startKey: Item | undefined;
-  do {
-    const page = await store.changesSince(tenantId, after.changedAt, limit + 1, startKey);
-    for (const item of page.items) {
-      const frame = frameOfItem(item);
-      const position = { changedAt: String(item.changedAt), id: String(item.id) };
-      if (frame && compare(position, after) > 0) found.push({ frame, position });
-    }
-    found.sort((a, b) => compare(a.position, b.position));
-    startKey = page.next;
-  } while (startKey && !complete());
-  return found.slice(0, limit).map(({ frame }) => frame);
-};
-
 export interface Clock {
   now(): number;
   sleep(milliseconds: number): Promise<void>;
 }
 
 /**
- * GET /events: the frames after `cursor`, waiting up to `wait` seconds (never past `deadline`)
- * for the first one. Without a cursor it starts now, as a socket does. The answer's `cursor`
- * resumes after the last frame, or where it started when there was none. The body is built from
- * the frames exactly as the socket serializes them, large messages as references included.
- * A cursor is a time the processor chose before its write committed: a write that commits
- * after a later change was already returned sits behind the cursor and is not returned here
- * (the socket still pushes it, and the lists show it).
+ * GET /events: the tenant's frames after `cursor` in feed order, waiting up to `wait` seconds
+ * (never past `deadline`) for the first one. Without a cursor it starts at the feed's head, as
+ * a socket opened now would. The answer's `cursor` is the last number delivered or skipped
+ * (holes, and gaps that can no longer fill; see functions/core/feed.ts), so following it never
+ * skips a change that commits later. The frames are the very strings the socket was sent.
  */
-export const pollEvents = async (store: QueryStore, tenantId: string, parameters: QueryParameters, clock: Clock, deadline: number): Promise<string> => {
+export const pollEvents = async (feed: FeedReader, tenantId: string, parameters: QueryParameters, clock: Clock, deadline: number): Promise<string> => {
   const { limit = pageLimits.default, cursor, wait = 0 } = parse(eventParams, parameters);
-  const start = cursor === undefined ? { changedAt: new Date(clock.now()).toISOString(), id: '' } : parseEventCursor(cursor);
+  const head = await feed.head(tenantId);
+  const start = cursor === undefined ? head : parseFeedCursor(cursor);
+  if (start > head) throw invalid('cursor is ahead of this feed: pass a cursor a frame or an /events answer carried');
   const until = Math.min(clock.now() + wait * 1000, deadline);
+  let position = start;
   for (;;) {
-    const frames = await framesAfter(store, tenantId, start, limit);
+    // One more than the page, so that a gap right after it is seen.
+    const run = contiguousRun(await feed.entriesAfter(tenantId, position, limit + 1), position, limit, clock.now(), maxPageBytes);
+    position = run.cursor;
     const remaining = until - clock.now();
-    if (frames.length > 0 || remaining <= 0) {
-      const next = frames.at(-1)?.cursor ?? `${start.changedAt}/${start.id}`;
-      return `{"frames":[${frames.map(serializeFrame).join(',')}],"cursor":${JSON.stringify(next)}}`;
-    }
+    if (run.frames.length > 0 || remaining <= 0) return `{"frames":[${run.frames.join(',')}],"cursor":${JSON.stringify(String(position))}}`;
     await clock.sleep(Math.min(pollIntervalMs, remaining));
   }
 };

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dynamoDocumentClient } from '../adapters/clients.ts';
+import { createFeedReader } from '../adapters/feed-store.ts';
 import { createQueryStore } from '../adapters/query-store.ts';
 import { HttpError } from '../core/errors.ts';
 import { listConversations, listMessages, pollEvents } from '../core/query.ts';
@@ -10,8 +11,9 @@ import { withMiddleware } from '../shared/middleware.ts';
 import { tokenVerifierFromEnvironment } from '../shared/token-verifier.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 
-const config = readConfig({ MESSAGES_TABLE: required });
+const config = readConfig({ MESSAGES_TABLE: required, FEED_TABLE: required });
 const store = createQueryStore(dynamoDocumentClient(traced), config.MESSAGES_TABLE);
+const feed = createFeedReader(dynamoDocumentClient(traced), config.FEED_TABLE);
 const verify = tokenVerifierFromEnvironment();
 const clock = { now: () => Date.now(), sleep: (milliseconds: number) => sleep(milliseconds) };
 /** A long-poll stops waiting this long before the function's own timeout, to answer in time. */
@@ -54,7 +56,7 @@ const answer = async (event: APIGatewayProxyEvent, context: Context): Promise<AP
         return json(200, await listMessages(store, tenantId, event.pathParameters?.id ?? '', parameters), privateHeaders);
       case '/events': {
         const deadline = Date.now() + context.getRemainingTimeInMillis() - answerMarginMs;
-        const body = await pollEvents(store, tenantId, parameters, clock, deadline);
+        const body = await pollEvents(feed, tenantId, parameters, clock, deadline);
         return { statusCode: 200, headers: { 'content-type': 'application/json', ...privateHeaders }, body };
       }
       default:

@@ -10,6 +10,8 @@ export interface QueryProps {
   readonly api: RestApi;
   /** Conversations and messages, read by key and through its indexes. */
   readonly messagesTable: ITable;
+  /** Each tenant's change feed, which GET /events reads. */
+  readonly feedTable: ITable;
   /** How inbox tokens are checked, the same as the WebSocket's $connect. */
   readonly tokens: { readonly tokenEnvironment: Readonly<Record<string, string>>; grantTokenVerification(fn: HandlerFunction): void };
   /**
@@ -34,12 +36,14 @@ export class Query extends Construct {
     // from many clients could otherwise take the account's whole concurrency, the ack's included.
     this.queryFunction = new HandlerFunction(this, 'QueryFunction', {
       name: 'query',
-      environment: { MESSAGES_TABLE: props.messagesTable.tableName, ...props.tokens.tokenEnvironment },
+      environment: { MESSAGES_TABLE: props.messagesTable.tableName, FEED_TABLE: props.feedTable.tableName, ...props.tokens.tokenEnvironment },
       ...(props.reservedConcurrency && { reservedConcurrency: props.reservedConcurrency.query }),
     });
     // Read only: a key lookup and index queries (grant covers the table's indexes), never a scan or a write.
     props.messagesTable.grant(this.queryFunction, 'dynamodb:GetItem', 'dynamodb:Query');
     acknowledgeTableIndexes(this.queryFunction, props.messagesTable);
+    // A tenant's counter by key, and its feed's range after a cursor.
+    props.feedTable.grant(this.queryFunction, 'dynamodb:GetItem', 'dynamodb:Query');
     props.tokens.grantTokenVerification(this.queryFunction);
 
     const integration = new LambdaIntegration(this.queryFunction);

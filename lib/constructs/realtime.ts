@@ -51,6 +51,8 @@ export interface RealtimeProps {
   readonly connectionsTable: ITable;
   /** The table whose stream carries every change a client should see. */
   readonly messagesTable: ITable;
+  /** Each tenant's change feed, which the broadcaster numbers and writes every frame into before pushing it. */
+  readonly feedTable: ITable;
   /** The WebSocket API's stage, the path of its URL. */
   readonly stageName: string;
   /**
@@ -95,7 +97,7 @@ export class Realtime extends Construct {
 
   constructor(scope: Construct, id: string, props: RealtimeProps) {
     super(scope, id);
-    const { connectionsTable, messagesTable, oidc } = props;
+    const { connectionsTable, messagesTable, feedTable, oidc } = props;
     this.#oidc = oidc !== undefined;
 
     this.jwtSecret = new Secret(this, 'JwtSecret', {
@@ -179,6 +181,7 @@ export class Realtime extends Construct {
       name: 'broadcaster',
       environment: {
         CONNECTIONS_TABLE: connectionsTable.tableName,
+        FEED_TABLE: feedTable.tableName,
         // https://<api>.execute-api.<region>.<suffix>/<stage>, from the API id and the literal stage name.
         WEBSOCKET_MANAGEMENT_ENDPOINT: this.stage.callbackUrl,
       },
@@ -186,6 +189,9 @@ export class Realtime extends Construct {
     // Read to find a tenant's connections, write to forget the ones that are gone.
     connectionsTable.grant(this.broadcasterFunction, 'dynamodb:Query', 'dynamodb:DeleteItem');
     acknowledgeTableIndexes(this.broadcasterFunction, connectionsTable);
+    // Reserve numbers (one UpdateItem on a tenant's counter), then write frames, markers and holes
+    // (PutItem, also inside the transaction that writes a frame with its marker).
+    feedTable.grant(this.broadcasterFunction, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
     this.grantManagementApiAccess(this.broadcasterFunction);
 
     this.broadcastFailureQueue = new Queue(this, 'BroadcastFailures', {

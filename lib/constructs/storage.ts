@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import {
   connectionsTable,
   endpointsTable,
+  feedTable,
   messagesTable,
   noncesTable,
   type KeyAttribute,
@@ -68,6 +69,8 @@ export class Storage extends Construct {
   public readonly connectionsTable: dynamodb.Table;
   /** One-time tokens the ack path has seen (Mailgun's), kept until they expire. */
   public readonly noncesTable: dynamodb.Table;
+  /** Each tenant's change feed: the frames the broadcaster pushed, by sequence number, for GET /events. */
+  public readonly feedTable: dynamodb.Table;
   /**
    * Webhook bodies too large for an SQS message, under bodies/<day>/<request id> (the claim
    * check), and every queued request as received, under archive/<day>/<request id>.json.
@@ -90,6 +93,9 @@ export class Storage extends Construct {
     // A connection lives two hours at most: nothing worth keeping outlives the stack.
     this.connectionsTable = tableFrom(this, connectionsTable, RemovalPolicy.DESTROY);
     this.noncesTable = tableFrom(this, noncesTable, RemovalPolicy.DESTROY);
+    // Frames expire after a day, but a tenant's counter must outlive the stack's updates: a new
+    // counter would hand out numbers clients already hold.
+    this.feedTable = tableFrom(this, feedTable, RemovalPolicy.RETAIN);
     const privateBucket = {
       // S3 server access logging delivers only to buckets under S3-managed keys.
       encryption: s3.BucketEncryption.S3_MANAGED,

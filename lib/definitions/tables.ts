@@ -38,8 +38,8 @@ export const endpointsTable = {
 /**
  * Conversations, messages and quarantined requests in one table (entities own their keys,
  * see functions/core/items.ts). `gsi1` is overloaded: a tenant's conversations by last
- * activity, and a conversation's messages by arrival; `byTenantChange` orders a tenant's
- * changes. The stream carries every change a client should see to the broadcaster.
+ * activity, and a conversation's messages by arrival. The stream carries every change a
+ * client should see to the broadcaster.
  */
 export const messagesTable = {
   id: 'Messages',
@@ -51,18 +51,24 @@ export const messagesTable = {
       partitionKey: { name: 'gsi1pk', type: 'S' },
       sortKey: { name: 'gsi1sk', type: 'S' },
     },
-    {
-      // A tenant's changes in the order clients see them, for the long-poll fallback (GET /events).
-      // Keyed on attributes every change already writes (tenantId, changedAt), so each update that
-      // moves `changedAt` moves the item here too, with no second attribute to keep in step. Items
-      // without `changedAt` (quarantine, failures, pending changes) stay out of it.
-      indexName: 'byTenantChange',
-      partitionKey: { name: 'tenantId', type: 'S' },
-      sortKey: { name: 'changedAt', type: 'S' },
-    },
   ],
   timeToLiveAttribute: 'expiresAt',
   stream: 'NEW_AND_OLD_IMAGES',
+} as const satisfies TableDefinition;
+
+/**
+ * Each tenant's change feed (functions/core/feed.ts): the frames the broadcaster pushed, at
+ * their sequence numbers, for GET /events and for clients catching up. `seq` 0 of a tenant is
+ * its counter (`last`: the highest number reserved); `REC#<stream record id>` partitions mark
+ * records already published, so that a retried batch publishes nothing twice. Everything but
+ * the counters expires after a day.
+ */
+export const feedTable = {
+  id: 'Feed',
+  partitionKey: { name: 'tenantId', type: 'S' },
+  sortKey: { name: 'seq', type: 'N' },
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
 /** Open WebSocket connections; the broadcaster finds a tenant's through `byTenant`, never a scan. */
@@ -90,4 +96,4 @@ export const noncesTable = {
   timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
-export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable, noncesTable] as const;
+export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable, noncesTable, feedTable] as const;

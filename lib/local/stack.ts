@@ -83,6 +83,7 @@ export const useLocalFunctionEnvironment = (stack: LocalStackDescription): void 
     MESSAGES_TABLE: stack.tables.Messages,
     CONNECTIONS_TABLE: stack.tables.Connections,
     NONCES_TABLE: stack.tables.Nonces,
+    FEED_TABLE: stack.tables.Feed,
     INGEST_QUEUE_URL: stack.queues.ingest,
     DEAD_LETTER_QUEUE_URL: stack.queues.deadLetter,
     PUBLIC_BASE_URL: stack.publicBaseUrl,

@@ -29,7 +29,8 @@ let endpointUrl: string;
 let token: string;
 
 beforeAll(async () => {
-  stack = await startLocalStackProcess();
+  // Messages racing into one conversation may conflict and come back through the queue: soon, not in minutes.
+  stack = await startLocalStackProcess({ SWITCHBOARD_VISIBILITY_TIMEOUT: '10' });
   ({ endpointId, url: endpointUrl } = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'twilio', '--tenant', tenant, '--secret', authToken])) as {
     endpointId: string;
     url: string;
@@ -72,6 +73,26 @@ const receiveImage = async (text: string, from: string, imageUrl: string) => {
   const request = signedTwilioRequest(endpointUrl, authToken, fields);
   const response = await fetch(endpointUrl, { method: 'POST', body: request.body, headers: request.headers });
   expect(response.status).toBe(200);
+};
+
+/** Posts an SMS as Twilio would. */
+const postSms = async (text: string, from: string) => {
+  const request = signedTwilioRequest(endpointUrl, authToken, inboundSmsFields({ Body: text, From: from }));
+  const response = await fetch(endpointUrl, { method: 'POST', body: request.body, headers: request.headers });
+  expect(response.status).toBe(200);
+};
+
+/** The conversation list as the page shows it, and as the API orders it: customer and preview, latest first. */
+const listOnPage = async (page: Page) =>
+  (await page.locator('#conversations button').evaluateAll((buttons) =>
+    (buttons as unknown as { querySelector(selector: string): { textContent: string | null } | null }[]).map(
+      (button) => `${button.querySelector('.title')?.textContent?.split(' · ')[0]} ${button.querySelector('.preview')?.textContent}`,
+    ),
+  )) as string[];
+const listOfApi = async () => {
+  const response = await fetch(`${stack.description.httpUrl}/conversations?limit=100`, { headers: { authorization: `Bearer ${token}` } });
+  const { conversations } = (await response.json()) as { conversations: { customerAddress: string; lastMessagePreview: string }[] };
+  return conversations.map((conversation) => `${conversation.customerAddress} ${conversation.lastMessagePreview}`);
 };
 
 /** A 1×1 PNG: what the sender's image server answers. */
@@ -126,6 +147,38 @@ describe('the inbox page in a browser', () => {
       await receive(page, text, '+14155550199');
 
       expect(await page.locator('#transport').getAttribute('data-transport')).toBe('long-poll');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows every message of a burst in long-poll mode, and the conversation list in the order of the latest messages', { timeout: 60_000 }, async () => {
+    const page = await openInbox({ ws: 'ws://127.0.0.1:9' });
+    try {
+      // Prepare: the agent has the conversation open
+      const from = '+14155550177';
+      const run = Date.now();
+      await receive(page, `Before the burst ${run}`, from);
+      const burst = Array.from({ length: 10 }, (_, index) => `Burst ${index} of ${run}`);
+      const elsewhere = ['+14155550178', '+14155550179'];
+
+      // Act: the burst to the open conversation and to two others, all at once
+      await Promise.all([...burst.map((text) => postSms(text, from)), ...elsewhere.map((other) => postSms(`Elsewhere ${run}`, other))]);
+      const shown = await eventually(
+        'every burst message on the page',
+        async () => {
+          const texts = await page.locator('#messages .text').allTextContents();
+          return burst.every((text) => texts.includes(text)) ? texts : undefined;
+        },
+        30_000,
+      );
+
+      // Assess
+      expect(await page.locator('#transport').getAttribute('data-transport')).toBe('long-poll');
+      expect(shown.filter((text) => burst.includes(text)).sort()).toEqual([...burst].sort());
+      const expected = await listOfApi();
+      await eventually('the list in the order of the latest messages', async () => ((await listOnPage(page)).join('\n') === expected.join('\n') ? true : undefined), 10_000);
+      expect(await listOnPage(page)).toEqual(expected);
     } finally {
       await page.close();
     }

@@ -43,45 +43,65 @@ describe('query', () => {
     expect(properties.Environment).toEqual({
       Variables: expect.objectContaining({
         MESSAGES_TABLE: { Ref: logicalId(stack.storage.messagesTable) },
+        FEED_TABLE: { Ref: logicalId(stack.storage.feedTable) },
         JWT_SECRET_ARN: { Ref: logicalId(stack.realtime.jwtSecret) },
       }),
     });
   });
 
-  it('may only get and query the messages table and its indexes, and read the token secret', () => {
+  it('may only get and query the messages table and its indexes and the feed table, and read the token secret', () => {
     // Prepare
     const { stack, logicalId, statementsOf, grantedActions } = synthesize();
     const table = logicalId(stack.storage.messagesTable);
+    const feed = logicalId(stack.storage.feedTable);
 
     // Act
     const statements = statementsOf(stack.query.queryFunction.role!);
 
     // Assess
-    expect(grantedActions(stack.query.queryFunction.role!)).toEqual([
+    expect([...new Set(grantedActions(stack.query.queryFunction.role!))]).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
     ]);
-    const dynamodb = statements.find((statement) => statement.Action.includes('dynamodb:Query'));
-    expect(dynamodb?.Resource).toEqual([
+    const reads = statements.filter((statement) => statement.Action.includes('dynamodb:Query')).flatMap((statement) => [statement.Resource].flat());
+    expect(reads).toEqual([
       { 'Fn::GetAtt': [table, 'Arn'] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/*']] },
+      { 'Fn::GetAtt': [feed, 'Arn'] },
     ]);
   });
 
-  it("indexes the messages table by each tenant's changes for GET /events", () => {
+  it("keeps each tenant's change feed in a table keyed by tenant and sequence number, expiring after a day, without a stream or an index", () => {
     const { stack, logicalId, resources } = synthesize();
 
-    const indexes = resources[logicalId(stack.storage.messagesTable)]?.Properties.GlobalSecondaryIndexes;
+    const feed = resources[logicalId(stack.storage.feedTable)];
 
-    expect(indexes).toContainEqual({
-      IndexName: 'byTenantChange',
+    expect(feed?.Properties).toMatchObject({
       KeySchema: [
         { AttributeName: 'tenantId', KeyType: 'HASH' },
-        { AttributeName: 'changedAt', KeyType: 'RANGE' },
+        { AttributeName: 'seq', KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      AttributeDefinitions: [
+        { AttributeName: 'tenantId', AttributeType: 'S' },
+        { AttributeName: 'seq', AttributeType: 'N' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
+    expect(feed?.Properties.StreamSpecification).toBeUndefined();
+    expect(feed?.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    // A new counter would hand out numbers that clients already hold.
+    expect(feed?.DeletionPolicy).toBe('Retain');
+  });
+
+  it('no longer indexes the messages table by change time: the feed orders changes', () => {
+    const { stack, logicalId, resources } = synthesize();
+
+    const indexes = resources[logicalId(stack.storage.messagesTable)]?.Properties.GlobalSecondaryIndexes as { IndexName: string }[];
+
+    expect(indexes.map((index) => index.IndexName)).toEqual(['gsi1']);
   });
 });

@@ -46,6 +46,19 @@ describe('realtime: client messages', () => {
   });
 });
 
+describe('realtime: the broadcaster', () => {
+  it("may reserve numbers in and write to the feed table, told its name, and nothing more of it", () => {
+    const { logicalId, statementsOf, variablesOf, stack } = synthesize();
+    const feed = logicalId(stack.storage.feedTable);
+
+    const statements = statementsOf(stack.realtime.broadcasterFunction.role!).filter((statement) => JSON.stringify(statement.Resource).includes(feed));
+
+    expect(statements.flatMap((statement) => statement.Action).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(statements.flatMap((statement) => [statement.Resource].flat())).toEqual([{ 'Fn::GetAtt': [feed, 'Arn'] }]);
+    expect(variablesOf(stack.realtime.broadcasterFunction).FEED_TABLE).toEqual({ Ref: feed });
+  });
+});
+
 describe('realtime: tokens', () => {
   it('verifies with the shared secret by default, for tokens of at most 24 h', () => {
     const { variablesOf, statementsOf, stack } = synthesize();

@@ -188,7 +188,7 @@ describe('encryption in transit and at rest', () => {
     const buckets = Object.values(template.findResources('AWS::S3::Bucket')).map((bucket) => bucket.Properties);
 
     // Assess
-    expect(tables).toHaveLength(4);
+    expect(tables).toHaveLength(5);
     for (const table of tables) {
       expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(table.SSESpecification.SSEEnabled).toBe(true);

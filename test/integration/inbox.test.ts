@@ -32,6 +32,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
+    FEED_TABLE: dynamo.tables.Feed,
     JWT_SECRET: jwtSecret,
   });
   const { handler } = (await import('../../functions/query/handler.ts')) as {

@@ -53,6 +53,7 @@ beforeAll(async () => {
     NONCES_TABLE: dynamo.tables.Nonces,
     BODY_BUCKET: 'bodies',
     MESSAGES_TABLE: dynamo.tables.Messages,
+    FEED_TABLE: dynamo.tables.Feed,
     CONNECTIONS_TABLE: dynamo.tables.Connections,
     INGEST_QUEUE_URL: queueUrl,
     PUBLIC_BASE_URL: publicBaseUrl,

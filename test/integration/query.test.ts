@@ -1,13 +1,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFeedReader, createFeedWriter } from '../../functions/adapters/feed-store.ts';
 import { createMessageStore, type MessageStore } from '../../functions/adapters/message-store.ts';
 import { createQueryStore } from '../../functions/adapters/query-store.ts';
-import { statusChange } from '../../functions/core/changes.ts';
 import { conversationIdFor, type ConversationKey } from '../../functions/core/ids.ts';
-import { conversationKey, messageKey, type StoredMessage } from '../../functions/core/items.ts';
-import type { NormalizedStatus } from '../../functions/core/message.ts';
-import { framesAfter, listConversations, listMessages, type QueryStore } from '../../functions/core/query.ts';
+import { conversationKey, messageItem, messageKey, type StoredMessage } from '../../functions/core/items.ts';
+import { publishFrames, type FeedReader, type FeedRecord, type FeedWriter } from '../../functions/core/feed.ts';
+import { frameFor } from '../../functions/core/frames.ts';
+import { listConversations, listMessages, pollEvents, type QueryStore } from '../../functions/core/query.ts';
 import { issueToken } from '../../functions/core/tokens.ts';
 import { lambdaContext } from '../../lib/local/lambda-context.ts';
 import { lambdaEvent } from '../helpers/events.ts';
@@ -20,15 +21,20 @@ const jwtSecret = 'query-integration-secret';
 let dynamo: Awaited<ReturnType<typeof startDynamoDb>>;
 let messages: MessageStore;
 let queries: QueryStore;
+let feedReader: FeedReader;
+let feedWriter: FeedWriter;
 let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 beforeAll(async () => {
   dynamo = await startDynamoDb();
   messages = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
   queries = createQueryStore(dynamo.documentClient, dynamo.tables.Messages);
+  feedReader = createFeedReader(dynamo.documentClient, dynamo.tables.Feed);
+  feedWriter = createFeedWriter(dynamo.documentClient, dynamo.tables.Feed);
   Object.assign(process.env, {
     ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
+    FEED_TABLE: dynamo.tables.Feed,
     JWT_SECRET: jwtSecret,
   });
   ({ handler } = await import('../../functions/query/handler.ts'));
@@ -149,58 +155,76 @@ describe('paging on DynamoDB Local while messages keep arriving', () => {
     expect(seen.every((item) => item.tenantId === tenantId)).toBe(true);
   });
 
-  it("returns a tenant's changes after a cursor once each, in order, a message and its conversation included", async () => {
+});
+
+describe('the change feed on DynamoDB Local', () => {
+  const frameOf = (tenantId: string, id: string): FeedRecord => ({ recordId: `rec-${id}`, frame: { type: 'message.created', tenantId, data: { id } } });
+  const poll = async (tenantId: string, cursor: string) =>
+    JSON.parse(await pollEvents(feedReader, tenantId, { cursor, limit: '7' }, { now: () => Date.now(), sleep }, Date.now())) as { frames: { cursor: string; data: { id: string } }[]; cursor: string };
+
+  it('hands a reader following cursors every frame once, in order, while two broadcasters publish at once', async () => {
     // Prepare
     const tenantId = 'hooli';
-    const start = { changedAt: new Date().toISOString(), id: '' };
-    const first = await save(conversation(tenantId, '+14155550102'));
-    for (let index = 0; index < 9; index += 1) await save(conversation(tenantId, '+14155550102'));
-    await save(conversation(tenantId, '+14155550103'));
-    // A receipt moves the first message to the end of the changes, as message.updated.
-    const receiptAt = new Date().toISOString();
-    const delivered: NormalizedStatus = {
-      kind: 'status',
-      eventId: `${first.providerMessageId}/delivered`,
-      providerMessageIds: [first.providerMessageId],
-      status: 'delivered',
-      providerStatus: 'delivered',
-      channel: 'sms',
-      businessAddress: '+15005550006',
-      customerAddress: '+14155550102',
-    };
-    await messages.saveEvent(
-      {
-        id: 'evt_receipt',
-        tenantId,
-        provider: 'twilio',
-        event: delivered,
-        state: 'applied',
-        receivedAt: receiptAt,
-        storedAt: receiptAt,
-        source: { requestId: 'req_2', endpointId: 'ep_1' },
-      },
-      statusChange(delivered, first.id, receiptAt),
-    );
+    const batches = Array.from({ length: 20 }, (_, batch) => Array.from({ length: 15 }, (_, index) => frameOf(index % 3 === 0 ? 'hooli-other' : tenantId, `b${batch}-${index}`)));
+    const expected = batches.flat().filter((record) => record.frame.tenantId === tenantId).map((record) => String(record.frame.data.id));
 
-    // Act
-    const frames = [];
-    let after = start;
-    for (;;) {
-      const page = await framesAfter(queries, tenantId, after, 3);
-      if (page.length === 0) break;
-      frames.push(...page);
-      const [changedAt = '', id = ''] = (page.at(-1)?.cursor ?? '').split('/');
-      after = { changedAt, id };
+    // Act: two "invocations" at once, as two shards would, each publishing its batches one after another
+    const publishing = Promise.all([0, 1].map(async (lane) => {
+      for (const batch of batches.filter((_, index) => index % 2 === lane)) await publishFrames(batch, feedWriter);
+    }));
+    const seen: string[] = [];
+    const cursors: number[] = [];
+    let cursor = '0';
+    let done = false;
+    void publishing.then(() => (done = true));
+    while (!done || seen.length < expected.length) {
+      const answer = await poll(tenantId, cursor);
+      seen.push(...answer.frames.map((frame) => frame.data.id));
+      cursors.push(...answer.frames.map((frame) => Number(frame.cursor)));
+      cursor = answer.cursor;
+      if (done && answer.frames.length === 0) break;
     }
 
     // Assess
-    const cursors = frames.map((frame) => frame.cursor);
-    expect([...cursors].sort()).toEqual(cursors);
-    expect(new Set(cursors).size).toBe(cursors.length);
-    expect(frames.filter((frame) => frame.type === 'message.created')).toHaveLength(10);
-    expect(frames.filter((frame) => frame.type === 'conversation.updated')).toHaveLength(2);
-    expect(frames.at(-1)).toMatchObject({ type: 'message.updated', data: { id: first.id, status: 'delivered' } });
-    expect(frames.every((frame) => frame.tenantId === tenantId)).toBe(true);
+    expect([...seen].sort()).toEqual([...expected].sort());
+    expect(cursors).toEqual(cursors.map((_, index) => index + 1));
+    // Each batch's frames of the tenant keep their stream order.
+    for (const batch of batches) {
+      const ids = batch.filter((record) => record.frame.tenantId === tenantId).map((record) => String(record.frame.data.id));
+      expect(seen.filter((id) => ids.includes(id))).toEqual(ids);
+    }
+  });
+
+  it('publishes a retried record once, leaving a hole a reader passes at once', async () => {
+    const tenantId = 'retried';
+    const first = [frameOf(tenantId, 'r1'), frameOf(tenantId, 'r2')];
+    await publishFrames(first, feedWriter);
+
+    const retried = await publishFrames([first[1]!, frameOf(tenantId, 'r3')], feedWriter);
+    const answer = await poll(tenantId, '0');
+
+    expect(retried.map((outcome) => outcome.status)).toEqual(['duplicate', 'published']);
+    expect(answer.frames.map((frame) => [frame.cursor, frame.data.id])).toEqual([
+      ['1', 'r1'],
+      ['2', 'r2'],
+      ['4', 'r3'],
+    ]);
+    expect(answer.cursor).toBe('4');
+  });
+
+  it('stops at a number reserved but not written yet, and goes on once it is', async () => {
+    const tenantId = 'reserved';
+    await publishFrames([frameOf(tenantId, 'g1')], feedWriter);
+    const { first: held, reservedAt } = await feedWriter.reserve(tenantId, 1);
+    await publishFrames([frameOf(tenantId, 'g3')], feedWriter);
+
+    const waiting = await poll(tenantId, '0');
+    await feedWriter.publish([{ tenantId, recordId: 'rec-g2', seq: held, frame: JSON.stringify({ type: 'message.created', tenantId, data: { id: 'g2' }, cursor: String(held) }), reservedAt }]);
+    const filled = await poll(tenantId, waiting.cursor);
+
+    expect(waiting.frames.map((frame) => frame.data.id)).toEqual(['g1']);
+    expect(waiting.cursor).toBe('1');
+    expect(filled.frames.map((frame) => frame.data.id)).toEqual(['g2', 'g3']);
   });
 });
 
@@ -229,7 +253,7 @@ describe('the query handler on DynamoDB Local', () => {
     // Act
     const foreignMessages = await request('/conversations/{id}/messages', { token: globex, id: stored.conversationId });
     const foreignList = await request('/conversations', { token: globex });
-    const foreignEvents = await request('/events', { token: globex, query: { cursor: '2020-01-01T00:00:00.000Z/' } });
+    const foreignEvents = await request('/events', { token: globex, query: { cursor: '0' } });
     const own = await request('/conversations/{id}/messages', { token: acme, id: stored.conversationId, query: { limit: '1' } });
 
     // Assess
@@ -260,6 +284,14 @@ describe('the query handler on DynamoDB Local', () => {
     const polling = request('/events', { token, query: { cursor, wait: '20' } });
     await sleep(500);
     const stored = await save(conversation('umbrella', '+14155550104'), 'long-polled');
+    // What the broadcaster does with the two stream records of the write.
+    await publishFrames(
+      [
+        { recordId: `rec-${stored.id}`, frame: frameFor({ eventName: 'INSERT', newImage: messageItem(stored) })! },
+        { recordId: `rec-${stored.conversationId}`, frame: { type: 'conversation.updated', tenantId: 'umbrella', data: { id: stored.conversationId } } },
+      ],
+      feedWriter,
+    );
     const answer = await polling;
     const body = JSON.parse(answer.body) as { frames: { type: string; data: { id: string } }[]; cursor: string };
     const again = JSON.parse((await request('/events', { token, query: { cursor: body.cursor } })).body) as unknown;
@@ -345,10 +377,11 @@ describe('forged cursors and parameters on DynamoDB Local', () => {
     expect(answers).toEqual(Array(3).fill({ statusCode: 400, body: { error: 'cursor is too long' } }));
   });
 
-  const notAFrameCursor = 'cursor must be the cursor of a frame: <changedAt>/<id>';
+  const notAFrameCursor = 'cursor must be the cursor of a frame or of an /events answer: a whole number from 0 to 9007199254740991';
   it.each([
-    ['a time that is none', { cursor: '2026-13-45T99:99:99.000Z/msg_1' }, notAFrameCursor],
-    ['a time longer than DynamoDB takes', { cursor: `2026-11-22T12:00:00.${'0'.repeat(3000)}Z/` }, notAFrameCursor],
+    ['a cursor of the former timestamp kind', { cursor: '2026-11-22T12:00:00.000Z/msg_1' }, notAFrameCursor],
+    ['a number past what DynamoDB and JSON hold exactly', { cursor: '9'.repeat(3000) }, notAFrameCursor],
+    ['a number past the head of the feed', { cursor: '12345' }, 'cursor is ahead of this feed: pass a cursor a frame or an /events answer carried'],
     ["a list's cursor", { cursor: cursorOf({ ...conversationKey('conv_1'), gsi1pk: 'TENANT#forgery', gsi1sk: '2026-11-22T12:00:00.000Z#conv_1' }) }, notAFrameCursor],
     ['an empty cursor', { cursor: '' }, 'cursor must not be empty'],
     ['an empty wait', { wait: '' }, 'wait must be a whole number of seconds from 0 to 25'],

@@ -22,6 +22,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
+    FEED_TABLE: dynamo.tables.Feed,
     JWT_SECRET: jwtSecret,
     JWT_MAX_LIFETIME_SECONDS: String(maxLifetimeSeconds),
   });

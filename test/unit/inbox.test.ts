@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  applyFrame,
   bodyView,
   emptyState,
   eventsPath,
+  hasGap,
   holdsBackImages,
   imageChoicesOf,
   loadsImages,
@@ -12,6 +12,8 @@ import {
   orderedConversations,
   parseSeen,
   reactionsView,
+  receiveAnswer,
+  receiveFrame,
   safeHref,
   settingsOf,
   socketUrl,
@@ -19,6 +21,7 @@ import {
   storedImageChoice,
   unreadCount,
   withConversations,
+  withCursor,
   withImageChoice,
   withMessages,
   type Conversation,
@@ -86,71 +89,107 @@ describe('conversation list', () => {
 });
 
 describe('frames', () => {
+  /** The state after the initial GET /events: the feed's head. */
+  const at = (cursor: string, state = emptyState()) => withCursor(state, cursor);
+
   it('moves a conversation up and raises its unread count on conversation.updated', () => {
-    const state = withConversations(emptyState(), [aConversation('conv_a', '2026-11-01T10:00:00.000Z', 1), aConversation('conv_b', '2026-11-02T10:00:00.000Z', 1)]);
+    const state = at('4', withConversations(emptyState(), [aConversation('conv_a', '2026-11-01T10:00:00.000Z', 1), aConversation('conv_b', '2026-11-02T10:00:00.000Z', 1)]));
     const seen = { conv_a: 1, conv_b: 1 };
 
-    const { state: next, refetch } = applyFrame(
-      state,
-      frame('conversation.updated', { ...aConversation('conv_a', '2026-11-03T10:00:00.000Z', 2), lastMessagePreview: 'new' }, '2026-11-03T10:00:00.001Z/conv_a'),
-    );
+    const { state: next, refetches } = receiveFrame(state, frame('conversation.updated', { ...aConversation('conv_a', '2026-11-03T10:00:00.000Z', 2), lastMessagePreview: 'new' }, '5'));
 
-    expect(refetch).toBeUndefined();
+    expect(refetches).toEqual([]);
     expect(orderedConversations(next).map(({ id }) => id)).toEqual(['conv_a', 'conv_b']);
     expect(next.conversations.conv_a?.lastMessagePreview).toBe('new');
     expect(unreadCount(next.conversations.conv_a!, seen)).toBe(1);
-    expect(next.cursor).toBe('2026-11-03T10:00:00.001Z/conv_a');
+    expect(next.cursor).toBe('5');
   });
 
-  it('adds a created message to a loaded conversation in arrival order, and only once', () => {
-    const state = withMessages(emptyState(), 'conv_a', [aMessage('msg_2', '2026-11-01T10:00:02.000Z'), aMessage('msg_1', '2026-11-01T10:00:01.000Z')]);
-    const created = frame('message.created', aMessage('msg_3', '2026-11-01T10:00:03.000Z'), '2026-11-01T10:00:03.100Z/msg_3');
+  it('adds a created message to a loaded conversation in arrival order, and applies a frame once, from the socket or the long-poll', () => {
+    const state = at('9', withMessages(emptyState(), 'conv_a', [aMessage('msg_2', '2026-11-01T10:00:02.000Z'), aMessage('msg_1', '2026-11-01T10:00:01.000Z')]));
+    const created = frame('message.created', aMessage('msg_3', '2026-11-01T10:00:03.000Z'), '10');
 
-    const once = applyFrame(state, created).state;
-    const twice = applyFrame(once, created).state;
+    const once = receiveFrame(state, created).state;
+    const twice = receiveFrame(once, created).state;
+    const polled = receiveAnswer(once, { frames: [created], cursor: '10' }).state;
 
     expect(state.messages.conv_a?.map(({ id }) => id)).toEqual(['msg_1', 'msg_2']);
     expect(once.messages.conv_a?.map(({ id }) => id)).toEqual(['msg_1', 'msg_2', 'msg_3']);
-    expect(twice).toBe(once);
+    expect(twice).toEqual(once);
+    expect(polled).toEqual(once);
   });
 
-  it('replaces an updated message whole, and never with an older frame of it', () => {
-    const state = withMessages(emptyState(), 'conv_a', [aMessage('msg_1', '2026-11-01T10:00:01.000Z', { customerReaction: '👍' })]);
-    const deleted = frame('message.updated', aMessage('msg_1', '2026-11-01T10:00:01.000Z', { text: '', deleted: true }), '2026-11-01T10:00:09.000Z/msg_1');
-    const older = frame('message.updated', aMessage('msg_1', '2026-11-01T10:00:01.000Z', { text: 'edited' }), '2026-11-01T10:00:05.000Z/msg_1');
+  it('replaces an updated message whole, in feed order, and never applies an older place again', () => {
+    const state = at('1', withMessages(emptyState(), 'conv_a', [aMessage('msg_1', '2026-11-01T10:00:01.000Z', { customerReaction: '👍' })]));
+    const edited = frame('message.updated', aMessage('msg_1', '2026-11-01T10:00:01.000Z', { text: 'edited' }), '2');
+    const deleted = frame('message.updated', aMessage('msg_1', '2026-11-01T10:00:01.000Z', { text: '', deleted: true }), '3');
 
-    const after = applyFrame(state, deleted).state;
-    const afterLate = applyFrame(after, older).state;
+    const after = receiveAnswer(state, { frames: [edited, deleted], cursor: '3' }).state;
+    const afterLate = receiveFrame(after, edited).state;
 
     expect(after.messages.conv_a).toEqual([aMessage('msg_1', '2026-11-01T10:00:01.000Z', { text: '', deleted: true })]);
-    expect(afterLate).toBe(after);
-    expect(afterLate.cursor).toBe('2026-11-01T10:00:09.000Z/msg_1');
+    expect(afterLate).toEqual(after);
+    expect(afterLate.cursor).toBe('3');
+  });
+
+  it('holds a frame past a gap until the frames before it are fetched, then applies them all in order', () => {
+    const state = at('1', withMessages(emptyState(), 'conv_a', []));
+    const second = frame('message.created', aMessage('msg_2', '2026-11-01T10:00:02.000Z'), '2');
+    const third = frame('message.created', aMessage('msg_3', '2026-11-01T10:00:03.000Z'), '3');
+    const fourth = frame('message.updated', aMessage('msg_2', '2026-11-01T10:00:02.000Z', { text: 'edited' }), '4');
+
+    const waiting = receiveFrame(receiveFrame(state, fourth).state, third).state;
+    const filled = receiveAnswer(waiting, { frames: [second, third], cursor: '3' }).state;
+
+    expect(hasGap(waiting)).toBe(true);
+    expect(waiting.cursor).toBe('1');
+    expect(waiting.messages.conv_a).toEqual([]);
+    expect(hasGap(filled)).toBe(false);
+    expect(filled.cursor).toBe('4');
+    expect(filled.messages.conv_a).toEqual([aMessage('msg_2', '2026-11-01T10:00:02.000Z', { text: 'edited' }), aMessage('msg_3', '2026-11-01T10:00:03.000Z')]);
+  });
+
+  it('lets an answer whose cursor passes holes release the frames waiting behind them', () => {
+    const state = at('1', withMessages(emptyState(), 'conv_a', []));
+    const past = frame('message.created', aMessage('msg_5', '2026-11-01T10:00:05.000Z'), '5');
+
+    const waiting = receiveFrame(state, past).state;
+    const released = receiveAnswer(waiting, { frames: [], cursor: '4' }).state;
+
+    expect(hasGap(waiting)).toBe(true);
+    expect(released.cursor).toBe('5');
+    expect(released.messages.conv_a?.map(({ id }) => id)).toEqual(['msg_5']);
+  });
+
+  it('compares cursors as numbers, not as text', () => {
+    expect(withCursor(at('9'), '10').cursor).toBe('10');
+    expect(withCursor(at('10'), '9').cursor).toBe('10');
   });
 
   it('keeps no messages of a conversation not loaded yet, but moves the cursor', () => {
-    const { state, refetch } = applyFrame(emptyState(), frame('message.created', aMessage('msg_1', '2026-11-01T10:00:01.000Z'), '2026-11-01T10:00:01.100Z/msg_1'));
+    const { state, refetches } = receiveFrame(at('0'), frame('message.created', aMessage('msg_1', '2026-11-01T10:00:01.000Z'), '1'));
 
     expect(state.messages).toEqual({});
-    expect(refetch).toBeUndefined();
-    expect(state.cursor).toBe('2026-11-01T10:00:01.100Z/msg_1');
+    expect(refetches).toEqual([]);
+    expect(state.cursor).toBe('1');
   });
 
   it('asks for what a frame too large for the socket left out', () => {
-    const state = withMessages(emptyState(), 'conv_a', []);
+    const state = at('0', withMessages(emptyState(), 'conv_a', []));
 
-    const message = applyFrame(state, frame('message.created', { id: 'msg_1', conversationId: 'conv_a', truncated: true }, '2026-11-01T10:00:01.100Z/msg_1'));
-    const conversation = applyFrame(state, frame('conversation.updated', { id: 'conv_a', truncated: true }, '2026-11-01T10:00:01.100Z/conv_a'));
+    const message = receiveFrame(state, frame('message.created', { id: 'msg_1', conversationId: 'conv_a', truncated: true }, '1'));
+    const conversation = receiveFrame(state, frame('conversation.updated', { id: 'conv_a', truncated: true }, '1'));
 
-    expect(message.refetch).toEqual({ conversationId: 'conv_a' });
+    expect(message.refetches).toEqual([{ conversationId: 'conv_a' }]);
     expect(message.state.messages.conv_a).toEqual([]);
-    expect(conversation.refetch).toEqual({ conversations: true });
+    expect(conversation.refetches).toEqual([{ conversations: true }]);
     expect(conversation.state.conversations).toEqual({});
   });
 
-  it('ignores frames of other types', () => {
-    const state = emptyState();
+  it('ignores frames without a place in the feed', () => {
+    const state = at('0');
 
-    const { state: next } = applyFrame(state, frame('pong', {}, ''));
+    const { state: next } = receiveFrame(state, frame('pong', {}, ''));
 
     expect(next).toBe(state);
   });
@@ -264,9 +303,7 @@ describe('settings', () => {
 
   it('builds the socket and long-poll URLs with the token and cursor encoded', () => {
     expect(socketUrl('ws://127.0.0.1:3001', 'a.b+c')).toBe('ws://127.0.0.1:3001/?token=a.b%2Bc');
-    expect(eventsPath('http://127.0.0.1:3000', '2026-11-01T10:00:00.000Z/msg_1', 20)).toBe(
-      'http://127.0.0.1:3000/events?wait=20&limit=100&cursor=2026-11-01T10%3A00%3A00.000Z%2Fmsg_1',
-    );
+    expect(eventsPath('http://127.0.0.1:3000', '1042', 20)).toBe('http://127.0.0.1:3000/events?wait=20&limit=100&cursor=1042');
     expect(eventsPath('http://127.0.0.1:3000', null, 0)).toBe('http://127.0.0.1:3000/events?wait=0&limit=100');
   });
 });

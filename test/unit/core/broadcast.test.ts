@@ -5,11 +5,11 @@ import { conversationChange, conversationKey, messageItem } from '../../../funct
 import { aConversationKey, aStoredMessage } from '../../helpers/factories.ts';
 
 const message = aStoredMessage();
-const frame = frameFor({ eventName: 'INSERT', newImage: messageItem(message) }) as Frame;
-const conversationFrame = frameFor({
-  eventName: 'MODIFY',
-  newImage: { ...conversationKey(message.conversationId), ...conversationChange(message, aConversationKey()) },
-}) as Frame;
+const frame: Frame = { ...frameFor({ eventName: 'INSERT', newImage: messageItem(message) })!, cursor: '1' };
+const conversationFrame: Frame = {
+  ...frameFor({ eventName: 'MODIFY', newImage: { ...conversationKey(message.conversationId), ...conversationChange(message, aConversationKey()) } })!,
+  cursor: '2',
+};
 
 type Behaviour = 'sent' | 'gone' | Error;
 

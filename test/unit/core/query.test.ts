@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../functions/core/errors.ts';
 import type { ConversationKey } from '../../../functions/core/ids.ts';
-import type { NormalizedStatus } from '../../../functions/core/message.ts';
-import { conversationChange, conversationKey, entityKinds, eventItem, messageItem, messageKey, type StoredMessage } from '../../../functions/core/items.ts';
+import { conversationChange, conversationKey, messageItem, messageKey, type StoredMessage } from '../../../functions/core/items.ts';
 import {
   conversationsList,
   conversationsPartition,
   decodePageCursor,
   encodePageCursor,
-  framesAfter,
   listConversations,
   listMessages,
   maxPageBytes,
@@ -19,11 +17,11 @@ import {
   type Item,
   type QueryStore,
 } from '../../../functions/core/query.ts';
+import type { FeedEntry, FeedReader } from '../../../functions/core/feed.ts';
 import { aConversationKey, aStoredMessage } from '../../helpers/factories.ts';
 
 /** The table as the store sees it: items in memory, read the way the indexes order them. */
 const fakeStore = (items: Item[] = []) => {
-  const calls = { changesSince: 0 };
   const store: QueryStore = {
     async conversation(id) {
       return items.find((item) => item.pk === conversationKey(id).pk && item.sk === 'CONV');
@@ -34,18 +32,8 @@ const fakeStore = (items: Item[] = []) => {
         .sort((a, b) => String(b.gsi1sk).localeCompare(String(a.gsi1sk)));
       return { items: all.slice(0, limit), more: all.length > limit };
     },
-    async changesSince(tenantId, since, limit, startKey) {
-      calls.changesSince += 1;
-      // Equal changedAt in reverse id order: the index leaves their order open, the query must not rely on it.
-      const all = items
-        .filter((item) => item.tenantId === tenantId && typeof item.changedAt === 'string' && item.changedAt >= since)
-        .sort((a, b) => String(a.changedAt).localeCompare(String(b.changedAt)) || String(b.id).localeCompare(String(a.id)));
-      const start = Number(startKey?.offset ?? 0);
-      const page = all.slice(start, start + limit);
-      return { items: page, ...(start + limit < all.length && { next: { offset: start + limit } }) };
-    },
   };
-  return { store, items, calls };
+  return { store, items };
 };
 
 const stored = (index: number, key: ConversationKey = aConversationKey(), overrides: Partial<StoredMessage> = {}) => {
@@ -242,129 +230,128 @@ describe('listMessages', () => {
   });
 });
 
-describe('framesAfter', () => {
-  const key = aConversationKey();
-  const first = stored(1, key);
-  const second = stored(2, key);
-  // A message and its conversation share the millisecond they were stored in.
-  const items = () => [messageItem(first), messageItem(second), conversationItem(second, key)];
+/** A tenant's feed in memory, read as the feed table is: by number, after a cursor. */
+const fakeFeed = (entries: Record<string, FeedEntry[]> = {}) => {
+  const feed: FeedReader = {
+    async head(tenantId) {
+      return Math.max(0, ...(entries[tenantId] ?? []).map((entry) => entry.seq));
+    },
+    async entriesAfter(tenantId, after, limit) {
+      return (entries[tenantId] ?? []).filter((entry) => entry.seq > after).slice(0, limit);
+    },
+  };
+  return { feed, entries };
+};
 
-  it('returns the frames after a cursor in (changedAt, id) order, ties included, across index pages', async () => {
-    const { store } = fakeStore(items());
-
-    const frames = await framesAfter(store, 'acme', { changedAt: first.storedAt, id: first.id }, 1);
-    const next = await framesAfter(store, 'acme', { changedAt: second.storedAt, id: second.conversationId }, 5);
-
-    expect(frames.map((frame) => [frame.type, frame.cursor])).toEqual([['conversation.updated', `${second.storedAt}/${second.conversationId}`]]);
-    expect(next.map((frame) => [frame.type, frame.cursor])).toEqual([['message.created', `${second.storedAt}/${second.id}`]]);
-  });
-
-  it('reports a message changed after it was stored as message.updated, and leaves out provider events', async () => {
-    const delivered: NormalizedStatus = {
-      kind: 'status',
-      eventId: 'SM1/delivered',
-      providerMessageIds: ['SM1'],
-      status: 'delivered',
-      providerStatus: 'delivered',
-      channel: 'sms',
-      businessAddress: key.businessAddress,
-      customerAddress: key.customerAddress,
-    };
-    const changed = { ...messageItem(first), status: 'delivered', changedAt: '2026-11-22T12:00:09.000Z' };
-    const receipt = eventItem({
-      id: 'evt_1',
-      tenantId: 'acme',
-      provider: 'twilio',
-      event: delivered,
-      state: 'applied',
-      receivedAt: '2026-11-22T12:00:09.000Z',
-      storedAt: '2026-11-22T12:00:09.000Z',
-      source: { requestId: 'req_1', endpointId: 'ep_1' },
-    });
-    const { store } = fakeStore([changed, receipt]);
-
-    const frames = await framesAfter(store, 'acme', { changedAt: '2026-11-22T12:00:05.000Z', id: '' }, 10);
-
-    expect(frames.map((frame) => frame.type)).toEqual(['message.updated']);
-    expect(receipt.entity).toBe(entityKinds.event);
-  });
-
-  it("never returns another tenant's changes", async () => {
-    const globexKey = aConversationKey({ tenantId: 'globex' });
-    const { store } = fakeStore([messageItem(stored(5, globexKey)), ...items()]);
-
-    const frames = await framesAfter(store, 'acme', { changedAt: '2026-11-22T12:00:00.000Z', id: '' }, 10);
-
-    expect(frames.map((frame) => frame.tenantId)).toEqual(['acme', 'acme', 'acme']);
-  });
-});
+const frameAt = (seq: number, tenantId = 'acme') => JSON.stringify({ type: 'message.created', tenantId, data: { id: `msg_${seq}` }, cursor: String(seq) });
+const entryAt = (seq: number, reservedAt: number, tenantId = 'acme'): FeedEntry => ({ seq, reservedAt, frame: frameAt(seq, tenantId) });
 
 describe('pollEvents', () => {
-  const key = aConversationKey();
-  const later = stored(30, key);
+  const start = Date.parse('2026-11-22T12:00:00.000Z');
 
   it('waits for the first change after the cursor, looking every interval, and returns it with the cursor to resume from', async () => {
     // Prepare
-    const { store, items } = fakeStore();
-    const { clock, sleeps } = manual();
+    const { feed, entries } = fakeFeed({ acme: [entryAt(1, start)] });
+    const { clock, sleeps } = manual(start);
     const deliverAfter = 3;
-    const watched: QueryStore = {
-      ...store,
-      changesSince: async (...args) => {
-        if (sleeps.length === deliverAfter) items.push(messageItem(later));
-        return store.changesSince(...args);
+    const watched: FeedReader = {
+      ...feed,
+      entriesAfter: async (...args) => {
+        if (sleeps.length === deliverAfter) entries.acme!.push(entryAt(2, clock.now()));
+        return feed.entriesAfter(...args);
       },
     };
 
     // Act
-    const body = JSON.parse(await pollEvents(watched, 'acme', { cursor: '2026-11-22T12:00:00.000Z/', wait: '25' }, clock, Number.POSITIVE_INFINITY)) as {
+    const body = JSON.parse(await pollEvents(watched, 'acme', { cursor: '1', wait: '25' }, clock, Number.POSITIVE_INFINITY)) as {
       frames: { cursor: string }[];
       cursor: string;
     };
 
     // Assess
     expect(sleeps).toEqual([pollIntervalMs, pollIntervalMs, pollIntervalMs]);
-    expect(body.frames.map((frame) => frame.cursor)).toEqual([`${later.storedAt}/${later.id}`]);
-    expect(body.cursor).toBe(`${later.storedAt}/${later.id}`);
+    expect(body).toEqual({ frames: [JSON.parse(frameAt(2))], cursor: '2' });
   });
 
   it('answers an empty list with the same cursor when nothing changes within the wait, and never waits past the deadline', async () => {
-    const { store } = fakeStore();
+    const { feed } = fakeFeed({ acme: [entryAt(1, start)] });
     const { clock, sleeps } = manual();
-    const cursor = '2026-11-22T12:00:00.000Z/msg_0001';
 
-    const waited = JSON.parse(await pollEvents(store, 'acme', { cursor, wait: '1' }, clock, Number.POSITIVE_INFINITY)) as unknown;
+    const waited = JSON.parse(await pollEvents(feed, 'acme', { cursor: '1', wait: '1' }, clock, Number.POSITIVE_INFINITY)) as unknown;
     const capped = manual();
-    await pollEvents(store, 'acme', { cursor, wait: '25' }, capped.clock, capped.clock.now() + 2.5 * pollIntervalMs);
+    await pollEvents(feed, 'acme', { cursor: '1', wait: '25' }, capped.clock, capped.clock.now() + 2.5 * pollIntervalMs);
 
-    expect(waited).toEqual({ frames: [], cursor });
+    expect(waited).toEqual({ frames: [], cursor: '1' });
     expect(sleeps.reduce((sum, milliseconds) => sum + milliseconds, 0)).toBe(1_000);
     expect(capped.sleeps).toEqual([pollIntervalMs, pollIntervalMs, pollIntervalMs / 2]);
   });
 
-  it('starts from now without a cursor, and answers at once without a wait', async () => {
-    const { store } = fakeStore([messageItem(stored(1, key))]);
-    const { clock, sleeps } = manual(Date.parse('2026-11-22T12:00:10.000Z'));
+  it("starts at the head of the tenant's feed without a cursor, and answers at once without a wait", async () => {
+    const { feed } = fakeFeed({ acme: [entryAt(1, start), entryAt(2, start)], globex: [entryAt(7, start, 'globex')] });
+    const { clock, sleeps } = manual(start);
 
-    const body = JSON.parse(await pollEvents(store, 'acme', {}, clock, Number.POSITIVE_INFINITY)) as unknown;
+    const body = JSON.parse(await pollEvents(feed, 'acme', {}, clock, Number.POSITIVE_INFINITY)) as unknown;
+    const fresh = JSON.parse(await pollEvents(feed, 'initech', {}, clock, Number.POSITIVE_INFINITY)) as unknown;
 
-    expect(body).toEqual({ frames: [], cursor: '2026-11-22T12:00:10.000Z/' });
+    expect(body).toEqual({ frames: [], cursor: '2' });
+    expect(fresh).toEqual({ frames: [], cursor: '0' });
     expect(sleeps).toEqual([]);
+  });
+
+  it("returns the tenant's frames after the cursor in feed order, up to the limit, with the cursor of the last", async () => {
+    const { feed } = fakeFeed({ acme: [1, 2, 3, 4].map((seq) => entryAt(seq, start)), globex: [entryAt(2, start, 'globex')] });
+
+    const body = JSON.parse(await pollEvents(feed, 'acme', { cursor: '1', limit: '2' }, manual(start).clock, Number.POSITIVE_INFINITY)) as {
+      frames: { cursor: string; tenantId: string }[];
+      cursor: string;
+    };
+
+    expect(body.frames.map((frame) => [frame.tenantId, frame.cursor])).toEqual([
+      ['acme', '2'],
+      ['acme', '3'],
+    ]);
+    expect(body.cursor).toBe('3');
+  });
+
+  it('keeps waiting at a gap that may still fill, and answers once it has', async () => {
+    // Prepare: number 2 is reserved, its frame not written yet
+    const { feed, entries } = fakeFeed({ acme: [entryAt(1, start), entryAt(3, start)] });
+    const { clock, sleeps } = manual(start);
+    const watched: FeedReader = {
+      ...feed,
+      entriesAfter: async (...args) => {
+        if (sleeps.length === 2) entries.acme!.splice(1, 0, entryAt(2, start));
+        return feed.entriesAfter(...args);
+      },
+    };
+
+    // Act
+    const body = JSON.parse(await pollEvents(watched, 'acme', { cursor: '1', wait: '25' }, clock, Number.POSITIVE_INFINITY)) as { frames: { cursor: string }[]; cursor: string };
+
+    // Assess
+    expect(sleeps).toEqual([pollIntervalMs, pollIntervalMs]);
+    expect(body.frames.map((frame) => frame.cursor)).toEqual(['2', '3']);
+    expect(body.cursor).toBe('3');
   });
 
   it.each([
     [{ wait: '26' }, 'wait must be a whole number of seconds from 0 to 25'],
     [{ wait: '-1' }, 'wait must be a whole number of seconds from 0 to 25'],
-    [{ cursor: 'yesterday' }, 'cursor must be the cursor of a frame: <changedAt>/<id>'],
-    [{ cursor: '2026-13-45T99:99:99.000Z/msg_1' }, 'cursor must be the cursor of a frame: <changedAt>/<id>'],
+    [{ cursor: 'yesterday' }, 'cursor must be the cursor of a frame or of an /events answer: a whole number from 0 to 9007199254740991'],
+    [{ cursor: '2026-11-22T12:00:00.000Z/msg_1' }, 'cursor must be the cursor of a frame or of an /events answer: a whole number from 0 to 9007199254740991'],
+    [{ cursor: '-1' }, 'cursor must be the cursor of a frame or of an /events answer: a whole number from 0 to 9007199254740991'],
+    [{ cursor: '007' }, 'cursor must be the cursor of a frame or of an /events answer: a whole number from 0 to 9007199254740991'],
+    [{ cursor: '1.5' }, 'cursor must be the cursor of a frame or of an /events answer: a whole number from 0 to 9007199254740991'],
+    [{ cursor: '9007199254740992' }, 'cursor must be the cursor of a frame or of an /events answer: a whole number from 0 to 9007199254740991'],
+    [{ cursor: '3' }, 'cursor is ahead of this feed: pass a cursor a frame or an /events answer carried'],
     [{ cursor: '' }, 'cursor must not be empty'],
-    [{ cursor: `2026-11-22T12:00:00.000Z/${'x'.repeat(5000)}` }, 'cursor is too long'],
+    [{ cursor: 'x'.repeat(5000) }, 'cursor is too long'],
     [{ wait: '' }, 'wait must be a whole number of seconds from 0 to 25'],
     [{ limit: '500' }, 'limit must be a whole number from 1 to 100'],
   ])('refuses %j with 400', async (parameters, message) => {
-    const { store } = fakeStore();
+    const { feed } = fakeFeed({ acme: [entryAt(1, start), entryAt(2, start)] });
 
-    const error = await rejection(pollEvents(store, 'acme', parameters, manual().clock, Number.POSITIVE_INFINITY));
+    const error = await rejection(pollEvents(feed, 'acme', parameters, manual().clock, Number.POSITIVE_INFINITY));
 
     expect(error.statusCode).toBe(400);
     expect(error.message).toBe(message);
