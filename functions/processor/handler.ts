@@ -46,7 +46,6 @@ const retryDependencies: RetryDependencies = {
   now: () => new Date(),
 };
 const ingestQueue = createIngestQueue(sqs(traced), config.INGEST_QUEUE_URL);
-const processor = new BatchProcessor(EventType.SQS);
 
 const elapsedMs = (from: string, to: string): number => Date.parse(to) - Date.parse(from);
 
@@ -120,8 +119,16 @@ const processRecord = async (sqsRecord: SQSRecord, stopAt: number): Promise<void
  * one poison record as a function error, which is what an errors alarm watches. Records
  * still unfinished when the invocation's time runs short fail the same way, with that reason
  * recorded, rather than be killed at the timeout with none.
+ *
+ * A BatchProcessor keeps its batch's records and failures until it answers, so each
+ * invocation gets its own: invocations that overlap in one process (the local runtime's
+ * concurrent batches; Lambda Managed Instances) would otherwise reset each other's failures,
+ * and a failed record would be answered as processed and deleted. Powertools keeps a shared
+ * one's state per invocation only where AWS_LAMBDA_MAX_CONCURRENCY is set and the Lambda
+ * runtime scopes each invocation in its InvokeStore; the local runtime does neither.
  */
 export const handler = withMiddleware(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const stopAt = stopTakingWorkAt(Date.now(), context.getRemainingTimeInMillis());
+  const processor = new BatchProcessor(EventType.SQS);
   return processPartialResponse(event, (sqsRecord: SQSRecord) => processRecord(sqsRecord, stopAt), processor, { context, throwOnFullBatchFailure: false });
 }, tracer);

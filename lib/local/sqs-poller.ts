@@ -1,6 +1,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as z from 'zod/mini';
 import { invokeWithTimeout, type LambdaHandler } from './lambda-context.ts';
 
 export interface SqsPollerOptions {
@@ -8,7 +9,8 @@ export interface SqsPollerOptions {
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly functionName: string;
-  readonly handler: LambdaHandler<SQSEvent, SQSBatchResponse | void>;
+  /** Its answer is read as Lambda reads it, whatever it is (reportedFailures). */
+  readonly handler: LambdaHandler<SQSEvent, unknown>;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
   /** Parallel pollers, as Lambda scales an SQS mapping out to several concurrent batches. */
@@ -35,12 +37,35 @@ const toRecord = (message: Message, queueArn: string): SQSRecord => ({
   awsRegion: queueArn.split(':')[3] ?? '',
 });
 
+/** A partial batch response (ReportBatchItemFailures) as Lambda accepts one; other keys are ignored. */
+const batchResponseSchema = z.nullish(
+  z.object({
+    batchItemFailures: z.nullish(z.array(z.object({ itemIdentifier: z.string().check(z.minLength(1)) }))),
+  }),
+);
+
+/**
+ * The ids of the records the function reported failed, read as Lambda reads the answer: an
+ * empty or null answer or list is a complete success; an answer of any other shape (an empty,
+ * null or misspelt itemIdentifier), or one naming a record not in the batch, fails the whole
+ * batch, thrown here like a failed invocation.
+ */
+const reportedFailures = (response: unknown, batch: readonly Message[], { functionName, consequence }: { functionName: string; consequence: string }): Set<string> => {
+  const parsed = batchResponseSchema.safeParse(response);
+  if (!parsed.success) throw new Error(`${functionName} answered with a malformed batch response, so ${consequence}: ${z.prettifyError(parsed.error)}`);
+  const failed = new Set((parsed.data?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+  const inBatch = new Set(batch.map((message) => message.MessageId));
+  const strangers = [...failed].filter((id) => !inBatch.has(id));
+  if (strangers.length > 0) throw new Error(`${functionName} reported failed records that are not in its batch (${strangers.join(', ')}), so ${consequence}`);
+  return failed;
+};
+
 /**
  * Plays Lambda's SQS event source mapping: receive a batch, invoke the function, delete what
  * succeeded. Records reported in batchItemFailures, and every record of an invocation that
- * throws or outlives its timeout, stay on the queue: they return after the visibility
- * timeout, each receive counted, and the queue's redrive policy moves them to the DLQ after
- * maxReceiveCount receives, as on AWS.
+ * throws, outlives its timeout or answers with a malformed response, stay on the queue: they
+ * return after the visibility timeout, each receive counted, and the queue's redrive policy
+ * moves them to the DLQ after maxReceiveCount receives, as on AWS.
  */
 export const startSqsPoller = (options: SqsPollerOptions) => {
   const { client, queueUrl, batchSize } = options;
@@ -84,14 +109,16 @@ export const startSqsPoller = (options: SqsPollerOptions) => {
       try {
         const batch = await receiveBatch();
         if (batch.length === 0) continue;
+        const { functionName } = options;
+        const consequence = `its ${batch.length} record(s) return to the queue after its visibility timeout`;
         let failedIds: Set<string>;
         try {
           const response = await invokeWithTimeout(options.handler, { Records: batch.map((message) => toRecord(message, options.queueArn)) }, {
-            functionName: options.functionName,
+            functionName,
             timeoutSeconds: options.timeoutSeconds,
-            consequence: `the invocation failed, and its ${batch.length} record(s) return to the queue after its visibility timeout`,
+            consequence: `the invocation failed, and ${consequence}`,
           });
-          failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+          failedIds = reportedFailures(response, batch, { functionName, consequence });
         } catch (error) {
           options.onError?.(error);
           failedIds = new Set(batch.map((message) => message.MessageId ?? ''));

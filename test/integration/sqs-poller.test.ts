@@ -10,7 +10,8 @@ import { startSqs } from '../helpers/services.ts';
 /**
  * The local stand-in for Lambda's SQS event source mapping, on fauxqs with the deployed
  * redrive policy: a failing record is retried alone and ends in the DLQ after
- * maxReceiveCount receives, while its batch-mates succeed on the first try.
+ * maxReceiveCount receives, while its batch-mates succeed on the first try; an answer Lambda
+ * would not accept deletes nothing.
  */
 
 let sqs: Awaited<ReturnType<typeof startSqs>>;
@@ -108,5 +109,51 @@ describe('SQS poller', () => {
     ]);
     const { Messages: left = [] } = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queues.ingest, MaxNumberOfMessages: 10 }));
     expect(left).toHaveLength(0);
+  });
+
+  it('deletes nothing of a batch whose answer is malformed or names a record not in it, as Lambda', async () => {
+    // Prepare: a queue of its own; each invocation answers the next of these, then nothing, which is a complete success.
+    const own = await createQueues(sqs.client, { prefix: 'poller-answers-', endpoint: sqs.endpoint, visibilityTimeoutSeconds: 1 });
+    const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: own.ingest, AttributeNames: ['QueueArn'] }));
+    const { MessageId: id = '' } = await sqs.client.send(new SendMessageCommand({ QueueUrl: own.ingest, MessageBody: 'kept' }));
+    const answers: unknown[] = [
+      { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] },
+      { batchItemFailures: [{ itemIdentifier: '' }] },
+      { batchItemFailures: [{ itemIdentifer: id }] },
+      'done',
+    ];
+    const receiveCounts: string[] = [];
+    const errors: string[] = [];
+    const poller = startSqsPoller({
+      client: sqs.client,
+      queueUrl: own.ingest,
+      queueArn: Attributes?.QueueArn ?? '',
+      functionName: 'processor',
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0.2,
+      concurrency: 1,
+      timeoutSeconds: 5,
+      handler: async (event: SQSEvent) => {
+        receiveCounts.push(...event.Records.map((record) => record.attributes.ApproximateReceiveCount));
+        return answers[receiveCounts.length - 1];
+      },
+      onError: (error) => errors.push(String(error)),
+    });
+
+    // Act
+    for (let waited = 0; receiveCounts.length < answers.length + 1 && waited < 15_000; waited += 100) await sleep(100);
+    await sleep(1_500);
+    await poller.stop();
+
+    // Assess
+    expect(receiveCounts).toEqual(['1', '2', '3', '4', '5']);
+    expect(errors).toEqual([
+      `Error: processor reported failed records that are not in its batch (not-in-this-batch), so its 1 record(s) return to the queue after its visibility timeout`,
+      expect.stringMatching(/^Error: processor answered with a malformed batch response, so its 1 record\(s\) return to the queue after its visibility timeout: /),
+      expect.stringMatching(/^Error: processor answered with a malformed batch response, /),
+      expect.stringMatching(/^Error: processor answered with a malformed batch response, /),
+    ]);
+    const left = await Promise.all([own.ingest, own.deadLetter].map((queueUrl) => sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }))));
+    expect(left.map(({ Messages = [] }) => Messages.length)).toEqual([0, 0]);
   });
 });

@@ -125,6 +125,38 @@ describe('processor handler, a record that fails for now', () => {
   });
 });
 
+describe('processor handler, invocations that overlap in one process', () => {
+  // As the local runtime runs two batches at once, and Lambda Managed Instances several invocations per environment.
+  beforeEach(() => {
+    dynamo.on(TransactWriteCommand).callsFake(async () => {
+      await sleep(200);
+      return {};
+    });
+  });
+
+  it('answers an invocation with its own failure when another starts while it runs', async () => {
+    // Act: the second starts once the first's poison record has failed, and ends after it.
+    const first = handler({ Records: [poison, mate] }, lambdaContext('processor'));
+    await vi.waitFor(() => expect(failurePuts()).toHaveLength(1));
+    const second = handler({ Records: [{ ...mate, messageId: 'mate-2', receiptHandle: 'handle-mate-2' }] }, lambdaContext('processor'));
+
+    // Assess
+    expect(await first).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+    expect(await second).toEqual({ batchItemFailures: [] });
+  });
+
+  it('does not answer an invocation with the failure of another that ran meanwhile', async () => {
+    // Act: the second starts while the first stores its record, and fails before the first ends.
+    const first = handler({ Records: [mate] }, lambdaContext('processor'));
+    await sleep(20);
+    const second = await handler({ Records: [poison] }, lambdaContext('processor'));
+
+    // Assess
+    expect(second).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+    expect(await first).toEqual({ batchItemFailures: [] });
+  });
+});
+
 describe('processor handler, a request too large for one record', () => {
   it('stores none of it and queues it again in parts on the ingest queue, in its tenant\'s group', async () => {
     const { messageIds: _ids, ...whole } = aBulkWhatsappEnvelope(maxEventsPerRecord + 1, { requestId: 'req_bulk_handler' });
