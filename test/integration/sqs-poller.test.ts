@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestQueueSettings } from '../../lib/definitions/pipeline.ts';
 import { createQueues, type QueueUrls } from '../../lib/local/resources.ts';
-import { startSqsPoller } from '../../lib/local/sqs-poller.ts';
+import { startSqsPoller, type SqsPollerOptions } from '../../lib/local/sqs-poller.ts';
 import { startSqs } from '../helpers/services.ts';
 
 /**
@@ -26,22 +26,20 @@ afterAll(async () => {
   await sqs?.stop();
 });
 
+/** The processor's poller of `queueUrl`, one batch at a time: the tests vary only the handler, the timeout and what they hear. */
+const pollerOf = async (queueUrl: string, options: Pick<SqsPollerOptions, 'handler' | 'timeoutSeconds' | 'onError'>) => {
+  const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  return startSqsPoller({ client: sqs.client, queueUrl, queueArn: Attributes?.QueueArn ?? '', functionName: 'processor', batchSize: 10, maxBatchingWindowSeconds: 0.2, concurrency: 1, ...options });
+};
+
 describe('SQS poller', () => {
   it('reports a poison record alone and lets the redrive policy move it to the DLQ', async () => {
     // Prepare
     const deliveries = new Map<string, number>();
-    const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queues.ingest, AttributeNames: ['QueueArn'] }));
     for (const body of ['ok-1', 'poison', 'ok-2', 'ok-3']) {
       await sqs.client.send(new SendMessageCommand({ QueueUrl: queues.ingest, MessageBody: body }));
     }
-    const poller = startSqsPoller({
-      client: sqs.client,
-      queueUrl: queues.ingest,
-      queueArn: Attributes?.QueueArn ?? '',
-      functionName: 'processor',
-      batchSize: 10,
-      maxBatchingWindowSeconds: 0.2,
-      concurrency: 1,
+    const poller = await pollerOf(queues.ingest, {
       timeoutSeconds: 5,
       handler: async (event: SQSEvent): Promise<SQSBatchResponse> => {
         for (const record of event.Records) deliveries.set(record.body, (deliveries.get(record.body) ?? 0) + 1);
@@ -68,18 +66,10 @@ describe('SQS poller', () => {
 
   it('fails an invocation at its timeout: its records return and are received again, whatever the handler returns late', async () => {
     // Prepare: the first invocation takes 2.5 s of a 1 s timeout, then answers that all went well.
-    const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: queues.ingest, AttributeNames: ['QueueArn'] }));
     await sqs.client.send(new SendMessageCommand({ QueueUrl: queues.ingest, MessageBody: 'slow' }));
     const invocations: { bodies: string[]; receiveCounts: string[]; remainingMs: number }[] = [];
     const errors: string[] = [];
-    const poller = startSqsPoller({
-      client: sqs.client,
-      queueUrl: queues.ingest,
-      queueArn: Attributes?.QueueArn ?? '',
-      functionName: 'processor',
-      batchSize: 10,
-      maxBatchingWindowSeconds: 0.2,
-      concurrency: 1,
+    const poller = await pollerOf(queues.ingest, {
       timeoutSeconds: 1,
       handler: async (event: SQSEvent, context): Promise<SQSBatchResponse> => {
         invocations.push({
@@ -114,7 +104,6 @@ describe('SQS poller', () => {
   it('deletes nothing of a batch whose answer is malformed or names a record not in it, as Lambda', async () => {
     // Prepare: a queue of its own; each invocation answers the next of these, then nothing, which is a complete success.
     const own = await createQueues(sqs.client, { prefix: 'poller-answers-', endpoint: sqs.endpoint, visibilityTimeoutSeconds: 1 });
-    const { Attributes } = await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: own.ingest, AttributeNames: ['QueueArn'] }));
     const { MessageId: id = '' } = await sqs.client.send(new SendMessageCommand({ QueueUrl: own.ingest, MessageBody: 'kept' }));
     const answers: unknown[] = [
       { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] },
@@ -124,14 +113,7 @@ describe('SQS poller', () => {
     ];
     const receiveCounts: string[] = [];
     const errors: string[] = [];
-    const poller = startSqsPoller({
-      client: sqs.client,
-      queueUrl: own.ingest,
-      queueArn: Attributes?.QueueArn ?? '',
-      functionName: 'processor',
-      batchSize: 10,
-      maxBatchingWindowSeconds: 0.2,
-      concurrency: 1,
+    const poller = await pollerOf(own.ingest, {
       timeoutSeconds: 5,
       handler: async (event: SQSEvent) => {
         receiveCounts.push(...event.Records.map((record) => record.attributes.ApproximateReceiveCount));

@@ -7,7 +7,7 @@ import { createMessageStore } from '../../functions/adapters/message-store.ts';
 import { conversationIdFor, messageIdFor } from '../../functions/core/ids.ts';
 import { broadcastFilterPattern } from '../../lib/definitions/pipeline.ts';
 import { localCredentials, localRegion } from '../../lib/local/aws.ts';
-import { startStreamPoller } from '../../lib/local/stream-poller.ts';
+import { startStreamPoller, type StreamPollerOptions } from '../../lib/local/stream-poller.ts';
 import { aStoredMessage, aConversationKey } from '../helpers/factories.ts';
 import { startDynamoDb } from '../helpers/services.ts';
 
@@ -24,19 +24,26 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
+/** The broadcaster's poller of the messages table's stream: the tests vary only the handler, the timeout and what they hear. */
+const pollerOfMessages = async (options: Pick<StreamPollerOptions, 'handler' | 'timeoutSeconds' | 'onError' | 'onDiscard'>) => {
+  const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: dynamo.tables.Messages }));
+  return startStreamPoller({
+    client: new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials }),
+    streamArn: Table?.LatestStreamArn ?? '',
+    functionName: 'broadcaster',
+    filter: broadcastFilterPattern,
+    batchSize: 100,
+    retryAttempts: 3,
+    ...options,
+  });
+};
+
 describe('stream poller', () => {
   it('delivers only the entities clients see, in order, retrying a failed record', async () => {
     // Prepare
-    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: dynamo.tables.Messages }));
     const delivered: DynamoDBRecord[] = [];
     let failuresLeft = 1;
-    const poller = startStreamPoller({
-      client: new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials }),
-      streamArn: Table?.LatestStreamArn ?? '',
-      functionName: 'broadcaster',
-      filter: broadcastFilterPattern,
-      batchSize: 100,
-      retryAttempts: 3,
+    const poller = await pollerOfMessages({
       timeoutSeconds: 5,
       handler: async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
         const [first] = event.Records;
@@ -87,16 +94,9 @@ describe('stream poller', () => {
 
   it('fails an invocation that outlives its timeout and retries its records, ignoring what it returns late', async () => {
     // Prepare: the first invocation takes 2.5 s of a 1 s timeout, then answers that all went well.
-    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: dynamo.tables.Messages }));
     const invocations: { firstSequenceNumber?: string; remainingMs: number }[] = [];
     const errors: string[] = [];
-    const poller = startStreamPoller({
-      client: new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials }),
-      streamArn: Table?.LatestStreamArn ?? '',
-      functionName: 'broadcaster',
-      filter: broadcastFilterPattern,
-      batchSize: 100,
-      retryAttempts: 3,
+    const poller = await pollerOfMessages({
       timeoutSeconds: 1,
       handler: async (event: DynamoDBStreamEvent, context): Promise<DynamoDBBatchResponse> => {
         invocations.push({ firstSequenceNumber: event.Records[0]?.dynamodb?.SequenceNumber, remainingMs: context.getRemainingTimeInMillis() });
