@@ -4,11 +4,12 @@ import { feedRetentionSeconds, type FeedReader, type FeedWriter } from '../core/
 
 /**
  * The feed table (lib/definitions/tables.ts): a tenant's counter at `seq` 0, its frames and
- * holes at their numbers, and a marker per published stream record under `REC#<record id>`.
+ * holes at their numbers, and a marker per published stream record under `REC#<tenant>#<record id>`
+ * (a tenant id never holds `#`, so no marker is a tenant's partition).
  */
 
 const counterKey = (tenantId: string) => ({ tenantId, seq: 0 });
-const markerKey = (recordId: string) => ({ tenantId: `REC#${recordId}`, seq: 0 });
+const markerKey = (tenantId: string, recordId: string) => ({ tenantId: `REC#${tenantId}#${recordId}`, seq: 0 });
 const expiresAt = (reservedAt: number) => Math.floor(reservedAt / 1000) + feedRetentionSeconds;
 
 /** The broadcaster's writes: reservations, frames, holes. */
@@ -56,7 +57,7 @@ export const createFeedWriter = (client: DynamoDBDocumentClient, tableName: stri
                 {
                   Put: {
                     TableName: tableName,
-                    Item: { ...markerKey(recordId), published: seq, publishedBy: tenantId, expiresAt: expiresAt(reservedAt) },
+                    Item: { ...markerKey(tenantId, recordId), published: seq, expiresAt: expiresAt(reservedAt) },
                     ConditionExpression: 'attribute_not_exists(seq)',
                   },
                 },

@@ -45,6 +45,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     ...dynamo.handlerEnvironment,
     CONNECTIONS_TABLE: dynamo.tables.Connections,
+    FEED_TABLE: dynamo.tables.Feed,
     WEBSOCKET_MANAGEMENT_ENDPOINT: gateway.url.replace(/^ws/, 'http'),
     JWT_SECRET: secret,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -71,12 +72,18 @@ const request = async (client: RecordingSocket, message: unknown, reply: (frame:
 };
 
 /** The stream event the messages table would emit for these new images. */
+/** Stream records as DynamoDB numbers them: each with an event id and a sequence number of its own, which the feed publishes once. */
+let recordsMade = 0;
 const streamEvent = (...images: Record<string, unknown>[]): DynamoDBStreamEvent => ({
-  Records: images.map((image, index) => ({
-    eventName: 'INSERT',
-    eventSource: 'aws:dynamodb',
-    dynamodb: { SequenceNumber: String(index + 1), NewImage: marshall(image, { removeUndefinedValues: true }) as never },
-  })),
+  Records: images.map((image) => {
+    const sequenceNumber = String(++recordsMade);
+    return {
+      eventID: `event-${sequenceNumber}`,
+      eventName: 'INSERT',
+      eventSource: 'aws:dynamodb',
+      dynamodb: { SequenceNumber: sequenceNumber, NewImage: marshall(image, { removeUndefinedValues: true }) as never },
+    };
+  }),
 });
 
 const conversationOfKey = (customerAddress: string, tenantId = 'acme') => aConversationKey({ tenantId, customerAddress });
