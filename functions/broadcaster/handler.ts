@@ -33,35 +33,41 @@ const feedRecordOf = (record: DynamoDBRecord): (FeedRecord & { readonly sequence
   return frame && { recordId: record.eventID ?? sequenceNumber, sequenceNumber, frame };
 };
 
-/** Pushes a published frame to the sockets listening; a push that fails is logged, and the socket's client fills the gap from the feed. */
-const push = async (frame: Frame): Promise<void> => {
-  const correlationId = correlationIdOf(frame);
+/**
+ * Pushes the batch's published frames to the sockets listening, each socket's in feed order; a
+ * push that fails is logged, and the socket's client fills the gap from the feed.
+ */
+const push = async (frames: readonly Frame[]): Promise<void> => {
   try {
-    const result = await broadcast(frame, { subscribersOf: connections.subscribersOf, send: pusher.send, forget: connections.remove });
-    for (const { connectionId, error } of result.failed) logger.warn('frame not delivered', { correlation_id: correlationId, connectionId, error });
-    logger.info('frame pushed', { correlation_id: correlationId, type: frame.type, tenantId: frame.tenantId, cursor: frame.cursor, sent: result.sent, gone: result.gone, failed: result.failed.length });
+    const result = await broadcast(frames, { subscribersOf: connections.subscribersOf, send: pusher.send, forget: connections.remove });
+    for (const { connectionId, error } of result.failed) logger.warn('frames not delivered', { connectionId, error });
     metrics.addMetric('FramesSent', MetricUnit.Count, result.sent);
     metrics.addMetric('ConnectionsGone', MetricUnit.Count, result.gone);
     metrics.addMetric('FramesFailed', MetricUnit.Count, result.failed.length);
   } catch (error) {
-    logger.warn('frame published but not pushed', { correlation_id: correlationId, tenantId: frame.tenantId, cursor: frame.cursor, error });
+    logger.warn('frames published but not pushed', { frames: frames.length, error });
   }
-  if (frame.type === 'message.created' && typeof frame.data.storedAt === 'string') {
-    metrics.addMetric('StoredToPushedLag', MetricUnit.Milliseconds, Date.now() - Date.parse(frame.data.storedAt));
+  for (const frame of frames) {
+    // Records of a batch are handled together: the correlation id goes on each line, not on the logger.
+    logger.info('frame pushed', { correlation_id: correlationIdOf(frame), type: frame.type, tenantId: frame.tenantId, cursor: frame.cursor });
+    if (frame.type === 'message.created' && typeof frame.data.storedAt === 'string') {
+      metrics.addMetric('StoredToPushedLag', MetricUnit.Milliseconds, Date.now() - Date.parse(frame.data.storedAt));
+    }
   }
 };
 
 /**
  * Messages table stream → each tenant's feed → every connection of the change's tenant that
  * listens to the whole tenant or to the change's conversation. A frame is pushed only once it
- * is in the feed, so a client that sees a gap in the cursors can fetch what it missed. Frames
- * are pushed one after another, in feed order. A record whose frame could not be written is
- * reported failed, and the stream retries from it (what it already published becomes a hole).
+ * is in the feed, so a client that sees a gap in the cursors can fetch what it missed. Each
+ * socket gets its frames one after another, in feed order; sockets are served side by side.
+ * A record whose frame could not be written is reported failed, and the stream retries from
+ * it (what it already published becomes a hole).
  */
 export const handler = withMiddleware(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const records = event.Records.flatMap((record) => feedRecordOf(record) ?? []);
   const outcomes = await publishFrames(records, feed);
-  for (const outcome of outcomes) if (outcome.status === 'published') await push(outcome.frame);
+  await push(outcomes.flatMap((outcome) => (outcome.status === 'published' ? [outcome.frame] : [])));
   const firstFailed = outcomes.findIndex((outcome) => outcome.status === 'failed');
   for (const outcome of outcomes) if (outcome.status === 'failed') logger.error('frame not published; the stream retries it', { recordId: outcome.recordId, error: outcome.error });
   metrics.addMetric('FramesPublished', MetricUnit.Count, outcomes.filter((outcome) => outcome.status === 'published').length);

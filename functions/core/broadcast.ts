@@ -56,24 +56,42 @@ const settleBounded = async <Item, Result>(
 };
 
 /**
- * Sends a frame to the connections of its tenant that listen to the whole tenant or to the
- * frame's conversation, `broadcastConcurrency` at a time. Connections are found by the
- * frame's tenant first, so a subscription naming another tenant's conversation never
- * matches. A gone connection is forgotten; any other failure of one client is reported, not
- * thrown, so one bad or slow client never stops the others or the stream.
+ * Sends frames, in the order given (the feed's), to the connections of their tenants that
+ * listen to the whole tenant or to the frame's conversation. A tenant's connections are looked
+ * up once per call, by the frames' tenant first, so a subscription naming another tenant's
+ * conversation never matches. Each connection receives its frames one after another, in
+ * order, so a client sees no gap that is not one; connections are served
+ * `broadcastConcurrency` at a time. A gone connection is forgotten and sent nothing more; any
+ * other failure of one client is reported, not thrown, so one bad or slow client never stops
+ * the others or the stream.
  */
-export const broadcast = async (frame: Frame, deps: BroadcastDependencies): Promise<BroadcastResult> => {
-  const payload = serializeFrame(frame);
-  const conversationId = conversationOf(frame);
-  const recipients = (await deps.subscribersOf(frame.tenantId)).filter((subscriber) => wants(subscriber, conversationId));
-  const outcomes = await settleBounded(recipients, broadcastConcurrency, async ({ connectionId }) => {
-    const outcome = await deps.send(connectionId, payload);
-    if (outcome === 'gone') await deps.forget(connectionId);
-    return outcome;
-  });
+export const broadcast = async (frames: readonly Frame[], deps: BroadcastDependencies): Promise<BroadcastResult> => {
+  const tenants = [...new Set(frames.map((frame) => frame.tenantId))];
+  const subscribers = new Map(await Promise.all(tenants.map(async (tenantId) => [tenantId, await deps.subscribersOf(tenantId)] as const)));
+  const deliveries = [...subscribers].flatMap(([tenantId, listeners]) =>
+    listeners.map((subscriber) => ({
+      subscriber,
+      payloads: frames.filter((frame) => frame.tenantId === tenantId && wants(subscriber, conversationOf(frame))).map(serializeFrame),
+    })),
+  ).filter(({ payloads }) => payloads.length > 0);
+  const outcomes = await settleBounded(
+    deliveries,
+    broadcastConcurrency,
+    async ({ subscriber, payloads }) => {
+      let sent = 0;
+      for (const payload of payloads) {
+        if ((await deps.send(subscriber.connectionId, payload)) === 'gone') {
+          await deps.forget(subscriber.connectionId);
+          return { sent, gone: 1 };
+        }
+        sent++;
+      }
+      return { sent, gone: 0 };
+    },
+  );
   const failed = outcomes.flatMap((outcome, index) =>
-    outcome.status === 'rejected' ? [{ connectionId: (recipients[index] as Subscriber).connectionId, error: outcome.reason }] : [],
+    outcome.status === 'rejected' ? [{ connectionId: (deliveries[index] as (typeof deliveries)[number]).subscriber.connectionId, error: outcome.reason }] : [],
   );
   const delivered = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-  return { sent: delivered.filter((o) => o === 'sent').length, gone: delivered.filter((o) => o === 'gone').length, failed };
+  return { sent: delivered.reduce((sum, { sent }) => sum + sent, 0), gone: delivered.reduce((sum, { gone }) => sum + gone, 0), failed };
 };

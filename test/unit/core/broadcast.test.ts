@@ -39,7 +39,7 @@ describe('broadcast', () => {
     const { deps, sends } = fakeGateway({ acme: { c1: 'sent', c2: 'sent', c3: 'sent' }, globex: { g1: 'sent' } });
 
     // Act
-    const result = await broadcast(frame, deps);
+    const result = await broadcast([frame], deps);
 
     // Assess
     expect(result).toEqual({ sent: 3, gone: 0, failed: [] });
@@ -50,7 +50,7 @@ describe('broadcast', () => {
   it('forgets a gone connection, and only that one', async () => {
     const { deps, forgotten } = fakeGateway({ acme: { c1: 'sent', c2: 'gone', c3: 'sent' } });
 
-    const result = await broadcast(frame, deps);
+    const result = await broadcast([frame], deps);
 
     expect(forgotten).toEqual(['c2']);
     expect(result).toEqual({ sent: 2, gone: 1, failed: [] });
@@ -60,7 +60,7 @@ describe('broadcast', () => {
     const refused = new Error('LimitExceededException');
     const { deps, sends, forgotten } = fakeGateway({ acme: { c1: refused, c2: 'sent', c3: 'gone', c4: 'sent' } });
 
-    const result = await broadcast(frame, deps);
+    const result = await broadcast([frame], deps);
 
     expect(result).toEqual({ sent: 2, gone: 1, failed: [{ connectionId: 'c1', error: refused }] });
     expect(sends).toHaveLength(4);
@@ -70,7 +70,7 @@ describe('broadcast', () => {
   it('does nothing for a tenant without connections', async () => {
     const { deps, sends } = fakeGateway({ globex: { g1: 'sent' } });
 
-    const result = await broadcast(frame, deps);
+    const result = await broadcast([frame], deps);
 
     expect(result).toEqual({ sent: 0, gone: 0, failed: [] });
     expect(sends).toEqual([]);
@@ -87,8 +87,8 @@ describe('broadcast', () => {
     const subscribersOf = async (tenantId: string) => (tenantId === message.tenantId ? subscribers : []);
 
     // Act
-    const forMessage = await broadcast(frame, { ...deps, subscribersOf });
-    const forConversation = await broadcast(conversationFrame, { ...deps, subscribersOf });
+    const forMessage = await broadcast([frame], { ...deps, subscribersOf });
+    const forConversation = await broadcast([conversationFrame], { ...deps, subscribersOf });
 
     // Assess
     expect(conversationOf(frame)).toBe(message.conversationId);
@@ -128,7 +128,7 @@ describe('broadcast', () => {
     };
 
     // Act
-    const pending = broadcast(frame, deps);
+    const pending = broadcast([frame], deps);
     await othersFinished;
     const sentBeforeSlowAnswered = othersDone.size;
     releaseSlow();
@@ -139,5 +139,26 @@ describe('broadcast', () => {
     expect(mostInFlight).toBe(broadcastConcurrency);
     expect(result.sent).toBe(59);
     expect(result.failed).toEqual([{ connectionId: 'c1', error: new Error('LimitExceededException') }]);
+  });
+
+  it("sends a batch's frames to each connection in feed order, looks each tenant's connections up once, and sends a gone one nothing more", async () => {
+    // Prepare: three frames of acme and one of globex, in feed order.
+    const later = { ...frame, cursor: '3', data: { ...frame.data, text: 'later' } };
+    const globexFrame = { ...frame, tenantId: 'globex', cursor: '1' };
+    const { deps, sends, forgotten } = fakeGateway({ acme: { a1: 'sent', a2: 'gone' }, globex: { g1: 'sent' } });
+    const lookedUp: string[] = [];
+    const subscribersOf = async (tenantId: string) => (lookedUp.push(tenantId), deps.subscribersOf(tenantId));
+
+    // Act
+    const result = await broadcast([frame, conversationFrame, globexFrame, later], { ...deps, subscribersOf });
+
+    // Assess
+    expect(lookedUp.sort()).toEqual(['acme', 'globex']);
+    const cursorsSentTo = (connectionId: string) => sends.filter((send) => send.connectionId === connectionId).map((send) => (JSON.parse(send.payload) as Frame).cursor);
+    expect(cursorsSentTo('a1')).toEqual(['1', '2', '3']);
+    expect(cursorsSentTo('a2')).toEqual(['1']);
+    expect(cursorsSentTo('g1')).toEqual(['1']);
+    expect(forgotten).toEqual(['a2']);
+    expect(result).toEqual({ sent: 4, gone: 1, failed: [] });
   });
 });
