@@ -8,7 +8,7 @@ import { createConnectionStore } from '../adapters/connection-store.ts';
 import { createFeedWriter } from '../adapters/feed-store.ts';
 import { createSocketPusher } from '../adapters/socket-pusher.ts';
 import { broadcast } from '../core/broadcast.ts';
-import { placedFrames, placeFrames, writePlaced, type FeedRecord } from '../core/feed.ts';
+import { publishFrames, type FeedRecord } from '../core/feed.ts';
 import { frameFor, type Frame } from '../core/frames.ts';
 import { readConfig, required } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
@@ -34,8 +34,8 @@ const feedRecordOf = (record: DynamoDBRecord): (FeedRecord & { readonly sequence
 };
 
 /**
- * Pushes the batch's frames to the sockets listening, each socket's in feed order; a push that
- * fails is logged, and the socket's client fills the gap from the feed.
+ * Pushes the batch's published frames to the sockets listening, each socket's in feed order; a
+ * push that fails is logged, and the socket's client fills the gap from the feed.
  */
 const push = async (frames: readonly Frame[]): Promise<void> => {
   try {
@@ -58,20 +58,16 @@ const push = async (frames: readonly Frame[]): Promise<void> => {
 
 /**
  * Messages table stream → each tenant's feed → every connection of the change's tenant that
- * listens to the whole tenant or to the change's conversation. A frame is pushed once it has
- * its number in the feed, so a client that sees a gap in the cursors can fetch what it missed.
- * Each socket gets its frames one after another, in feed order; sockets are served side by
- * side. A record whose frame could not be written is reported failed, and the stream retries
- * from it: what it already published becomes a hole, and a socket that was pushed the frame
- * gets it once more at its new number (a frame carries its item's whole state, so applying it
- * twice changes nothing).
+ * listens to the whole tenant or to the change's conversation. A frame is pushed only once it
+ * is in the feed, so a client that sees a gap in the cursors can fetch what it missed. Each
+ * socket gets its frames one after another, in feed order; sockets are served side by side.
+ * A record whose frame could not be written is reported failed, and the stream retries from
+ * it (what it already published becomes a hole).
  */
 export const handler = withMiddleware(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const records = event.Records.flatMap((record) => feedRecordOf(record) ?? []);
-  const placed = await placeFrames(records, feed);
-  // Pushed while being written: a reader that asks the feed for a number before its write
-  // commits waits for it (feed.ts), so the push need not wait for the write.
-  const [outcomes] = await Promise.all([writePlaced(placed, feed), push(placedFrames(placed))]);
+  const outcomes = await publishFrames(records, feed);
+  await push(outcomes.flatMap((outcome) => (outcome.status === 'published' ? [outcome.frame] : [])));
   const firstFailed = outcomes.findIndex((outcome) => outcome.status === 'failed');
   for (const outcome of outcomes) if (outcome.status === 'failed') logger.error('frame not published; the stream retries it', { recordId: outcome.recordId, error: outcome.error });
   metrics.addMetric('FramesPublished', MetricUnit.Count, outcomes.filter((outcome) => outcome.status === 'published').length);

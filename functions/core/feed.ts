@@ -118,14 +118,13 @@ export type PublishOutcome =
 /** Feed transactions in flight at once. */
 export const publishConcurrency = 4;
 
-/** A record's frame at its reserved number, or why no number could be reserved for it. */
-export type Placed = { readonly recordId: string; readonly seq: number; readonly reservedAt: number; readonly frame: Frame } | { readonly recordId: string; readonly error: unknown };
-
 /**
- * Gives a batch's frames their numbers, in stream order (a shard delivers an item's records in
- * commit order, so per item the feed order is the commit order): one reservation per tenant.
+ * Publishes a batch's frames, in stream order: one reservation per tenant, then each frame at
+ * its number (a shard delivers an item's records in commit order, so per item the feed order is
+ * the commit order), up to `maxPublishedTogether` in one transaction. Outcomes come back in
+ * the records' order; a failed write leaves holes where it can, so readers need not wait out the gap.
  */
-export const placeFrames = async (records: readonly FeedRecord[], writer: FeedWriter): Promise<Placed[]> => {
+export const publishFrames = async (records: readonly FeedRecord[], writer: FeedWriter): Promise<PublishOutcome[]> => {
   const counts = new Map<string, number>();
   for (const { frame } of records) counts.set(frame.tenantId, (counts.get(frame.tenantId) ?? 0) + 1);
   const next = new Map<string, { seq: number; reservedAt: number }>();
@@ -141,23 +140,13 @@ export const placeFrames = async (records: readonly FeedRecord[], writer: FeedWr
       return outcome?.status === 'rejected' ? [[tenantId, outcome.reason] as const] : [];
     }),
   );
-  return records.map(({ recordId, frame }): Placed => {
+  type Placed = { readonly recordId: string; readonly seq: number; readonly reservedAt: number; readonly frame: Frame } | { readonly recordId: string; readonly error: unknown };
+  const placed = records.map(({ recordId, frame }): Placed => {
     const position = next.get(frame.tenantId);
     if (!position) return { recordId, error: reservationError.get(frame.tenantId) };
     const seq = position.seq++;
     return { recordId, seq, reservedAt: position.reservedAt, frame: { ...frame, cursor: String(seq) } };
   });
-};
-
-/** The frames that got a number, in order. */
-export const placedFrames = (placed: readonly Placed[]): Frame[] => placed.flatMap((item) => ('frame' in item ? [item.frame] : []));
-
-/**
- * Writes placed frames at their numbers, up to `maxPublishedTogether` in one transaction.
- * Outcomes come back in the records' order; a failed write leaves holes where it can, so
- * readers need not wait out the gap.
- */
-export const writePlaced = async (placed: readonly Placed[], writer: FeedWriter): Promise<PublishOutcome[]> => {
   const outcomes: PublishOutcome[] = new Array(placed.length);
   const writable: { readonly at: number; readonly write: FeedWrite; readonly frame: Frame }[] = [];
   placed.forEach((item, at) => {
@@ -185,7 +174,3 @@ export const writePlaced = async (placed: readonly Placed[], writer: FeedWriter)
   await Promise.all(Array.from({ length: Math.min(publishConcurrency, chunks.length) }, worker));
   return outcomes;
 };
-
-/** Publishes a batch's frames: numbers first (placeFrames), then the writes (writePlaced). */
-export const publishFrames = async (records: readonly FeedRecord[], writer: FeedWriter): Promise<PublishOutcome[]> =>
-  writePlaced(await placeFrames(records, writer), writer);
