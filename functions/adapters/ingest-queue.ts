@@ -1,4 +1,4 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Envelope } from '../core/envelope.ts';
 
 /**
@@ -12,5 +12,17 @@ export const createIngestQueue = (client: SQSClient, queueUrl: string) => ({
     await client.send(
       new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(envelope), MessageGroupId: envelope.tenantId }),
     );
+  },
+});
+
+/**
+ * The records the processor received from the ingest queue: it hides one that failed for its
+ * backoff delay (core/backoff.ts). Apart from createIngestQueue, so that the ack's bundle
+ * carries no command it never sends.
+ */
+export const createIngestRecords = (client: SQSClient, queueUrl: string) => ({
+  /** Keeps a received record from being delivered again for `seconds` (0: right away). */
+  async hide(receiptHandle: string, seconds: number): Promise<void> {
+    await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
   },
 });

@@ -1,7 +1,6 @@
 import type { Endpoint } from './endpoint.ts';
 import type { Envelope } from './envelope.ts';
-import { HttpError } from './errors.ts';
-import { findEdge } from '../providers/registry.ts';
+import { Refused, Unavailable } from './errors.ts';
 import type { AckResponse, ProviderEdge, WebhookRequest } from '../providers/types.ts';
 
 /** A webhook as the HTTP edge received it. */
@@ -16,7 +15,13 @@ export interface InboundWebhook {
   readonly requestId: string;
 }
 
+/**
+ * What the ack path needs. It answers in the domain's terms: a request it refuses throws
+ * `Refused`, one it cannot queue for now `Unavailable` (errors.ts); the HTTP edge answers them.
+ */
 export interface AckDependencies {
+  /** The edge of the provider a webhook URL names (the provider registry), or undefined. */
+  findEdge(name: string): ProviderEdge | undefined;
   findEndpoint(endpointId: string): Promise<Endpoint | undefined>;
   /** Resolves only once the queue has durably accepted the envelope. */
   enqueue(envelope: Envelope): Promise<void>;
@@ -30,7 +35,7 @@ export interface AckDependencies {
   readonly publicBaseUrl: string;
   /** Larger bodies go to the body store, and the queue carries their key. */
   readonly maxInlineBodyBytes: number;
-  /** Larger bodies are refused with 413. */
+  /** Larger bodies are refused as too large. */
   readonly maxBodyBytes: number;
   now(): Date;
 }
@@ -44,12 +49,14 @@ export const webhookUrl = (publicBaseUrl: string, provider: string, endpointId: 
 const pick = (headers: Readonly<Record<string, string>>, names: readonly string[]): Record<string, string> =>
   Object.fromEntries(names.flatMap((name) => (headers[name] === undefined ? [] : [[name, headers[name]]])));
 
-/** The endpoint a webhook URL names, with its provider, or 404: the URL says nothing more than that. */
+const unknownEndpoint = () => new Refused('unknown_endpoint', 'unknown endpoint');
+
+/** The endpoint a webhook URL names, with its provider, or refused: the URL says nothing more than that. */
 const resolveEndpoint = async (webhook: InboundWebhook, deps: AckDependencies): Promise<{ provider: ProviderEdge; endpoint: Endpoint; request: WebhookRequest }> => {
-  const provider = findEdge(webhook.provider);
-  if (!provider) throw new HttpError(404, 'unknown endpoint');
+  const provider = deps.findEdge(webhook.provider);
+  if (!provider) throw unknownEndpoint();
   const endpoint = await deps.findEndpoint(webhook.endpointId);
-  if (!endpoint || endpoint.provider !== provider.name) throw new HttpError(404, 'unknown endpoint');
+  if (!endpoint || endpoint.provider !== provider.name) throw unknownEndpoint();
   const request: WebhookRequest = {
     url: webhookUrl(deps.publicBaseUrl, provider.name, endpoint.endpointId) + webhook.search,
     headers: webhook.headers,
@@ -64,14 +71,14 @@ const resolveEndpoint = async (webhook: InboundWebhook, deps: AckDependencies): 
  * and a 2xx is given only once the queue has the request.
  */
 export const acknowledge = async (webhook: InboundWebhook, deps: AckDependencies): Promise<AckResponse> => {
-  if (webhook.body.length > deps.maxBodyBytes) throw new HttpError(413, `payload larger than ${deps.maxBodyBytes} bytes`);
+  if (webhook.body.length > deps.maxBodyBytes) throw new Refused('too_large', `payload larger than ${deps.maxBodyBytes} bytes`);
   const { provider, endpoint, request } = await resolveEndpoint(webhook, deps);
 
   const verdict = provider.verify(request, endpoint, deps.now());
-  if (!verdict.ok) throw new HttpError(verdict.statusCode, verdict.reason);
+  if (!verdict.ok) throw new Refused(verdict.refusal, verdict.reason);
   const nonceKey = verdict.nonce && `${endpoint.endpointId}#${verdict.nonce.key}`;
   if (verdict.nonce && nonceKey && !(await claimNonce(nonceKey, verdict.nonce.ttlSeconds, deps))) {
-    throw new HttpError(verdict.nonce.refuseWith, 'this request was already received (replayed token)');
+    throw new Refused('replayed', 'this request was already received (replayed token)');
   }
 
   const receivedAt = deps.now().toISOString();
@@ -101,7 +108,7 @@ export const acknowledge = async (webhook: InboundWebhook, deps: AckDependencies
           (releaseError: unknown) => new AggregateError([error, releaseError], 'queueing failed, and so did releasing its replay token'),
         )
       : error;
-    throw new HttpError(503, 'queue unavailable, retry later', { 'retry-after': String(queueUnavailableRetryAfterSeconds) }, { cause });
+    throw new Unavailable('queue', 'queue unavailable, retry later', queueUnavailableRetryAfterSeconds, { cause });
   }
   return provider.acknowledge(request);
 };
@@ -114,13 +121,13 @@ const claimNonce = async (key: string, ttlSeconds: number, deps: AckDependencies
     return await deps.claimNonce(key, ttlSeconds);
   } catch (error) {
     // Not knowing whether it is a replay, refuse in a way the provider retries.
-    throw new HttpError(503, 'replay check unavailable, retry later', { 'retry-after': String(queueUnavailableRetryAfterSeconds) }, { cause: error });
+    throw new Unavailable('replay_check', 'replay check unavailable, retry later', queueUnavailableRetryAfterSeconds, { cause: error });
   }
 };
 
 /** A GET on a webhook URL: the provider's subscription handshake, where it has one. */
 export const answerHandshake = async (webhook: InboundWebhook, deps: AckDependencies): Promise<AckResponse> => {
   const { provider, endpoint, request } = await resolveEndpoint(webhook, deps);
-  if (!provider.handshake) throw new HttpError(404, 'unknown endpoint');
+  if (!provider.handshake) throw unknownEndpoint();
   return provider.handshake(request, endpoint);
 };

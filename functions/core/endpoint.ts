@@ -1,7 +1,7 @@
 /** A registered webhook URL: which provider calls it, for which tenant, with which credentials. */
 export interface Endpoint {
   readonly endpointId: string;
-  /** A name from the provider registry (functions/providers/registry.ts). */
+  /** The name a provider is registered under, as its webhook URLs carry it. */
   readonly provider: string;
   readonly tenantId: string;
   /**

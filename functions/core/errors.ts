@@ -10,8 +10,18 @@ export class SwitchboardError extends Error {
   }
 }
 
-/** The configuration a function was deployed with is incomplete or invalid; fail at cold start. */
-export class ConfigurationError extends SwitchboardError {}
+/**
+ * A configuration that is incomplete or invalid: the stack's settings at synth, or a function's
+ * environment at cold start. Nothing is built or served with it. It lists every problem at once.
+ */
+export class ConfigurationError extends SwitchboardError {
+  readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[]) {
+    super(typeof problems === 'string' ? problems : `Switchboard's configuration is not valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.problems = typeof problems === 'string' ? [problems] : problems;
+  }
+}
 
 /**
  * A queued request that can never be processed as it is (unparseable, unsupported): it is
@@ -20,16 +30,36 @@ export class ConfigurationError extends SwitchboardError {}
 export class PermanentError extends SwitchboardError {}
 
 /**
- * An HTTP answer other than success. The message and headers are what the caller sees; the
- * cause, if any, is only logged.
+ * Why a request is refused, in the domain's terms:
+ * - `signature`: its credentials do not hold (a bad or missing signature, token or password);
+ * - `replayed`: it was received before (a reused one-time token, or a timestamp its provider refuses as a replay);
+ * - `unknown_endpoint`: its URL names no endpoint of its provider;
+ * - `too_large`: its body is over the limit;
+ * - `bad_request`: a parameter or cursor is not one the API takes;
+ * - `not_found`: what it asks for does not exist, or is another tenant's;
+ * - `unauthenticated`: it carries no valid inbox token.
  */
-export class HttpError extends SwitchboardError {
-  readonly statusCode: number;
-  readonly headers: Record<string, string>;
+export type RefusalReason = 'signature' | 'replayed' | 'unknown_endpoint' | 'too_large' | 'bad_request' | 'not_found' | 'unauthenticated';
 
-  constructor(statusCode: number, message: string, headers: Record<string, string> = {}, options?: ErrorOptions) {
+/** A request refused for what it is: nothing was done with it, and the same request is refused again. The message is the caller's to read. */
+export class Refused extends SwitchboardError {
+  readonly reason: RefusalReason;
+
+  constructor(reason: RefusalReason, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/** What the request needs is down for now: nothing was done with it, and the same request may pass later. The cause is only logged. */
+export class Unavailable extends SwitchboardError {
+  readonly dependency: 'queue' | 'replay_check';
+  /** How long a caller that retries should wait. */
+  readonly retryAfterSeconds: number;
+
+  constructor(dependency: 'queue' | 'replay_check', message: string, retryAfterSeconds: number, options?: ErrorOptions) {
     super(message, options);
-    this.statusCode = statusCode;
-    this.headers = headers;
+    this.dependency = dependency;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

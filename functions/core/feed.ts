@@ -1,5 +1,5 @@
 import { functionSizes } from '../../lib/definitions/functions.ts';
-import { HttpError } from './errors.ts';
+import { Refused } from './errors.ts';
 import { serializeFrame, type Frame, type UnplacedFrame } from './frames.ts';
 
 /**
@@ -67,7 +67,7 @@ export const contiguousRun = (entries: readonly FeedEntry[], after: number, limi
 export const parseFeedCursor = (cursor: string): number => {
   const seq = /^(0|[1-9]\d{0,15})$/.test(cursor) ? Number(cursor) : Number.NaN;
   if (!Number.isSafeInteger(seq)) {
-    throw new HttpError(400, 'cursor must be the cursor of a frame or of an /events answer: a whole number from 0 to 9007199254740991');
+    throw new Refused('bad_request', 'cursor must be the cursor of a frame or of an /events answer: a whole number from 0 to 9007199254740991');
   }
   return seq;
 };

@@ -5,7 +5,7 @@ import { PermanentError } from './errors.ts';
 import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey, type IdScope } from './ids.ts';
 import { messageKey, type StoredEvent, type StoredMessage } from './items.ts';
 import type { NormalizedEvent, NormalizedMessage, Parties } from './message.ts';
-import { findProvider } from '../providers/registry.ts';
+import type { Provider } from '../providers/types.ts';
 import { eventsToStore } from './request-parts.ts';
 
 export type StoreOutcome = 'stored' | 'duplicate';
@@ -18,6 +18,8 @@ export type ProcessedEvent =
   | { readonly kind: StoredEvent['event']['kind']; readonly outcome: EventOutcome; readonly event: StoredEvent };
 
 export interface ProcessDependencies {
+  /** The provider a queued request came from, parsers included (the provider registry), or undefined. */
+  loadProvider(name: string): Promise<Provider | undefined>;
   /**
    * Stores the message and updates its conversation in one conditional write: 'duplicate'
    * when a message with the same id is already stored.
@@ -107,7 +109,7 @@ const partiesOf = ({ channel, businessAddress, customerAddress }: Parties): Part
  * conditional write and is skipped.
  */
 export const processEnvelope = async (envelope: Envelope, deps: ProcessDependencies): Promise<ProcessedEvent[]> => {
-  const provider = findProvider(envelope.provider);
+  const provider = await deps.loadProvider(envelope.provider);
   if (!provider) throw new PermanentError(`no provider named ${envelope.provider}`);
   // A part of a split request stores only its range; a request too large for one record throws RequestTooLarge (request-parts.ts).
   const events = await eventsToStore(envelope, async () => provider.normalize({ url: envelope.url, headers: envelope.headers, body: await rawBody(envelope, deps.fetchBody) }));

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { HttpError } from './errors.ts';
+import { Refused } from './errors.ts';
 import { contiguousRun, parseFeedCursor, type FeedReader } from './feed.ts';
 import { conversationKey, messageKey, publicView } from './items.ts';
 
@@ -56,7 +56,7 @@ export const pollIntervalMs = 50;
 /** Lambda answers at most 6 MB; a page stops short of this and its cursor continues after it. */
 export const maxPageBytes = 5_000_000;
 
-const invalid = (message: string) => new HttpError(400, message);
+const invalid = (message: string) => new Refused('bad_request', message);
 
 const limitParam = z.optional(
   z.pipe(
@@ -108,7 +108,7 @@ const isKeyOf = (key: IndexKey, list: IndexList): boolean => {
   return key.pk === expected.pk && key.sk === expected.sk;
 };
 
-/** The key a cursor continues after; 400 unless it is the key of an item of this very list, as the API issues them. */
+/** The key a cursor continues after; refused unless it is the key of an item of this very list, as the API issues them. */
 export const decodePageCursor = (cursor: string, list: IndexList): IndexKey => {
   let key: IndexKey | undefined;
   try {
@@ -149,9 +149,9 @@ export const listConversations = async (store: QueryStore, tenantId: string, par
 };
 
 /** Another tenant's conversation is answered exactly like one that does not exist. */
-const notFound = () => new HttpError(404, 'no such conversation');
+const notFound = () => new Refused('not_found', 'no such conversation');
 
-/** GET /conversations/{id}/messages: one conversation's messages, latest first; 404 unless it is the tenant's. */
+/** GET /conversations/{id}/messages: one conversation's messages, latest first; not found unless it is the tenant's. */
 export const listMessages = async (store: QueryStore, tenantId: string, conversationId: string, parameters: QueryParameters) => {
   if (conversationId === '' || conversationId.length > maxIdLength) throw notFound();
   const conversation = await store.conversation(conversationId);

@@ -1,4 +1,4 @@
-import { settleWithin } from '../shared/settle-within.ts';
+import { settleWithin } from './settle-within.ts';
 
 /**
  * Why a record was given back unstored: the invocation was about to reach its timeout. It is

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { HttpError } from '../core/errors.ts';
+import type { InboundWebhook } from '../core/ack.ts';
+import { Refused, Unavailable, type RefusalReason } from '../core/errors.ts';
 import { logger } from './powertools.ts';
 
 /** Header names lower-cased; HTTP header names are case-insensitive and providers vary. */
@@ -29,21 +30,65 @@ export const searchOf = (event: Pick<APIGatewayProxyEvent, 'multiValueQueryStrin
   return search === '' ? '' : `?${search}`;
 };
 
+/** The webhook a REST proxy event carries, for the provider named (a registered name, or one no endpoint has). */
+export const webhookOf = (event: APIGatewayProxyEvent, provider: string): InboundWebhook => ({
+  provider,
+  endpointId: event.pathParameters?.endpointId ?? '',
+  search: searchOf(event),
+  headers: headersOf(event),
+  body: bodyOf(event),
+  requestId: event.requestContext.requestId,
+});
+
 export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
   statusCode,
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
 });
 
+/** A failure the core names: the caller is told what it is and what to do. */
+export type DomainFailure = Refused | Unavailable;
+
+export const isDomainFailure = (error: unknown): error is DomainFailure => error instanceof Refused || error instanceof Unavailable;
+
+const refusalStatus: Readonly<Record<RefusalReason, number>> = {
+  bad_request: 400,
+  signature: 401,
+  unauthenticated: 401,
+  // Unless the caller's protocol wants its own (the provider's edge says: Mailgun's 406).
+  replayed: 401,
+  unknown_endpoint: 404,
+  not_found: 404,
+  too_large: 413,
+};
+
 /**
- * The one place that decides what a caller sees of a failure: an HttpError's own message, or
- * a generic 500 with the details only in the log. Never a stack trace.
+ * Why a request failed, as a metric dimension: a fixed set, whatever the caller sent. Whatever
+ * the ack could not reach (the queue, the body store, the replay check) is `queue_unavailable`:
+ * the provider sees the same 503 and retries alike.
  */
-export const errorResponse = (error: unknown): APIGatewayProxyResult => {
-  if (error instanceof HttpError) {
-    if (error.statusCode >= 500) logger.error(error.message, { error: error.cause ?? error });
-    return json(error.statusCode, { error: error.message }, error.headers);
+export const failureReason = (failure: DomainFailure): string => (failure instanceof Refused ? failure.reason : 'queue_unavailable');
+
+/** `replayStatus`: the status the caller's protocol wants for a replay (ProviderEdge.replayStatus). */
+export const failureStatus = (failure: DomainFailure, replayStatus?: number): number => {
+  if (failure instanceof Unavailable) return 503;
+  return failure.reason === 'replayed' ? (replayStatus ?? refusalStatus.replayed) : refusalStatus[failure.reason];
+};
+
+const failureHeaders = (failure: DomainFailure): Record<string, string> => {
+  if (failure instanceof Unavailable) return { 'retry-after': String(failure.retryAfterSeconds) };
+  return failure.reason === 'unauthenticated' ? { 'www-authenticate': 'Bearer' } : {};
+};
+
+/**
+ * The one place that decides what a caller sees of a failure: a domain failure's own message,
+ * or a generic 500 with the details only in the log. Never a stack trace.
+ */
+export const errorResponse = (error: unknown, replayStatus?: number): APIGatewayProxyResult => {
+  if (!isDomainFailure(error)) {
+    logger.error('unhandled error', { error });
+    return json(500, { error: 'internal error' });
   }
-  logger.error('unhandled error', { error });
-  return json(500, { error: 'internal error' });
+  if (error instanceof Unavailable) logger.error(error.message, { error: error.cause ?? error });
+  return json(failureStatus(error, replayStatus), { error: error.message }, failureHeaders(error));
 };

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { acknowledge, queueUnavailableRetryAfterSeconds, type AckDependencies, type InboundWebhook } from '../../../functions/core/ack.ts';
 import type { Endpoint } from '../../../functions/core/endpoint.ts';
 import { envelopeSchema, type Envelope } from '../../../functions/core/envelope.ts';
-import { HttpError } from '../../../functions/core/errors.ts';
+import { Refused, Unavailable } from '../../../functions/core/errors.ts';
+import { findEdge } from '../../../functions/providers/registry.ts';
+import { mailgun } from '../../../functions/providers/mailgun/index.ts';
 import { twilio } from '../../../functions/providers/twilio/index.ts';
 import { twilioSignature } from '../../../functions/providers/twilio/signature.ts';
 import { anEndpoint, authToken, endpointId } from '../../helpers/factories.ts';
@@ -14,6 +16,7 @@ const fakeDependencies = (endpoints: Endpoint[] = [anEndpoint()], overrides: Par
   const queued: Envelope[] = [];
   const lookedUp: string[] = [];
   const deps: AckDependencies = {
+    findEdge,
     findEndpoint: async (id) => {
       lookedUp.push(id);
       return endpoints.find((endpoint) => endpoint.endpointId === id);
@@ -111,13 +114,13 @@ describe('acknowledge', () => {
     expect(queued.map((envelope) => envelope.url)).toEqual([expectedUrl]);
   });
 
-  it('refuses a bad signature with 401 and queues nothing', async () => {
+  it('refuses a bad signature and queues nothing', async () => {
     const { deps, queued } = fakeDependencies();
 
     const error = await rejectionOf(acknowledge(signedWebhook(expectedUrl, { token: 'not-the-auth-token' }), deps));
 
-    expect(error).toBeInstanceOf(HttpError);
-    expect(error).toMatchObject({ statusCode: 401 });
+    expect(error).toBeInstanceOf(Refused);
+    expect(error).toMatchObject({ reason: 'signature' });
     expect(queued).toEqual([]);
   });
 
@@ -125,24 +128,24 @@ describe('acknowledge', () => {
     ['an unknown provider', { provider: 'nexmo' }, [anEndpoint()]],
     ['an unknown endpoint', { endpointId: 'ep_unknown' }, [anEndpoint()]],
     ['an endpoint of another provider', {}, [anEndpoint({ provider: 'vonage' })]],
-  ] as const)('answers 404 to %s and queues nothing', async (_case, change, endpoints) => {
+  ] as const)('refuses %s as an unknown endpoint and queues nothing', async (_case, change, endpoints) => {
     const { deps, queued } = fakeDependencies([...endpoints]);
 
     const error = await rejectionOf(acknowledge({ ...signedWebhook(expectedUrl), ...change }, deps));
 
-    expect(error).toBeInstanceOf(HttpError);
-    expect(error).toMatchObject({ statusCode: 404 });
+    expect(error).toBeInstanceOf(Refused);
+    expect(error).toMatchObject({ reason: 'unknown_endpoint' });
     expect(queued).toEqual([]);
   });
 
-  it('refuses a body over the limit with 413 before looking the endpoint up', async () => {
+  it('refuses a body over the limit as too large before looking the endpoint up', async () => {
     const webhook = signedWebhook(expectedUrl);
     const { deps, queued, lookedUp } = fakeDependencies([anEndpoint()], { maxBodyBytes: webhook.body.length - 1 });
 
     const error = await rejectionOf(acknowledge(webhook, deps));
 
-    expect(error).toBeInstanceOf(HttpError);
-    expect(error).toMatchObject({ statusCode: 413 });
+    expect(error).toBeInstanceOf(Refused);
+    expect(error).toMatchObject({ reason: 'too_large' });
     expect(lookedUp).toEqual([]);
     expect(queued).toEqual([]);
   });
@@ -172,7 +175,7 @@ describe('acknowledge', () => {
     expect(envelopeSchema.safeParse(queued[0]).success).toBe(true);
   });
 
-  it('answers 503 and queues nothing when the body store refuses a large body', async () => {
+  it('is unavailable and queues nothing when the body store refuses a large body', async () => {
     const webhook = signedWebhook(expectedUrl);
     const { deps, queued } = fakeDependencies([anEndpoint()], {
       maxInlineBodyBytes: 10,
@@ -183,11 +186,12 @@ describe('acknowledge', () => {
 
     const error = await rejectionOf(acknowledge(webhook, deps));
 
-    expect(error).toMatchObject({ statusCode: 503 });
+    expect(error).toBeInstanceOf(Unavailable);
+    expect(error).toMatchObject({ dependency: 'queue' });
     expect(queued).toEqual([]);
   });
 
-  it('answers 503 with retry-after, keeping the queue error as cause, when the queue refuses', async () => {
+  it('is unavailable for a while, keeping the queue error as cause, when the queue refuses', async () => {
     const queueDown = new Error('SQS throttled');
     const { deps } = fakeDependencies([anEndpoint()], {
       enqueue: async () => {
@@ -197,9 +201,66 @@ describe('acknowledge', () => {
 
     const error = await rejectionOf(acknowledge(signedWebhook(expectedUrl), deps));
 
-    expect(error).toBeInstanceOf(HttpError);
-    expect(error).toMatchObject({ statusCode: 503, headers: { 'retry-after': String(queueUnavailableRetryAfterSeconds) } });
-    expect(Number((error as HttpError).headers['retry-after'])).toBeGreaterThan(0);
-    expect((error as HttpError).cause).toBe(queueDown);
+    expect(error).toBeInstanceOf(Unavailable);
+    expect(error).toMatchObject({ dependency: 'queue', retryAfterSeconds: queueUnavailableRetryAfterSeconds });
+    expect(queueUnavailableRetryAfterSeconds).toBeGreaterThan(0);
+    expect((error as Unavailable).cause).toBe(queueDown);
+  });
+
+  it('finds the provider through the registry it is given, not one of its own', async () => {
+    const named: string[] = [];
+    const { deps, queued } = fakeDependencies([anEndpoint()], { findEdge: (name) => (named.push(name), undefined) });
+
+    const error = await rejectionOf(acknowledge(signedWebhook(expectedUrl), deps));
+
+    expect(named).toEqual(['twilio']);
+    expect(error).toMatchObject({ reason: 'unknown_endpoint' });
+    expect(queued).toEqual([]);
+  });
+});
+
+describe('acknowledge, replays', () => {
+  const mailgunEndpoint = anEndpoint({ provider: 'mailgun', secrets: ['key-mailgun-signing-key'] });
+  const mailgunUrl = `https://hooks.example.com/prod/webhooks/mailgun/${endpointId}`;
+  const mailgunWebhook = (signedAt: Date): InboundWebhook => {
+    const sample = mailgun.sample({ url: mailgunUrl, secret: 'key-mailgun-signing-key', text: 'hello', now: signedAt });
+    return { provider: 'mailgun', endpointId, search: '', headers: sample.headers, body: Buffer.from(sample.body), requestId: 'req_mailgun_1' };
+  };
+
+  it('refuses a request carrying a one-time token already claimed as replayed, and queues it once', async () => {
+    const claimed = new Set<string>();
+    const { deps, queued } = fakeDependencies([mailgunEndpoint], { claimNonce: async (key) => !claimed.has(key) && Boolean(claimed.add(key)) });
+    const webhook = mailgunWebhook(receivedAt);
+
+    await acknowledge(webhook, deps);
+    const error = await rejectionOf(acknowledge(webhook, deps));
+
+    expect(error).toBeInstanceOf(Refused);
+    expect(error).toMatchObject({ reason: 'replayed' });
+    expect(queued).toHaveLength(1);
+  });
+
+  it("refuses a timestamp its provider treats as a replay (Mailgun's stale one) as replayed", async () => {
+    const { deps, queued } = fakeDependencies([mailgunEndpoint]);
+
+    const error = await rejectionOf(acknowledge(mailgunWebhook(new Date(receivedAt.getTime() - 3600_000)), deps));
+
+    expect(error).toMatchObject({ reason: 'replayed' });
+    expect(queued).toEqual([]);
+  });
+
+  it('is unavailable, not refused, when the replay check cannot be made', async () => {
+    const down = new Error('DynamoDB throttled');
+    const { deps, queued } = fakeDependencies([mailgunEndpoint], {
+      claimNonce: async () => {
+        throw down;
+      },
+    });
+
+    const error = await rejectionOf(acknowledge(mailgunWebhook(receivedAt), deps));
+
+    expect(error).toBeInstanceOf(Unavailable);
+    expect(error).toMatchObject({ dependency: 'replay_check', retryAfterSeconds: queueUnavailableRetryAfterSeconds, cause: down });
+    expect(queued).toEqual([]);
   });
 });

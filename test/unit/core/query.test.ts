@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../functions/core/errors.ts';
+import { Refused } from '../../../functions/core/errors.ts';
 import type { ConversationKey } from '../../../functions/core/ids.ts';
 import { conversationChange, conversationKey, messageItem, messageKey, type StoredMessage } from '../../../functions/core/items.ts';
 import {
@@ -69,12 +69,12 @@ const manual = (start = Date.parse('2026-11-22T12:00:00.000Z')) => {
   };
 };
 
-const rejection = async (promise: Promise<unknown>): Promise<HttpError> => {
+const rejection = async (promise: Promise<unknown>): Promise<Refused> => {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
   );
-  if (!(error instanceof HttpError)) throw new Error(`expected an HttpError, got ${String(error)}`);
+  if (!(error instanceof Refused)) throw new Error(`expected a refusal, got ${String(error)}`);
   return error;
 };
 
@@ -117,23 +117,23 @@ describe('listConversations', () => {
     expect(page.cursor).not.toBeNull();
   });
 
-  it.each(['0', '101', '2.5', 'ten', ''])('refuses limit=%j with 400 and says what is allowed', async (limit) => {
+  it.each(['0', '101', '2.5', 'ten', ''])('refuses limit=%j as a bad request and says what is allowed', async (limit) => {
     const { store } = fakeStore();
 
     const error = await rejection(listConversations(store, 'acme', { limit }));
 
-    expect(error.statusCode).toBe(400);
+    expect(error.reason).toBe('bad_request');
     expect(error.message).toBe('limit must be a whole number from 1 to 100');
   });
 
-  it("refuses a cursor it did not issue, and one of another tenant's list, with 400", async () => {
+  it("refuses a cursor it did not issue, and one of another tenant's list, as a bad request", async () => {
     const { store } = fakeStore(conversations(3, 'globex'));
     const globexCursor = (await listConversations(store, 'globex', { limit: '1' })).cursor ?? '';
 
     const forged = await rejection(listConversations(store, 'acme', { cursor: 'not-a-cursor' }));
     const foreign = await rejection(listConversations(store, 'acme', { cursor: globexCursor }));
 
-    expect([forged.statusCode, foreign.statusCode]).toEqual([400, 400]);
+    expect([forged.reason, foreign.reason]).toEqual(['bad_request', 'bad_request']);
     expect(foreign.message).toMatch(/^cursor is not one this list issued/);
   });
 
@@ -157,7 +157,7 @@ describe('page cursors', () => {
     try {
       decodePageCursor(cursor, list);
     } catch (error) {
-      if (error instanceof HttpError) return [error.statusCode, error.message];
+      if (error instanceof Refused) return [error.reason, error.message];
       throw error;
     }
     return 'accepted';
@@ -191,14 +191,14 @@ describe('page cursors', () => {
     ['JSON null', cursorOf(null)],
     ['garbage', 'not-a-cursor'],
     ['bytes that are no text', Buffer.from([0xff, 0xfe, 0x00, 0x7b]).toString('base64url')],
-  ])('refuse %s with 400 and the reason', (_case, cursor) => {
-    expect(reason(cursor)).toEqual([400, 'cursor is not one this list issued: pass the cursor of the previous page unchanged']);
+  ])('refuse %s as a bad request, saying why', (_case, cursor) => {
+    expect(reason(cursor)).toEqual(['bad_request', 'cursor is not one this list issued: pass the cursor of the previous page unchanged']);
   });
 
   it("refuse another conversation's cursor", () => {
     const message = messageItem(aStoredMessage());
 
-    expect(reason(encodePageCursor(message), messagesList('conv_another'))[0]).toBe(400);
+    expect(reason(encodePageCursor(message), messagesList('conv_another'))[0]).toBe('bad_request');
   });
 });
 
@@ -218,14 +218,14 @@ describe('listMessages', () => {
     expect(rest.cursor).toBeNull();
   });
 
-  it("answers 404 for another tenant's conversation, the same as for one that does not exist", async () => {
+  it("answers not found for another tenant's conversation, the same as for one that does not exist", async () => {
     const { store } = fakeStore(items());
 
     const foreign = await rejection(listMessages(store, 'globex', messages[0]!.conversationId, {}));
     const missing = await rejection(listMessages(store, 'acme', 'conv_missing', {}));
     const tooLong = await rejection(listMessages(store, 'acme', 'c'.repeat(300), {}));
 
-    expect([foreign.statusCode, missing.statusCode, tooLong.statusCode]).toEqual([404, 404, 404]);
+    expect([foreign.reason, missing.reason, tooLong.reason]).toEqual(['not_found', 'not_found', 'not_found']);
     expect(foreign.message).toBe(missing.message);
   });
 });
@@ -348,12 +348,12 @@ describe('pollEvents', () => {
     [{ cursor: 'x'.repeat(5000) }, 'cursor is too long'],
     [{ wait: '' }, 'wait must be a whole number of seconds from 0 to 25'],
     [{ limit: '500' }, 'limit must be a whole number from 1 to 100'],
-  ])('refuses %j with 400', async (parameters, message) => {
+  ])('refuses %j as a bad request', async (parameters, message) => {
     const { feed } = fakeFeed({ acme: [entryAt(1, start), entryAt(2, start)] });
 
     const error = await rejection(pollEvents(feed, 'acme', parameters, manual().clock, Number.POSITIVE_INFINITY));
 
-    expect(error.statusCode).toBe(400);
+    expect(error.reason).toBe('bad_request');
     expect(error.message).toBe(message);
   });
 });

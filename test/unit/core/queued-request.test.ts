@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conversationIdFor, messageIdFor, type ConversationKey } from '../../../functions/core/ids.ts';
 import type { QuarantineRecord, StoredEvent, StoredMessage } from '../../../functions/core/items.ts';
-import { findProvider } from '../../../functions/providers/registry.ts';
+import { loadProvider } from '../../../functions/providers/registry.ts';
 import { maxQuarantinedRawBytes } from '../../../functions/core/items.ts';
 import { maxStoredTextBytes } from '../../../functions/core/process.ts';
 import { archiveKeyFor, handleQueuedRequest, type QueuedRequestDependencies } from '../../../functions/core/queued-request.ts';
@@ -19,6 +19,7 @@ const fakeDependencies = (overrides: Partial<QueuedRequestDependencies> = {}) =>
   const quarantined: QuarantineRecord[] = [];
   const archived = new Map<string, string>();
   const deps: QueuedRequestDependencies = {
+    loadProvider,
     saveMessage: async (message, key) => {
       saved.push({ message, key });
       return 'stored';
@@ -87,7 +88,7 @@ describe('handleQueuedRequest', () => {
 
   it("keeps a gateway's ids apart per endpoint: another sender's guid 42 is another message", async () => {
     const { deps, saved } = fakeDependencies();
-    const sms = findProvider('sms')!;
+    const sms = (await loadProvider('sms'))!;
     const envelopeFrom = (id: string) => {
       const url = `https://hooks.example.com/webhooks/sms/${id}`;
       const request = sms.sample({ url, secret: 'gateway-token', text: 'Same guid, other phone' });
@@ -224,6 +225,17 @@ describe('handleQueuedRequest', () => {
     await handleQueuedRequest(body, 'record-5', deps);
 
     expect(quarantined).toMatchObject([{ id: 'record-5', reason: expect.stringMatching(/carrier-pigeon/), tenantId: 'acme' }]);
+  });
+
+  it('loads the provider through the registry it is given, not one of its own', async () => {
+    const loaded: string[] = [];
+    const { deps, saved, quarantined } = fakeDependencies({ loadProvider: async (name) => void loaded.push(name) });
+
+    await handleQueuedRequest(JSON.stringify(aTwilioEnvelope(inboundSmsFields())), 'record-6', deps);
+
+    expect(loaded).toEqual(['twilio']);
+    expect(saved).toEqual([]);
+    expect(quarantined).toMatchObject([{ id: 'record-6', reason: 'no provider named twilio' }]);
   });
 
   it('stores none of a request with more events than one record stores, and hands back its parts to queue', async () => {

@@ -1,9 +1,10 @@
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../../lib/local/lambda-context.ts';
 import { lambdaEvent } from '../../helpers/events.ts';
 import { maxEventsPerRecord } from '../../../functions/core/request-parts.ts';
@@ -12,15 +13,15 @@ import { aBulkWhatsappEnvelope } from '../../helpers/meta-bulk.ts';
 import { inboundSmsFields } from '../../helpers/twilio.ts';
 
 /**
- * The processor handler's failure branch, with the AWS SDK mocked and the body store's S3
- * answered by a stubbed fetch: a record whose large body is not in the store fails on every
- * try. It is hidden for its backoff delay, its failure is kept, and it alone is reported,
+ * The processor handler's failure branch, with the AWS SDK mocked: a record whose large body
+ * is not in the store (S3's NoSuchKey) fails on every try. It is hidden for its backoff delay, its failure is kept, and it alone is reported,
  * whatever happens to those two calls.
  */
 
 const queueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/switchboard-ingest';
 const sqs = mockClient(SQSClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
+const s3 = mockClient(S3Client);
 let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 beforeAll(async () => {
@@ -32,22 +33,19 @@ beforeAll(async () => {
     ENDPOINTS_TABLE: 'Endpoints',
     BODY_BUCKET: 'bodies',
     INGEST_QUEUE_URL: queueUrl,
+    INGEST_VISIBILITY_TIMEOUT_SECONDS: '180',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  // The archive PUT succeeds; no large body was ever stored, so every GET is S3's 404.
-  vi.stubGlobal('fetch', async (_url: URL, init: RequestInit) =>
-    init.method === 'PUT' ? new Response('') : new Response('<Error><Code>NoSuchKey</Code></Error>', { status: 404 }),
-  );
   ({ handler } = await import('../../../functions/processor/handler.ts'));
-});
-
-afterAll(() => {
-  vi.unstubAllGlobals();
 });
 
 beforeEach(() => {
   sqs.reset();
   dynamo.reset();
+  s3.reset();
+  // The archive PUT succeeds; no large body was ever stored, so every GET is S3's NoSuchKey.
+  s3.on(PutObjectCommand).resolves({});
+  s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }));
   dynamo.on(TransactWriteCommand).resolves({});
   dynamo.on(QueryCommand).resolves({ Items: [] });
   dynamo.on(GetCommand).resolves({});
@@ -89,7 +87,7 @@ describe('processor handler, a record that fails for now', () => {
         entity: 'failure',
         sqsMessageId: 'poison',
         receiveCount: 3,
-        error: 'Error: S3 GET bodies/bodies/2026-11-22/req_poison answered 404: <Error><Code>NoSuchKey</Code></Error>',
+        error: 'Error: S3 GET bodies/bodies/2026-11-22/req_poison failed: NoSuchKey: The specified key does not exist.',
         requestId: 'req_poison',
         tenantId: 'acme',
       }),

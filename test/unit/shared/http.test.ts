@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../functions/core/errors.ts';
+import { Refused, Unavailable } from '../../../functions/core/errors.ts';
 import { bodyOf, errorResponse, headersOf, searchOf } from '../../../functions/shared/http.ts';
 
 describe('headersOf', () => {
@@ -52,8 +52,8 @@ describe('searchOf', () => {
 });
 
 describe('errorResponse', () => {
-  it('answers an HttpError with its status, message and headers', () => {
-    const error = new HttpError(503, 'queue unavailable, retry later', { 'retry-after': '30' }, { cause: new Error('sqs at 10.0.0.12 refused') });
+  it('answers an unavailability with 503, its message and Retry-After, and keeps its cause out', () => {
+    const error = new Unavailable('queue', 'queue unavailable, retry later', 30, { cause: new Error('sqs at 10.0.0.12 refused') });
 
     const response = errorResponse(error);
 
@@ -63,11 +63,30 @@ describe('errorResponse', () => {
     expect(response.body).not.toContain('10.0.0.12');
   });
 
-  it('answers a 4xx HttpError the same way', () => {
-    const response = errorResponse(new HttpError(401, 'invalid or missing signature'));
+  it.each([
+    ['bad_request', 400],
+    ['signature', 401],
+    ['unauthenticated', 401],
+    ['replayed', 401],
+    ['unknown_endpoint', 404],
+    ['not_found', 404],
+    ['too_large', 413],
+  ] as const)('answers a refusal for %s with %i and its message', (reason, statusCode) => {
+    const response = errorResponse(new Refused(reason, 'the reason, for the caller'));
 
-    expect(response.statusCode).toBe(401);
-    expect(JSON.parse(response.body)).toEqual({ error: 'invalid or missing signature' });
+    expect(response.statusCode).toBe(statusCode);
+    expect(JSON.parse(response.body)).toEqual({ error: 'the reason, for the caller' });
+  });
+
+  it('answers a replay with the status the caller wants for one, and nothing else with it', () => {
+    expect(errorResponse(new Refused('replayed', 'replayed token'), 406).statusCode).toBe(406);
+    expect(errorResponse(new Refused('signature', 'invalid Mailgun signature'), 406).statusCode).toBe(401);
+  });
+
+  it('asks an unauthenticated caller for a bearer token', () => {
+    const response = errorResponse(new Refused('unauthenticated', 'a valid token is required: Authorization: Bearer <JWT>'));
+
+    expect(response.headers).toEqual({ 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
   });
 
   it.each([

@@ -1,0 +1,36 @@
+import type { Route } from '@middy/http-router';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { FeedReader } from '../core/feed.ts';
+import { listConversations, listMessages, pollEvents, type Clock, type QueryStore } from '../core/query.ts';
+import type { TenantContext } from '../shared/bearer-auth.ts';
+import { json } from '../shared/http.ts';
+
+export interface QueryRouteDependencies {
+  readonly store: QueryStore;
+  readonly feed: FeedReader;
+  readonly clock: Clock;
+}
+
+/** A long-poll stops waiting this long before the function's own timeout, to answer in time. */
+const answerMarginMs = 2_000;
+/** Answers hold a tenant's messages: no cache may keep them. */
+const privateHeaders = { 'cache-control': 'private, no-store' };
+
+type QueryRoute = Route<APIGatewayProxyEvent, APIGatewayProxyResult>;
+type TenantHandler = (event: APIGatewayProxyEvent, context: TenantContext) => Promise<APIGatewayProxyResult>;
+
+// The router hands each route the context it was given: bearerTenant's, with the tenant.
+const route = (path: string, handler: TenantHandler): QueryRoute => ({ method: 'GET', path, handler: handler as QueryRoute['handler'] });
+
+/** The query API's GET routes, each answering for the tenant of the caller's token only (context.tenantId). */
+export const queryRoutes = ({ store, feed, clock }: QueryRouteDependencies): QueryRoute[] => [
+  route('/conversations', async (event, { tenantId }) => json(200, await listConversations(store, tenantId, event.queryStringParameters), privateHeaders)),
+  route('/conversations/{id}/messages', async (event, { tenantId }) =>
+    json(200, await listMessages(store, tenantId, event.pathParameters?.id ?? '', event.queryStringParameters), privateHeaders),
+  ),
+  route('/events', async (event, context) => {
+    const deadline = clock.now() + context.getRemainingTimeInMillis() - answerMarginMs;
+    const body = await pollEvents(feed, context.tenantId, event.queryStringParameters, clock, deadline);
+    return { statusCode: 200, headers: { 'content-type': 'application/json', ...privateHeaders }, body };
+  }),
+];
