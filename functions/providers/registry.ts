@@ -1,15 +1,10 @@
+import { importFullProvider } from './full-provider.ts';
 import { mailgunEdge } from './mailgun/edge.ts';
-import { mailgun } from './mailgun/index.ts';
 import { metaEdge } from './meta/edge.ts';
-import { meta } from './meta/index.ts';
 import { sendgridEdge } from './sendgrid/edge.ts';
-import { sendgrid } from './sendgrid/index.ts';
 import { smsEdge } from './sms/edge.ts';
-import { sms } from './sms/index.ts';
 import { standardEdge } from './standard/edge.ts';
-import { standard } from './standard/index.ts';
 import { twilioEdge } from './twilio/edge.ts';
-import { twilio } from './twilio/index.ts';
 import { withHttpUrlsOnly } from './safe-urls.ts';
 import type { Provider, ProviderEdge } from './types.ts';
 
@@ -17,20 +12,18 @@ import type { Provider, ProviderEdge } from './types.ts';
 const withSafeUrls = (provider: Provider): Provider => ({ ...provider, normalize: (request) => provider.normalize(request).map(withHttpUrlsOnly) });
 
 /**
- * Every provider Switchboard accepts webhooks from, by the name in the webhook URL: a
- * provider's edge (what the ack needs) and the whole of it. The ack function uses only
- * `findEdge`, so its bundle drops the parsers (package.json marks modules side-effect free).
- * A test checks that both lists name the same providers.
+ * Every provider Switchboard accepts webhooks from, once, by its edge (<name>/edge.ts): what the
+ * ack needs, under the name its webhook URLs carry. The whole provider, parsers included, is the
+ * `<name>` export of <name>/index.ts, which `loadProvider` imports on first use.
  */
-const edges: Readonly<Record<string, ProviderEdge>> = { twilio: twilioEdge, meta: metaEdge, sendgrid: sendgridEdge, mailgun: mailgunEdge, sms: smsEdge, standard: standardEdge };
-const providers: Readonly<Record<string, Provider>> = { twilio, meta, sendgrid, mailgun, sms, standard };
+const edges: ReadonlyMap<string, ProviderEdge> = new Map([twilioEdge, metaEdge, sendgridEdge, mailgunEdge, smsEdge, standardEdge].map((edge) => [edge.name, edge]));
 
-export const providerNames = Object.keys(edges);
+export const providerNames: readonly string[] = [...edges.keys()];
 
-export const findEdge = (name: string): ProviderEdge | undefined => (Object.hasOwn(edges, name) ? edges[name] : undefined);
+export const findEdge = (name: string): ProviderEdge | undefined => edges.get(name);
 
-// Wrapped on demand, not in the table: a call at module level would keep every parser in the ack's bundle.
-export const findProvider = (name: string): Provider | undefined => {
-  const provider = Object.hasOwn(providers, name) ? providers[name] : undefined;
+/** The whole provider registered under `name`, with only http(s) URLs in what it normalizes; undefined for any other name. */
+export const loadProvider = async (name: string): Promise<Provider | undefined> => {
+  const provider = edges.has(name) ? await importFullProvider(name) : undefined;
   return provider && withSafeUrls(provider);
 };

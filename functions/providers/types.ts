@@ -36,22 +36,23 @@ export interface SampleRequest {
 }
 
 /**
- * What verification decided. A refusal names its status: most providers take 401; Mailgun
- * retries anything but 406, so a replayed Mailgun request is refused with 406.
+ * What verification decided. A refusal says why, never how to answer it: the request's
+ * credentials do not hold (`signature`), or it was sent before (`replayed`: a provider whose
+ * timestamp check is its replay protection says so, and its edge's `replayStatus` answers it).
  */
 export type Verdict =
   | {
       readonly ok: true;
       /**
        * A value the provider sends once per request and never signs the body with (Mailgun's
-       * token): the ack claims it, and a second request carrying it is refused.
+       * token): the ack claims it, and a second request carrying it is refused as replayed.
        */
-      readonly nonce?: { readonly key: string; readonly ttlSeconds: number; readonly refuseWith: number };
+      readonly nonce?: { readonly key: string; readonly ttlSeconds: number };
     }
-  | { readonly ok: false; readonly statusCode: number; readonly reason: string };
+  | { readonly ok: false; readonly refusal: 'signature' | 'replayed'; readonly reason: string };
 
 export const accepted: Verdict = Object.freeze({ ok: true });
-export const refused = (reason: string, statusCode = 401): Verdict => ({ ok: false, statusCode, reason });
+export const refused = (reason: string, refusal: 'signature' | 'replayed' = 'signature'): Verdict => ({ ok: false, refusal, reason });
 
 /**
  * What the ack path needs of a provider: authenticate and answer. Kept apart from `Provider`
@@ -66,6 +67,11 @@ export interface ProviderEdge {
    * Default: 'provider'.
    */
   readonly idsUniqueWithin?: 'provider' | 'endpoint';
+  /**
+   * The status a replayed request is refused with, when the provider needs one of its own to
+   * stop retrying (Mailgun retries anything but 406). Default 401.
+   */
+  readonly replayStatus?: number;
   /** Headers to carry in the queued envelope, lower-cased: what `normalize` and a replay need. */
   readonly keptHeaders: readonly string[];
   /**
@@ -97,9 +103,35 @@ export interface Provider extends ProviderEdge {
   /**
    * Turns a verified request into provider-neutral events, every one it carries. Throws
    * PermanentError for a payload it cannot understand, which quarantines it. The registry's
-   * `findProvider` keeps only http(s) URLs in what it returns (safe-urls.ts).
+   * `loadProvider` keeps only http(s) URLs in what it returns (safe-urls.ts).
    */
   normalize(request: WebhookRequest): NormalizedEvent[];
   /** A realistic signed inbound text message, for `switchboard send` and tests. */
   sample(options: SampleOptions): SampleRequest;
+  /** What the contract suite holds this provider to. */
+  readonly contract: ProviderContract;
+}
+
+/**
+ * What test/contract/ needs to know of a provider that it cannot read off the interface: the
+ * documented properties of its authentication, which the suite then checks against `verify`,
+ * and credentials to sign its samples with. Here, and not in the edge, to keep the ack lean.
+ */
+export interface ProviderContract {
+  /** The body is covered by the signature, so any change to it is refused. */
+  readonly signsBody: boolean;
+  /** A timestamp is signed, so a request signed long ago is refused. */
+  readonly signsTime: boolean;
+  /** Where a request carries its authentication: headers (a signature, basic auth, a bearer token), or fields of its body (Mailgun's). */
+  readonly authenticationIn: 'headers' | 'body';
+  /**
+   * The status the ack refuses a replayed request with, when it refuses replays itself (a
+   * one-time token, Mailgun's). Without it, a replay is queued again and stored once.
+   */
+  readonly refusesReplayWith?: number;
+  /**
+   * A credential of the shape the provider's endpoints hold, and another valid one that is not
+   * theirs: what its samples sign with, and what `switchboard endpoint add --secret` takes.
+   */
+  readonly credentials: { readonly secret: string; readonly otherSecret: string };
 }

@@ -1,7 +1,7 @@
 import { webhookUrl } from '../../functions/core/ack.ts';
 import type { Endpoint } from '../../functions/core/endpoint.ts';
 import { newEndpointId } from '../../functions/core/ids.ts';
-import { findEdge, findProvider, providerNames } from '../../functions/providers/registry.ts';
+import { findEdge, providerNames } from '../../functions/providers/registry.ts';
 import type { ProviderEdge } from '../../functions/providers/types.ts';
 import type { Target } from './target.ts';
 import { UsageError } from './usage-error.ts';
@@ -19,7 +19,7 @@ export interface AddEndpointOptions {
 
 const describe = (endpoint: Endpoint, target: Target) => {
   const url = webhookUrl(target.publicBaseUrl, endpoint.provider, endpoint.endpointId);
-  const consoleUrl = findProvider(endpoint.provider)?.consoleUrl?.(url);
+  const consoleUrl = findEdge(endpoint.provider)?.consoleUrl?.(url);
   return {
     endpointId: endpoint.endpointId,
     provider: endpoint.provider,
@@ -54,7 +54,7 @@ const checkSecret = (provider: ProviderEdge | undefined, secret: string): void =
 
 /** Registers a webhook URL for a tenant; its secrets are stored, never printed. */
 export const addEndpoint = async (target: Target, options: AddEndpointOptions) => {
-  const provider = options.provider === undefined ? undefined : findProvider(options.provider);
+  const provider = options.provider === undefined ? undefined : findEdge(options.provider);
   if (!provider) throw new UsageError(`--provider must be one of: ${providerNames.join(', ')}`);
   if (!options.tenant || !tenantPattern.test(options.tenant)) {
     throw new UsageError('--tenant must be 1–64 letters, digits, dots, dashes or underscores');

@@ -1,6 +1,6 @@
 import { webhookUrl } from '../../functions/core/ack.ts';
 import type { Endpoint } from '../../functions/core/endpoint.ts';
-import { findProvider } from '../../functions/providers/registry.ts';
+import { loadProvider } from '../../functions/providers/registry.ts';
 import type { Provider, SampleRequest } from '../../functions/providers/types.ts';
 import type { Target } from './target.ts';
 import { hasControls, terminalSafe } from './terminal-text.ts';
@@ -46,7 +46,7 @@ const shellQuote = (value: string): string =>
 export const send = async (target: Target, endpointId: string | undefined, options: SendOptions): Promise<string[]> => {
   if (!endpointId) throw new UsageError('usage: switchboard send <endpointId> [--text <text>] [--from <address>] [--to <address>] [--curl]');
   const endpoint = await target.endpoints.get(endpointId);
-  const provider = endpoint && findProvider(endpoint.provider);
+  const provider = endpoint && (await loadProvider(endpoint.provider));
   if (!endpoint || !provider) throw new UsageError(`no endpoint ${endpointId}`);
   const url = webhookUrl(target.publicBaseUrl, endpoint.provider, endpoint.endpointId);
   const request = signedSample(provider, endpoint, url, options);

@@ -4,10 +4,9 @@ import { webhookUrl } from '../../functions/core/ack.ts';
 import { PermanentError } from '../../functions/core/errors.ts';
 import type { NormalizedEvent } from '../../functions/core/message.ts';
 import { metaJson, signedMetaRequest } from '../../functions/providers/meta/sample.ts';
-import { findProvider, providerNames } from '../../functions/providers/registry.ts';
+import { loadProvider, providerNames } from '../../functions/providers/registry.ts';
 import { standardWebhookHeaders } from '../../functions/providers/standard/signature.ts';
-import type { WebhookRequest } from '../../functions/providers/types.ts';
-import { providerCredentials } from '../helpers/provider-credentials.ts';
+import type { Provider, WebhookRequest } from '../../functions/providers/types.ts';
 import { inboundSmsFields, signedTwilioRequest } from '../helpers/twilio.ts';
 import {
   fromCustomer,
@@ -32,7 +31,8 @@ const publicBaseUrl = 'https://hooks.example.com/prod';
 const endpointId = 'ep_safeurls00000000000000000';
 const now = new Date('2026-11-23T12:00:00.000Z');
 const urlOf = (provider: string) => webhookUrl(publicBaseUrl, provider, endpointId);
-const secretOf = (provider: string) => providerCredentials[provider]!.secret;
+const providers: ReadonlyMap<string, Provider> = new Map(await Promise.all(providerNames.map(async (name) => [name, (await loadProvider(name))!] as const)));
+const secretOf = (provider: string) => providers.get(provider)!.contract.credentials.secret;
 
 const jsonRequest = (provider: string, payload: unknown, headers: Record<string, string> = {}): WebhookRequest => ({
   url: urlOf(provider),
@@ -131,7 +131,7 @@ const followable = (events: readonly NormalizedEvent[]): string =>
 /** The outcome the processor would store: the events, or a quarantine (PermanentError), which stores none. */
 const normalized = (name: string, request: WebhookRequest): NormalizedEvent[] => {
   try {
-    return findProvider(name)!.normalize(request);
+    return providers.get(name)!.normalize(request);
   } catch (error) {
     expect(error).toBeInstanceOf(PermanentError);
     return [];
@@ -194,7 +194,7 @@ describe('URLs in normalized events', () => {
     it('keeps https URLs, in every request that carries one', () => {
       const url = 'https://cdn.example.com/media/x-safe-2b9c/photo.jpg?sig=a%2Fb';
 
-      for (const request of build(url)) expect(followable(findProvider(name)!.normalize(request))).toContain(url);
+      for (const request of build(url)) expect(followable(providers.get(name)!.normalize(request))).toContain(url);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findProvider, providerNames } from '../../functions/providers/registry.ts';
+import { loadProvider, providerNames } from '../../functions/providers/registry.ts';
 
 /**
  * Every sample request in events/<provider>/ is one the provider really accepts: it verifies
@@ -29,8 +29,8 @@ describe('sample requests in events/', () => {
     expect(new Set(samples.map(({ provider }) => provider))).toEqual(new Set(providerNames));
   });
 
-  it.each(samples.map(({ provider, file, sample }) => [`${provider}/${file}`, provider, sample] as const))('%s verifies with its secret and normalizes', (_, provider, sample) => {
-    const implementation = findProvider(provider)!;
+  it.each(samples.map(({ provider, file, sample }) => [`${provider}/${file}`, provider, sample] as const))('%s verifies with its secret and normalizes', async (_, provider, sample) => {
+    const implementation = (await loadProvider(provider))!;
     const request = {
       url: sample.url,
       headers: Object.fromEntries(Object.entries(sample.headers).map(([name, value]) => [name.toLowerCase(), value])),

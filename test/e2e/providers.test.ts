@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findProvider, providerNames } from '../../functions/providers/registry.ts';
+import { loadProvider, providerNames } from '../../functions/providers/registry.ts';
 import { standardWebhookHeaders } from '../../functions/providers/standard/signature.ts';
 import { createBodyStore } from '../../functions/adapters/body-store.ts';
 import { messageKey } from '../../functions/core/items.ts';
@@ -114,7 +114,7 @@ describe('large bodies on the local stack', () => {
     // Prepare
     const endpoint = await addEndpoint('sendgrid');
     const text = `Invoice attached. ${'Line item, quantity, price. '.repeat(30_000)}`;
-    const request = findProvider('sendgrid')!.sample({ url: endpoint.url, secret: providerCredentials.sendgrid!.secret, text });
+    const request = (await loadProvider('sendgrid'))!.sample({ url: endpoint.url, secret: providerCredentials.sendgrid!.secret, text });
 
     // Act
     const response = await fetch(endpoint.url, { method: 'POST', headers: request.headers, body: request.body });

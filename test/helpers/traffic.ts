@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { conversationIdFor } from '../../functions/core/ids.ts';
 import { conversationKey } from '../../functions/core/items.ts';
-import { findProvider } from '../../functions/providers/registry.ts';
+import { standard } from '../../functions/providers/standard/index.ts';
 import { localCredentials } from '../../lib/local/aws.ts';
 import type { LocalStackDescription } from '../../lib/local/stack.ts';
 import type { LocalStackProcess } from './local-stack.ts';
@@ -28,7 +28,7 @@ const parties = { from: '+14155550100', to: '+15005550006' };
 /** `count` distinct signed messages for a Standard Webhooks endpoint. */
 export const standardMessages = (url: string, count: number, label: string): SignedMessage[] =>
   Array.from({ length: count }, (_, index) => {
-    const request = findProvider('standard')!.sample({ url, secret: providerCredentials.standard!.secret, text: `${label} #${index}`, ...parties });
+    const request = standard.sample({ url, secret: providerCredentials.standard!.secret, text: `${label} #${index}`, ...parties });
     const { data } = JSON.parse(request.body) as { data: { id: string } };
     return { providerMessageId: data.id, body: request.body, headers: request.headers };
   });

@@ -1,3 +1,4 @@
+import { findEdge } from '../../functions/providers/registry.ts';
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +26,7 @@ describe('sample events', () => {
     const response = await acknowledge(
       { provider: 'twilio', endpointId, search: searchOf(event), headers: headersOf(event), body: bodyOf(event), requestId: 'r' },
       {
+        findEdge,
         findEndpoint: async (id) => ({ endpointId: id, provider: 'twilio', tenantId: 'demo', secrets: [sample.secret], createdAt: '' }),
         enqueue: async (envelope) => void queued.push(envelope),
         claimNonce: async () => true,

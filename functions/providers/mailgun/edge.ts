@@ -12,6 +12,8 @@ export const mailgunEdge: ProviderEdge = {
   // A Message-Id is whatever the sending client wrote: one mail to two tenants' inboxes carries
   // the same one, and a forged one must not shadow another tenant's message.
   idsUniqueWithin: 'endpoint',
+  // Mailgun's answer for "rejected, do not retry"; anything else but 200 is retried for 8 hours.
+  replayStatus: 406,
   keptHeaders: ['content-type'],
   verify: verifyMailgun,
   acknowledge: () => ok,

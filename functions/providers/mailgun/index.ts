@@ -17,4 +17,13 @@ export const mailgun: Provider = {
   },
 
   sample: mailgunSample,
+
+  // Mailgun signs a timestamp and a one-time token, in the body's fields, never the body itself.
+  contract: {
+    signsBody: false,
+    signsTime: true,
+    authenticationIn: 'body',
+    refusesReplayWith: 406,
+    credentials: { secret: 'key-mailgun-signing-key', otherSecret: 'key-another-signing-key' },
+  },
 };

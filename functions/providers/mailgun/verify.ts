@@ -3,16 +3,14 @@ import { signaturesMatch } from '../signatures.ts';
 import { refused, type Verdict, type WebhookRequest } from '../types.ts';
 import { mailgunSignature, signedTokenOf } from './signature.ts';
 
-/** Mailgun's answer for "rejected, do not retry"; anything else but 200 is retried for 8 hours. */
-const notAcceptable = 406;
-
 /**
  * How far a signed timestamp may be from our clock. The body is unsigned, so a captured token
  * with a forged body is refused by the token claim below, as long as the claim outlives this
- * window; the window itself only has to cover Mailgun's sending latency and clock skew. A
- * refusal for staleness is a 406, which Mailgun never retries, so a legitimate POST refused here
- * is mail lost: hence minutes, not Mailgun's 15-second sample (Action Mailbox uses 2 minutes,
- * the Standard Webhooks libraries 5). Retries are re-signed with a fresh token and timestamp.
+ * window; the window itself only has to cover Mailgun's sending latency and clock skew. A stale
+ * timestamp is refused as a replay (406, which Mailgun never retries), so a legitimate POST
+ * refused here is mail lost: hence minutes, not Mailgun's 15-second sample (Action Mailbox uses
+ * 2 minutes, the Standard Webhooks libraries 5). Retries are re-signed with a fresh token and
+ * timestamp.
  */
 export const freshnessSeconds = 5 * 60;
 
@@ -32,7 +30,7 @@ export const verifyMailgun = (request: WebhookRequest, endpoint: Endpoint, now: 
   if (!matches || !unixSeconds.test(signed.timestamp)) return refused('invalid Mailgun signature');
   const skewSeconds = Math.abs(now.getTime() / 1000 - Number(signed.timestamp));
   if (skewSeconds > freshnessSeconds) {
-    return refused(`Mailgun timestamp is ${Math.round(skewSeconds)} s from now, outside ±${freshnessSeconds} s`, notAcceptable);
+    return refused(`Mailgun timestamp is ${Math.round(skewSeconds)} s from now, outside ±${freshnessSeconds} s`, 'replayed');
   }
-  return { ok: true, nonce: { key: signed.token, ttlSeconds: tokenClaimSeconds, refuseWith: notAcceptable } };
+  return { ok: true, nonce: { key: signed.token, ttlSeconds: tokenClaimSeconds } };
 };

@@ -4,4 +4,14 @@ import { normalizeMetaBody } from './normalize.ts';
 import { metaSample } from './sample.ts';
 
 /** Meta's webhooks, told apart by the payload's `object`: whatsapp_business_account, page, instagram. */
-export const meta: Provider = { ...metaEdge, normalize: (request) => normalizeMetaBody(request.body), sample: metaSample };
+export const meta: Provider = {
+  ...metaEdge,
+  normalize: (request) => normalizeMetaBody(request.body),
+  sample: metaSample,
+  contract: {
+    signsBody: true,
+    signsTime: false,
+    authenticationIn: 'headers',
+    credentials: { secret: 'meta-app-secret', otherSecret: 'another-apps-secret' },
+  },
+};

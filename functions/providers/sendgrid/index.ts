@@ -19,4 +19,12 @@ export const sendgrid: Provider = {
   },
 
   sample: sendgridSample,
+
+  // The sample is an Inbound Parse POST, authenticated by basic auth; signed Event Webhook batches have their own tests.
+  contract: {
+    signsBody: false,
+    signsTime: false,
+    authenticationIn: 'headers',
+    credentials: { secret: 'parse-user:parse-password', otherSecret: 'someone:else' },
+  },
 };

@@ -30,4 +30,12 @@ export const sms: Provider = {
   },
 
   sample: smsSample,
+
+  // The sample authenticates with a bearer token; signed gateways are covered by the provider's own tests.
+  contract: {
+    signsBody: false,
+    signsTime: false,
+    authenticationIn: 'headers',
+    credentials: { secret: 'gateway-bearer-token', otherSecret: 'another-gateway-token' },
+  },
 };

@@ -16,4 +16,11 @@ export const standard: Provider = {
   },
 
   sample: standardSample,
+
+  contract: {
+    signsBody: true,
+    signsTime: true,
+    authenticationIn: 'headers',
+    credentials: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', otherSecret: 'whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCBrZXkh' },
+  },
 };

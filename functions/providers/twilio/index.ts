@@ -4,4 +4,15 @@ import { normalizeTwilio } from './normalize.ts';
 import { twilioSample } from './sample.ts';
 
 /** Twilio Programmable Messaging: SMS, MMS and WhatsApp messages and their status callbacks. */
-export const twilio: Provider = { ...twilioEdge, normalize: normalizeTwilio, sample: twilioSample };
+export const twilio: Provider = {
+  ...twilioEdge,
+  normalize: normalizeTwilio,
+  sample: twilioSample,
+  // No timestamp is signed: a replay verifies forever, and dedupe on the MessageSid stores it once.
+  contract: {
+    signsBody: true,
+    signsTime: false,
+    authenticationIn: 'headers',
+    credentials: { secret: 'twilio-auth-token', otherSecret: 'someone-elses-token' },
+  },
+};

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../functions/core/errors.ts';
 import type { NormalizedMessage, NormalizedNotice, NormalizedStatus } from '../../../functions/core/message.ts';
-import { findProvider } from '../../../functions/providers/registry.ts';
+import { loadProvider } from '../../../functions/providers/registry.ts';
 import { httpUrl, withHttpUrlsOnly } from '../../../functions/providers/safe-urls.ts';
 import { formRequest, inboundSmsFields } from '../../helpers/twilio.ts';
 
@@ -121,13 +121,13 @@ describe('withHttpUrlsOnly', () => {
 });
 
 describe("the registry's providers", () => {
-  it("keep a Twilio MMS's media item with its content type, without its javascript: URL", () => {
+  it("keep a Twilio MMS's media item with its content type, without its javascript: URL", async () => {
     const request = formRequest(
       'https://hooks.example.com/prod/webhooks/twilio/ep_0123456789abcdefghijklmnopq',
       inboundSmsFields({ NumMedia: '1', MediaUrl0: 'javascript:alert(document.domain)', MediaContentType0: 'image/jpeg' }),
     );
 
-    const [message] = findProvider('twilio')!.normalize(request) as NormalizedMessage[];
+    const [message] = (await loadProvider('twilio'))!.normalize(request) as NormalizedMessage[];
 
     expect(message?.media).toEqual([{ contentType: 'image/jpeg' }]);
   });

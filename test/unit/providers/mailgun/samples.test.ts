@@ -35,7 +35,7 @@ describe('events/mailgun samples', () => {
     const sample = readSampleFile(path);
     const receivedAt = new Date(sample.receivedAt ?? '');
     const request = requestOf(sample);
-    expect(mailgun.verify(request, endpointWith('mailgun', [sample.secret]), receivedAt)).toMatchObject({ ok: true, nonce: { refuseWith: 406 } });
+    expect(mailgun.verify(request, endpointWith('mailgun', [sample.secret]), receivedAt)).toMatchObject({ ok: true, nonce: { key: expect.any(String) } });
     expect(mailgun.verify(request, endpointWith('mailgun', ['another-key']), receivedAt).ok).toBe(false);
     return mailgun.normalize(request);
   };

@@ -29,7 +29,7 @@ describe('meta.verify', () => {
 
     const verdict = meta.verify({ ...request, body: tampered }, endpoint, now);
 
-    expect(verdict).toEqual({ ok: false, statusCode: 401, reason: 'invalid X-Hub-Signature-256' });
+    expect(verdict).toEqual({ ok: false, refusal: 'signature', reason: 'invalid X-Hub-Signature-256' });
   });
 
   it('refuses a request signed with another secret', () => {
@@ -63,7 +63,7 @@ describe('meta.verify', () => {
 
     const verdict = meta.verify(withHeaders(request, headers), endpoint, now);
 
-    expect(verdict).toEqual({ ok: false, statusCode: 401, reason: 'missing X-Hub-Signature-256' });
+    expect(verdict).toEqual({ ok: false, refusal: 'signature', reason: 'missing X-Hub-Signature-256' });
   });
 
   it.each([
@@ -77,7 +77,7 @@ describe('meta.verify', () => {
 
     const verdict = meta.verify(withHeaders(request, { ...request.headers, 'x-hub-signature-256': header }), endpoint, now);
 
-    expect(verdict).toEqual({ ok: false, statusCode: 401, reason: 'malformed X-Hub-Signature-256' });
+    expect(verdict).toEqual({ ok: false, refusal: 'signature', reason: 'malformed X-Hub-Signature-256' });
   });
 
   it('accepts a signature written in upper-case hex', () => {

@@ -44,7 +44,7 @@ describe('sendgrid.verify: Event Webhook signature', () => {
   it('refuses the same events re-serialized without the CRLFs', () => {
     const reserialized = { ...multipleEvents, payload: JSON.stringify(JSON.parse(multipleEvents.payload)) };
 
-    expect(sendgrid.verify(signedEvents(reserialized), endpoint(multipleEvents.publicKey), now)).toMatchObject({ ok: false, statusCode: 401 });
+    expect(sendgrid.verify(signedEvents(reserialized), endpoint(multipleEvents.publicKey), now)).toMatchObject({ ok: false, refusal: 'signature' });
   });
 
   it.each([
@@ -55,7 +55,7 @@ describe('sendgrid.verify: Event Webhook signature', () => {
   ])('refuses %s (the SDK vectors)', (_, vector) => {
     expect(sendgrid.verify(signedEvents(vector), endpoint(singleEvent.publicKey), now)).toEqual({
       ok: false,
-      statusCode: 401,
+      refusal: 'signature',
       reason: 'invalid X-Twilio-Email-Event-Webhook-Signature',
     });
   });
@@ -96,7 +96,7 @@ describe('sendgrid.verify: Inbound Parse basic auth', () => {
   it('refuses another password', () => {
     expect(sendgrid.verify(parsePost('switchboard:guess'), endpoint('switchboard:s3cret'), now)).toEqual({
       ok: false,
-      statusCode: 401,
+      refusal: 'signature',
       reason: 'invalid Basic Authorization credential',
     });
   });
@@ -123,7 +123,7 @@ describe('sendgrid.verify: Inbound Parse basic auth', () => {
   ])('refuses a request with %s', (_, headers) => {
     expect(sendgrid.verify({ ...parsePost('x:y'), headers }, endpoint('switchboard:s3cret'), now)).toMatchObject({
       ok: false,
-      statusCode: 401,
+      refusal: 'signature',
       reason: expect.stringMatching(/^missing/),
     });
   });

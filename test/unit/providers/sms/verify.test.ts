@@ -47,7 +47,7 @@ describe('sms.verify with a bearer token', () => {
   it('refuses another token', () => {
     expect(sms.verify(request({ authorization: 'Bearer not-the-token' }), endpointWith(token), now)).toEqual({
       ok: false,
-      statusCode: 401,
+      refusal: 'signature',
       reason: 'invalid bearer token',
     });
   });
@@ -65,7 +65,7 @@ describe('sms.verify with a bearer token', () => {
     (authorization) => {
       expect(sms.verify(request({ authorization }), endpointWith(token), now)).toEqual({
         ok: false,
-        statusCode: 401,
+        refusal: 'signature',
         reason: 'Authorization is not a bearer token',
       });
     },
@@ -80,7 +80,7 @@ describe('sms.verify with a bearer token', () => {
   });
 
   it('refuses a request with no credentials at all', () => {
-    expect(sms.verify(request({}), endpointWith(token), now)).toMatchObject({ ok: false, statusCode: 401, reason: expect.stringMatching(/^missing credentials/) });
+    expect(sms.verify(request({}), endpointWith(token), now)).toMatchObject({ ok: false, refusal: 'signature', reason: expect.stringMatching(/^missing credentials/) });
   });
 });
 
@@ -103,7 +103,7 @@ describe('sms.verify with an SMS Gateway for Android X-Signature', () => {
 
     const verdict = sms.verify({ ...signed, body: Buffer.from(androidBody.replace('sweet treat', 'refund')) }, endpointWith(token), now);
 
-    expect(verdict).toEqual({ ok: false, statusCode: 401, reason: 'invalid X-Signature' });
+    expect(verdict).toEqual({ ok: false, refusal: 'signature', reason: 'invalid X-Signature' });
   });
 
   it('refuses an X-Timestamp changed after signing', () => {
@@ -129,7 +129,7 @@ describe('sms.verify with an SMS Gateway for Android X-Signature', () => {
     expect(sms.verify(androidSigned(token, fiveMinutesAgo), endpointWith(token), now).ok).toBe(true);
     expect(sms.verify(androidSigned(token, beyond), endpointWith(token), now)).toEqual({
       ok: false,
-      statusCode: 401,
+      refusal: 'signature',
       reason: 'X-Timestamp is 301 s old, beyond the 300 s tolerance',
     });
   });

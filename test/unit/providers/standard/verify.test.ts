@@ -71,7 +71,7 @@ describe('standard.verify', () => {
   it('refuses a request whose body was changed after signing', () => {
     const request = { ...requestSignedWith(secret), body: Buffer.from(body.replace('"hi"', '"refund me"')) };
 
-    expect(standard.verify(request, endpointWith(secret), now)).toEqual({ ok: false, statusCode: 401, reason: 'invalid webhook-signature' });
+    expect(standard.verify(request, endpointWith(secret), now)).toEqual({ ok: false, refusal: 'signature', reason: 'invalid webhook-signature' });
   });
 
   it('refuses a request whose webhook-id was changed after signing', () => {
@@ -107,7 +107,7 @@ describe('standard.verify', () => {
     const hmac = requestSignedWith(secret).headers['webhook-signature']?.slice('v1,'.length);
     const request = requestSignedWith(secret, now, { 'webhook-signature': `v1a,${hmac}` });
 
-    expect(standard.verify(request, endpointWith(secret), now)).toEqual({ ok: false, statusCode: 401, reason: 'no v1 signature in webhook-signature' });
+    expect(standard.verify(request, endpointWith(secret), now)).toEqual({ ok: false, refusal: 'signature', reason: 'no v1 signature in webhook-signature' });
   });
 
   it.each([0, 299, 300, -300])('accepts a timestamp %i s old', (age) => {
@@ -121,7 +121,7 @@ describe('standard.verify', () => {
 
     expect(standard.verify(request, endpointWith(secret), now)).toEqual({
       ok: false,
-      statusCode: 401,
+      refusal: 'signature',
       reason: 'webhook-timestamp is 301 s old, beyond the 300 s tolerance',
     });
   });
@@ -131,7 +131,7 @@ describe('standard.verify', () => {
 
     expect(standard.verify(request, endpointWith(secret), now)).toEqual({
       ok: false,
-      statusCode: 401,
+      refusal: 'signature',
       reason: 'webhook-timestamp is 301 s in the future, beyond the 300 s tolerance',
     });
   });
@@ -139,7 +139,7 @@ describe('standard.verify', () => {
   it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'])('refuses a request without %s', (header) => {
     const request = withoutHeader(requestSignedWith(secret), header);
 
-    expect(standard.verify(request, endpointWith(secret), now)).toMatchObject({ ok: false, statusCode: 401, reason: expect.stringContaining(header) });
+    expect(standard.verify(request, endpointWith(secret), now)).toMatchObject({ ok: false, refusal: 'signature', reason: expect.stringContaining(header) });
   });
 
   it('does not mix header families: a webhook-signature with only svix-id is missing its id', () => {

@@ -45,7 +45,7 @@ describe('twilio.verify', () => {
 
     const verdict = twilio.verify({ ...signed, headers }, anEndpoint({ secrets: ['token-a'] }), now);
 
-    expect(verdict).toEqual({ ok: false, statusCode: 401, reason: 'missing X-Twilio-Signature' });
+    expect(verdict).toEqual({ ok: false, refusal: 'signature', reason: 'missing X-Twilio-Signature' });
   });
 
   it('refuses a request whose body was changed after signing', () => {
@@ -142,7 +142,7 @@ describe('twilio.verify with a JSON body (bodySHA256)', () => {
 
     const verdict = twilio.verify(asWebhookRequest(signed.url, { ...signed, body: body.replace('hi', 'refund me') }), anEndpoint({ secrets: ['token-a'] }), now);
 
-    expect(verdict).toEqual({ ok: false, statusCode: 401, reason: 'body does not match its bodySHA256' });
+    expect(verdict).toEqual({ ok: false, refusal: 'signature', reason: 'body does not match its bodySHA256' });
   });
 
   it('refuses a body re-serialized after signing', () => {
@@ -159,7 +159,7 @@ describe('twilio.verify with a JSON body (bodySHA256)', () => {
 
     const verdict = twilio.verify(asWebhookRequest(url, { ...signed, body: '{"Body":"forged"}' }), anEndpoint({ secrets: ['token-a'] }), now);
 
-    expect(verdict).toEqual({ ok: false, statusCode: 401, reason: 'more than one bodySHA256' });
+    expect(verdict).toEqual({ ok: false, refusal: 'signature', reason: 'more than one bodySHA256' });
   });
 
   it('refuses a URL whose query cannot be decoded without throwing', () => {
