@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 type Instrument = <Client>(client: Client) => Client;
@@ -14,6 +15,7 @@ const asIs: Instrument = (client) => client;
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
+let s3Client: S3Client | undefined;
 
 export const dynamoDocumentClient = (instrument: Instrument = asIs): DynamoDBDocumentClient =>
   (documentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({})), {
@@ -21,3 +23,7 @@ export const dynamoDocumentClient = (instrument: Instrument = asIs): DynamoDBDoc
   }));
 
 export const sqs = (instrument: Instrument = asIs): SQSClient => (sqsClient ??= instrument(new SQSClient({})));
+
+/** Path-style where an endpoint is set: the local stand-in (fauxqs) has no per-bucket host names. */
+export const s3 = (instrument: Instrument = asIs): S3Client =>
+  (s3Client ??= instrument(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) })));

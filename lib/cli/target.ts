@@ -3,7 +3,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { bodyStoreBeside, createBodyStore, type BodyStore } from '../../functions/adapters/body-store.ts';
+import { createBodyStore, type BodyStore } from '../../functions/adapters/body-store.ts';
 import { createEndpointStore, type EndpointStore } from '../../functions/adapters/endpoint-store.ts';
 import { defaultTokenMaxLifetimeSeconds } from '../../functions/core/tokens.ts';
 import { localCredentials } from '../local/aws.ts';
@@ -111,7 +111,7 @@ export const stackQueueTarget = async (stackName: string): Promise<QueueTarget> 
     deadLetterQueueUrl: outputs.required('DeadLetterQueueUrl'),
     messages: documentClient({}),
     messagesTable: outputs.required('MessagesTableName'),
-    bodies: bodyStoreBeside(sqs, outputs.required('BodyBucketName')),
+    bodies: createBodyStore({ bucket: outputs.required('BodyBucketName') }),
     redrive: 'move-task',
   };
 };

@@ -1,6 +1,5 @@
-import type { FauxqsServer } from 'fauxqs';
-// fauxqs exports only its server; its queue class is reached by path, typed by its published .d.ts.
-import { SqsQueue } from '../../node_modules/fauxqs/dist/sqs/sqsStore.js';
+import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * SQS fair queues, locally. On AWS a standard queue whose messages carry a MessageGroupId is a
@@ -8,8 +7,9 @@ import { SqsQueue } from '../../node_modules/fauxqs/dist/sqs/sqsStore.js';
  * disproportionate share of the in-flight messages, SQS returns other groups' messages first,
  * so a noisy tenant's backlog delays only that tenant. fauxqs has no fair queues: it drops a
  * standard queue's MessageGroupId and hands messages out strictly in arrival order, so locally
- * one tenant's burst would hold up every other tenant until it drained. This file makes one
- * fauxqs queue hand messages out as a fair queue does.
+ * one tenant's burst would hold up every other tenant until it drained. The local poller of
+ * such a queue therefore takes its messages from a fair intake (startFairIntake), which uses
+ * only the SQS API.
  */
 
 /**
@@ -54,62 +54,149 @@ export const fairOrder = <Message>(
   return [...picked.map((index) => ready[index]!), ...ready.filter((_, index) => !isPicked.has(index))];
 };
 
-/**
- * The fauxqs queue object behind a queue URL. fauxqs does not hand out its store, but its
- * `inspectQueue` asks the queue itself for its messages: that call names the object.
- */
-const queueObject = (server: Pick<FauxqsServer, 'inspectQueue'>, queueUrl: string): SqsQueue => {
-  const name = new URL(queueUrl).pathname.split('/').at(-1) ?? '';
-  const inspect = SqsQueue.prototype.inspectMessages;
-  let found: unknown;
-  SqsQueue.prototype.inspectMessages = function (this: SqsQueue) {
-    found = this;
-    return inspect.call(this);
-  };
-  try {
-    server.inspectQueue(name);
-  } finally {
-    SqsQueue.prototype.inspectMessages = inspect;
-  }
-  const queue = found as Partial<SqsQueue> | undefined;
-  // What the wrapping below relies on; fauxqs's dequeue takes from the front of `messages`.
-  if (
-    !queue ||
-    queue.isFifo?.() !== false ||
-    !Array.isArray(queue.messages) ||
-    !(queue.inflightMessages instanceof Map) ||
-    typeof queue.enqueue !== 'function' ||
-    typeof queue.dequeue !== 'function' ||
-    typeof queue.processTimers !== 'function'
-  ) {
-    throw new Error(`fauxqs's queue "${name}" is missing or not the standard queue lib/local/fair-queue.ts was written for: the local ingest queue cannot be fair`);
-  }
-  return queue as SqsQueue;
-};
+/** How long a held message stays invisible, renewed at half of it: should the process die holding it, it is back on the queue within this. */
+const holdSeconds = 60;
+/** Beyond this many held messages the intake stops receiving until the function catches up. */
+const maxHeld = 10_000;
+
+interface Held {
+  message: Message;
+  readonly group: string | undefined;
+  heldSince: number;
+}
+
+export interface FairIntakeOptions {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  /** The group a message was sent with (its MessageGroupId), from its body: fauxqs keeps none on a standard queue. */
+  groupOf(body: string): string | undefined;
+  onError?(error: unknown): void;
+}
 
 /**
- * Makes the fauxqs standard queue at `queueUrl` dequeue as an SQS fair queue does (see
- * fairOrder). fauxqs keeps no MessageGroupId on a standard queue, so each message gets its
- * group from its body as it is queued, through `groupOf`, which must give what the sender put
- * in MessageGroupId; fauxqs then also returns it on receive. Only this queue object is
- * wrapped: a queue deleted and created again under the same name is an ordinary fauxqs queue.
+ * Receives every ready message of the queue as it arrives and holds it, invisible, until the
+ * poller takes a batch: the batch it gets is the one a fair queue would hand out (fairOrder),
+ * counting as in flight the messages taken and not yet released. A message taken is set to the
+ * queue's own visibility timeout, so from then on it is in flight as a message received by
+ * Lambda is: deleted when processed, received again (its receive counted) when it failed.
+ * Messages still held when the intake stops (within a second, its last receive's wait) are
+ * made visible again.
  */
-export const makeFairQueue = (server: Pick<FauxqsServer, 'inspectQueue'>, queueUrl: string, groupOf: (body: string) => string | undefined): void => {
-  const queue = queueObject(server, queueUrl);
-  const enqueue = queue.enqueue.bind(queue);
-  const dequeue = queue.dequeue.bind(queue);
-  queue.enqueue = (message) => {
-    const group = message.messageGroupId ?? groupOf(message.body);
-    enqueue(group === undefined ? message : { ...message, messageGroupId: group });
+export const startFairIntake = ({ client, queueUrl, groupOf, onError }: FairIntakeOptions) => {
+  const held: Held[] = [];
+  const inFlight = new Map<string, number>();
+  let running = true;
+  const stopping = new AbortController();
+  const stopped = new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+  let wake: () => void = () => undefined;
+  let arrival = new Promise<void>((resolve) => (wake = resolve));
+  const arrived = () => {
+    wake();
+    arrival = new Promise<void>((resolve) => (wake = resolve));
   };
-  queue.dequeue = (maxCount, visibilityTimeoutOverride, dlqResolver) => {
-    // Messages whose visibility timeout ran out are ready again: fauxqs's dequeue would move them first too.
-    queue.processTimers();
-    const inFlight = new Map<string, number>();
-    for (const { message } of queue.inflightMessages.values()) {
-      if (message.messageGroupId !== undefined) inFlight.set(message.messageGroupId, (inFlight.get(message.messageGroupId) ?? 0) + 1);
+  const visibilityTimeout = client
+    .send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }))
+    .then(({ Attributes }) => Number(Attributes?.VisibilityTimeout));
+  // Settled here too: a queue that is gone fails each take, not the process.
+  visibilityTimeout.catch(() => undefined);
+
+  const setVisibility = async (entries: readonly Held[], seconds: number) => {
+    for (let start = 0; start < entries.length; start += 10) {
+      await client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: entries.slice(start, start + 10).map(({ message }, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: seconds })),
+        }),
+      );
     }
-    queue.messages = fairOrder(queue.messages, (message) => message.messageGroupId, inFlight, maxCount);
-    return dequeue(maxCount, visibilityTimeoutOverride, dlqResolver);
+  };
+
+  const receive = async () => {
+    while (running) {
+      try {
+        if (held.length >= maxHeld) {
+          await sleep(100);
+          continue;
+        }
+        // Not aborted on stop: fauxqs would finish an abandoned long poll all the same, taking messages nobody holds.
+        const { Messages = [] } = await client.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: holdSeconds, MessageSystemAttributeNames: ['All'] }),
+        );
+        for (const message of Messages) {
+          const group = groupOf(message.Body ?? '');
+          // Returned with the group, as SQS returns a fair queue's MessageGroupId.
+          if (group !== undefined) message.Attributes = { ...message.Attributes, MessageGroupId: group };
+          // A message held past its hold (a stalled process) comes round again: keep its newer receipt only.
+          const again = held.find((entry) => entry.message.MessageId === message.MessageId);
+          if (again) Object.assign(again, { message, heldSince: Date.now() });
+          else held.push({ message, group, heldSince: Date.now() });
+        }
+        if (Messages.length > 0) arrived();
+      } catch (error) {
+        if (!running) return;
+        onError?.(error);
+        await sleep(500);
+      }
+    }
+  };
+
+  const renew = async () => {
+    while (running) {
+      await sleep((holdSeconds / 2) * 1000, undefined, { signal: stopping.signal }).catch(() => undefined);
+      const due = held.filter((entry) => Date.now() - entry.heldSince >= (holdSeconds / 2) * 1000);
+      try {
+        await setVisibility(due, holdSeconds);
+        for (const entry of due) entry.heldSince = Date.now();
+      } catch (error) {
+        if (running) onError?.(error);
+      }
+    }
+  };
+
+  /** The batch's messages are no longer in flight: processed, or left to the queue to deliver again. */
+  const release = (batch: readonly Message[]): void => {
+    for (const message of batch) {
+      const group = message.Attributes?.MessageGroupId;
+      if (group === undefined) continue;
+      const count = (inFlight.get(group) ?? 0) - 1;
+      if (count > 0) inFlight.set(group, count);
+      else inFlight.delete(group);
+    }
+  };
+
+  const loops = [receive(), renew()];
+
+  return {
+    /**
+     * The next batch of at most `count` messages, in a fair queue's order, once one is held;
+     * within `windowSeconds` it waits for a full batch, as a batching window does. Empty once
+     * the intake stops.
+     */
+    async take(count: number, windowSeconds: number): Promise<Message[]> {
+      while (running && held.length === 0) await Promise.race([arrival, stopped]);
+      const windowEnds = Date.now() + windowSeconds * 1000;
+      while (running && held.length < count && Date.now() < windowEnds) await Promise.race([arrival, stopped, sleep(windowEnds - Date.now())]);
+      if (!running) return [];
+      const picked = fairOrder(held, (entry) => entry.group, inFlight, count).slice(0, Math.min(count, held.length));
+      const taken = new Set(picked);
+      held.splice(0, held.length, ...held.filter((entry) => !taken.has(entry)));
+      for (const { group } of picked) if (group !== undefined) inFlight.set(group, (inFlight.get(group) ?? 0) + 1);
+      const batch = picked.map(({ message }) => message);
+      try {
+        await setVisibility(picked, await visibilityTimeout);
+      } catch (error) {
+        // Back on the queue once their hold runs out, and received again.
+        release(batch);
+        throw error;
+      }
+      return batch;
+    },
+    release,
+    async stop(): Promise<void> {
+      running = false;
+      stopping.abort();
+      await Promise.allSettled(loops);
+      await setVisibility(held.splice(0), 0).catch((error: unknown) => onError?.(error));
+    },
   };
 };

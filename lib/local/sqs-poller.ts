@@ -2,6 +2,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod/mini';
+import { startFairIntake } from './fair-queue.ts';
 import { invokeWithTimeout, type LambdaHandler } from './lambda-context.ts';
 
 export interface SqsPollerOptions {
@@ -16,6 +17,11 @@ export interface SqsPollerOptions {
   /** Parallel pollers, as Lambda scales an SQS mapping out to several concurrent batches. */
   readonly concurrency: number;
   readonly timeoutSeconds: number;
+  /**
+   * For a fair queue (messages sent with a MessageGroupId): the group of a message, from its
+   * body. The poller then hands out batches as an SQS fair queue would (fair-queue.ts).
+   */
+  readonly groupOf?: (body: string) => string | undefined;
   onError?(error: unknown): void;
 }
 
@@ -71,6 +77,7 @@ export const startSqsPoller = (options: SqsPollerOptions) => {
   const { client, queueUrl, batchSize } = options;
   let running = true;
   const stopping = new AbortController();
+  const fairIntake = options.groupOf && startFairIntake({ client, queueUrl, groupOf: options.groupOf, ...(options.onError && { onError: options.onError }) });
 
   const receiveBatch = async (): Promise<Message[]> => {
     const batch: Message[] = [];
@@ -107,7 +114,7 @@ export const startSqsPoller = (options: SqsPollerOptions) => {
   const poll = async () => {
     while (running) {
       try {
-        const batch = await receiveBatch();
+        const batch = fairIntake ? await fairIntake.take(batchSize, options.maxBatchingWindowSeconds) : await receiveBatch();
         if (batch.length === 0) continue;
         const { functionName } = options;
         const consequence = `its ${batch.length} record(s) return to the queue after its visibility timeout`;
@@ -123,7 +130,7 @@ export const startSqsPoller = (options: SqsPollerOptions) => {
           options.onError?.(error);
           failedIds = new Set(batch.map((message) => message.MessageId ?? ''));
         }
-        await settle(batch, failedIds);
+        await settle(batch, failedIds).finally(() => fairIntake?.release(batch));
       } catch (error) {
         if (!running) return;
         options.onError?.(error);
@@ -137,6 +144,8 @@ export const startSqsPoller = (options: SqsPollerOptions) => {
     async stop(): Promise<void> {
       running = false;
       stopping.abort();
+      // Its stop ends the loops' waits for a batch.
+      await fairIntake?.stop();
       await Promise.allSettled(loops);
     },
   };

@@ -12,7 +12,7 @@ import { issueToken } from '../../functions/core/tokens.ts';
 import { startHttpGateway } from '../../lib/local/http-gateway.ts';
 import { aConversationKey, aStoredMessage } from '../helpers/factories.ts';
 import { freePort } from '../helpers/ports.ts';
-import { startDynamoDb } from '../helpers/services.ts';
+import { startDynamoDb, startJwtSecret } from '../helpers/services.ts';
 
 /**
  * The inbox page as the local HTTP gateway serves it (files, content types, no way out of
@@ -24,16 +24,18 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const inboxDir = join(root, 'inbox');
 const jwtSecret = 'inbox-integration-secret';
 let dynamo: Awaited<ReturnType<typeof startDynamoDb>>;
+let secrets: Awaited<ReturnType<typeof startJwtSecret>>;
 let gateway: Awaited<ReturnType<typeof startHttpGateway>>;
 const errors: unknown[] = [];
 
 beforeAll(async () => {
   dynamo = await startDynamoDb();
+  secrets = await startJwtSecret(jwtSecret);
   Object.assign(process.env, {
     ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
     FEED_TABLE: dynamo.tables.Feed,
-    JWT_SECRET: jwtSecret,
+    ...secrets.handlerEnvironment,
   });
   const { handler } = (await import('../../functions/query/handler.ts')) as {
     handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -51,6 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await secrets?.stop();
   await dynamo?.stop();
 });
 

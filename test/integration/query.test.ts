@@ -13,12 +13,13 @@ import { issueToken } from '../../functions/core/tokens.ts';
 import { lambdaContext } from '../../lib/local/lambda-context.ts';
 import { lambdaEvent } from '../helpers/events.ts';
 import { aStoredMessage } from '../helpers/factories.ts';
-import { startDynamoDb } from '../helpers/services.ts';
+import { startDynamoDb, startJwtSecret } from '../helpers/services.ts';
 
 /** The query API's reads and the deployed query handler against DynamoDB Local, with writes landing meanwhile. */
 
 const jwtSecret = 'query-integration-secret';
 let dynamo: Awaited<ReturnType<typeof startDynamoDb>>;
+let secrets: Awaited<ReturnType<typeof startJwtSecret>>;
 let messages: MessageStore;
 let queries: QueryStore;
 let feedReader: FeedReader;
@@ -27,6 +28,7 @@ let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatew
 
 beforeAll(async () => {
   dynamo = await startDynamoDb();
+  secrets = await startJwtSecret(jwtSecret);
   messages = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
   queries = createQueryStore(dynamo.documentClient, dynamo.tables.Messages);
   feedReader = createFeedReader(dynamo.documentClient, dynamo.tables.Feed);
@@ -35,12 +37,13 @@ beforeAll(async () => {
     ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
     FEED_TABLE: dynamo.tables.Feed,
-    JWT_SECRET: jwtSecret,
+    ...secrets.handlerEnvironment,
   });
   ({ handler } = await import('../../functions/query/handler.ts'));
 });
 
 afterAll(async () => {
+  await secrets?.stop();
   await dynamo?.stop();
 });
 

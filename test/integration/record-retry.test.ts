@@ -117,7 +117,7 @@ describe('processor retry of a record that fails for now', () => {
       entity: 'failure',
       sqsMessageId: poisonId,
       receiveCount: 1,
-      error: expect.stringMatching(/^Error: S3 GET bodies\/bodies\/2026-11-22\/req_poison_1 answered 404/),
+      error: expect.stringMatching(/^Error: S3 GET bodies\/bodies\/2026-11-22\/req_poison_1 failed: NoSuchKey/),
       failedAt: expect.any(String),
       expiresAt: expect.any(Number),
       requestId: 'req_poison_1',

@@ -8,7 +8,7 @@ import { issueToken } from '../../functions/core/tokens.ts';
 import { lambdaContext, loadHandler, type LambdaHandler } from '../../lib/local/lambda-context.ts';
 import { startWebSocketGateway } from '../../lib/local/websocket-gateway.ts';
 import { aConversationKey, aStoredMessage } from '../helpers/factories.ts';
-import { startDynamoDb } from '../helpers/services.ts';
+import { startDynamoDb, startJwtSecret } from '../helpers/services.ts';
 import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
 
 /**
@@ -26,12 +26,14 @@ const lazy =
     (handlers[name] as SocketHandler)(event, context);
 
 let dynamo: Awaited<ReturnType<typeof startDynamoDb>>;
+let secrets: Awaited<ReturnType<typeof startJwtSecret>>;
 let gateway: Awaited<ReturnType<typeof startWebSocketGateway>>;
 let broadcaster: LambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>;
 const gatewayErrors: unknown[] = [];
 
 beforeAll(async () => {
   dynamo = await startDynamoDb();
+  secrets = await startJwtSecret(secret);
   gateway = await startWebSocketGateway({
     port: 0,
     routes: {
@@ -47,7 +49,7 @@ beforeAll(async () => {
     CONNECTIONS_TABLE: dynamo.tables.Connections,
     FEED_TABLE: dynamo.tables.Feed,
     WEBSOCKET_MANAGEMENT_ENDPOINT: gateway.url.replace(/^ws/, 'http'),
-    JWT_SECRET: secret,
+    ...secrets.handlerEnvironment,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
@@ -58,6 +60,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await gateway?.stop();
+  await secrets?.stop();
   await dynamo?.stop();
 });
 

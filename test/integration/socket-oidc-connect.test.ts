@@ -19,8 +19,7 @@ const audience = 'inbox-app-client';
 beforeAll(async () => {
   dynamo = await startDynamoDb();
   issuer = await startOidcIssuer('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test');
-  // The variables lib/constructs/realtime.ts sets with `oidc`; no JWT_SECRET: it must not be needed.
-  delete process.env.JWT_SECRET;
+  // The variables lib/constructs/realtime.ts sets with `oidc`; no JWT_SECRET_ARN: it must not be needed.
   delete process.env.JWT_SECRET_ARN;
   Object.assign(process.env, {
     ...dynamo.handlerEnvironment,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../functions/core/tokens.ts';
 import { lambdaContext } from '../../lib/local/lambda-context.ts';
 import { lambdaEvent } from '../helpers/events.ts';
-import { startDynamoDb } from '../helpers/services.ts';
+import { startDynamoDb, startJwtSecret } from '../helpers/services.ts';
 
 /**
  * The deployed query handler of a stack whose tokenMaxLifetimeSeconds is one hour (the variable
@@ -15,21 +15,24 @@ import { startDynamoDb } from '../helpers/services.ts';
 const jwtSecret = 'token-lifetime-integration-secret';
 const maxLifetimeSeconds = 3600;
 let dynamo: Awaited<ReturnType<typeof startDynamoDb>>;
+let secrets: Awaited<ReturnType<typeof startJwtSecret>>;
 let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 beforeAll(async () => {
   dynamo = await startDynamoDb();
+  secrets = await startJwtSecret(jwtSecret);
   Object.assign(process.env, {
     ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
     FEED_TABLE: dynamo.tables.Feed,
-    JWT_SECRET: jwtSecret,
+    ...secrets.handlerEnvironment,
     JWT_MAX_LIFETIME_SECONDS: String(maxLifetimeSeconds),
   });
   ({ handler } = await import('../../functions/query/handler.ts'));
 });
 
 afterAll(async () => {
+  await secrets?.stop();
   await dynamo?.stop();
 });
 
