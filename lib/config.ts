@@ -2,8 +2,13 @@ import type { FloodGuardLimits } from './constructs/flood-guard.ts';
 import type { CustomDomainProps } from './constructs/ingest.ts';
 import type { OidcProps } from './constructs/realtime.ts';
 import type { ReservedConcurrency, StageThrottle } from './constructs/throttling.ts';
+import { ConfigurationError } from '../functions/core/errors.ts';
 import { defaultTokenMaxLifetimeSeconds } from '../functions/core/tokens.ts';
-import { archiveRetentionDays as defaultArchiveRetentionDays } from './definitions/pipeline.ts';
+import { maxTokenLifetimeSeconds, settingSchemas } from '../functions/shared/config.ts';
+import type { SettingId, TokenMode } from './definitions/functions.ts';
+import { archiveRetentionDays as defaultArchiveRetentionDays, ingestQueueSettings } from './definitions/pipeline.ts';
+
+export { ConfigurationError };
 
 /**
  * The stack's settings: the typed props a CDK app passes, the CDK context keys `cdk deploy -c`
@@ -167,19 +172,6 @@ export const defaultReservedConcurrency: ReservedConcurrency = {
 /** CloudWatch Logs accepts only these retention periods (AWS::Logs::LogGroup RetentionInDays). */
 export const logRetentionChoices = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-/** Thrown at synth with every problem of the configuration, one per line. */
-export class ConfigurationError extends Error {
-  public readonly problems: readonly string[];
-
-  constructor(problems: readonly string[]) {
-    super(`Switchboard's configuration is not valid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'ConfigurationError';
-    this.problems = problems;
-  }
-}
-
-/** A leaked token is good until it expires: a week is the most any stack may allow. */
-const maxTokenLifetimeSeconds = 7 * 24 * 3600;
 
 const isHttpsUrl = (url: string): boolean => URL.canParse(url) && new URL(url).protocol === 'https:';
 const isWholeNumber = (value: number, atLeast: number): boolean => Number.isInteger(value) && value >= atLeast;
@@ -238,7 +230,7 @@ export const resolveSettings = (settings: SwitchboardSettings): { settings: Reso
     check(oidc.tenantClaim?.trim() !== '', "oidc.tenantClaim (context jwtTenantClaim) must not be empty: leave it out for 'tenant'");
   }
   check(
-    isWholeNumber(tokenMaxLifetimeSeconds, 60) && tokenMaxLifetimeSeconds <= maxTokenLifetimeSeconds,
+    settingSchemas.tokenMaxLifetimeSeconds.safeParse(tokenMaxLifetimeSeconds).success,
     `tokenMaxLifetimeSeconds (context tokenMaxLifetimeSeconds) must be a whole number of seconds from 60 to ${maxTokenLifetimeSeconds} (7 days), got ${show(tokenMaxLifetimeSeconds)}`,
   );
   const restApiThrottle = { ...defaultRestApiThrottle, ...settings.restApiThrottle };
@@ -368,3 +360,22 @@ export const settingsFromContext = (context: (key: string) => unknown): { stackN
     problems,
   };
 };
+
+/** Whether the functions check inbox tokens with the stack's own secret or an OIDC issuer's keys. */
+export const tokenModeOf = (settings: ResolvedSettings): TokenMode => (settings.oidc ? 'oidc' : 'sharedSecret');
+
+/**
+ * The values of the settings functions are given (lib/definitions/functions.ts), as their
+ * variables carry them; the issuer's are unset on a stack that signs its own tokens.
+ */
+export const settingValuesOf = (
+  settings: ResolvedSettings,
+  { ingestVisibilityTimeoutSeconds = ingestQueueSettings.visibilityTimeoutSeconds } = {},
+): Record<SettingId, string | undefined> => ({
+  tokenMaxLifetimeSeconds: String(settings.tokenMaxLifetimeSeconds),
+  jwtIssuer: settings.oidc?.issuer,
+  jwksUrl: settings.oidc?.jwksUrl,
+  jwtAudience: settings.oidc?.audience,
+  jwtTenantClaim: settings.oidc && (settings.oidc.tenantClaim ?? 'tenant'),
+  ingestVisibilityTimeoutSeconds: String(ingestVisibilityTimeoutSeconds),
+});

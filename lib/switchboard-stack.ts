@@ -2,6 +2,7 @@ import { Aspects, CfnOutput, Stack, type IAspect, type StackProps } from 'aws-cd
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
 import { ConfigurationError, resolveSettings, type SwitchboardSettings } from './config.ts';
+import type { HandlerFunction } from './constructs/handler-function.ts';
 import { HealthCheck } from './constructs/health.ts';
 import { Ingest } from './constructs/ingest.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -9,6 +10,7 @@ import { Processing } from './constructs/processing.ts';
 import { Query } from './constructs/query.ts';
 import { Realtime } from './constructs/realtime.ts';
 import { Storage } from './constructs/storage.ts';
+import type { FunctionName } from './definitions/functions.ts';
 
 export interface SwitchboardStackProps extends StackProps, SwitchboardSettings {}
 
@@ -34,6 +36,8 @@ export class SwitchboardStack extends Stack {
   public readonly realtime: Realtime;
   public readonly query: Query;
   public readonly monitoring: Monitoring;
+  /** Every function, by its name in lib/definitions/functions.ts. */
+  public readonly functions: Readonly<Record<FunctionName, HandlerFunction>>;
 
   /** @throws ConfigurationError listing every setting that is not valid, before anything is built */
   constructor(scope: Construct, id: string, props: SwitchboardStackProps = {}) {
@@ -44,36 +48,25 @@ export class SwitchboardStack extends Stack {
     Aspects.of(this).add(new LogRetention(settings.logRetentionDays));
 
     this.storage = new Storage(this, 'Storage', settings);
+    const { endpointsTable: Endpoints, messagesTable: Messages, connectionsTable: Connections, noncesTable: Nonces, feedTable: Feed } = this.storage;
     this.ingest = new Ingest(this, 'Ingest', {
-      endpointsTable: this.storage.endpointsTable,
-      noncesTable: this.storage.noncesTable,
-      bodyBucket: this.storage.bodyBucket,
+      resources: { settings, tables: { Endpoints, Messages, Connections, Nonces, Feed }, buckets: { bodies: this.storage.bodyBucket }, queues: {}, secrets: {}, urls: {} },
       ...settings,
     });
-    this.health = new HealthCheck(this, 'Health', {
-      api: this.ingest.api,
-      queue: this.ingest.queue,
-      deadLetterQueue: this.ingest.deadLetterQueue,
-    });
-    this.processing = new Processing(this, 'Processing', {
-      queue: this.ingest.queue,
-      messagesTable: this.storage.messagesTable,
-      endpointsTable: this.storage.endpointsTable,
-      bodyBucket: this.storage.bodyBucket,
-    });
-    this.realtime = new Realtime(this, 'Realtime', {
-      connectionsTable: this.storage.connectionsTable,
-      messagesTable: this.storage.messagesTable,
-      feedTable: this.storage.feedTable,
-      ...settings,
-    });
-    this.query = new Query(this, 'Query', {
-      api: this.ingest.api,
-      messagesTable: this.storage.messagesTable,
-      feedTable: this.storage.feedTable,
-      tokens: this.realtime,
-      ...(settings.reservedConcurrency && { reservedConcurrency: settings.reservedConcurrency }),
-    });
+    this.health = new HealthCheck(this, 'Health', { api: this.ingest.api, resources: this.ingest.resources });
+    this.processing = new Processing(this, 'Processing', { resources: this.ingest.resources });
+    this.realtime = new Realtime(this, 'Realtime', { resources: this.ingest.resources, ...settings });
+    this.query = new Query(this, 'Query', { api: this.ingest.api, resources: this.realtime.resources });
+    this.functions = {
+      ack: this.ingest.ackFunction,
+      processor: this.processing.processorFunction,
+      broadcaster: this.realtime.broadcasterFunction,
+      connect: this.realtime.connectFunction,
+      disconnect: this.realtime.disconnectFunction,
+      socket: this.realtime.socketFunction,
+      query: this.query.queryFunction,
+      health: this.health.healthFunction,
+    };
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.ingest.api,
       webhookResource: this.ingest.webhookResource,
@@ -81,16 +74,8 @@ export class SwitchboardStack extends Stack {
       deadLetterQueue: this.ingest.deadLetterQueue,
       broadcastFailureQueue: this.realtime.broadcastFailureQueue,
       streamConsumer: this.realtime.broadcasterFunction,
-      functions: {
-        Ack: this.ingest.ackFunction,
-        Processor: this.processing.processorFunction,
-        Broadcaster: this.realtime.broadcasterFunction,
-        Connect: this.realtime.connectFunction,
-        Disconnect: this.realtime.disconnectFunction,
-        Socket: this.realtime.socketFunction,
-        Query: this.query.queryFunction,
-        Health: this.health.healthFunction,
-      },
+      // Alarm ids and dashboard labels name functions capitalized (AckErrorRate).
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [`${name[0]?.toUpperCase()}${name.slice(1)}`, fn])),
       ...settings,
     });
 

@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { maxInlineBodyBytes, maxWebhookBodyBytes } from '../../lib/definitions/pipeline.ts';
 import { bodyStoreBeside } from '../adapters/body-store.ts';
 import { dynamoDocumentClient, sqs } from '../adapters/clients.ts';
@@ -7,18 +6,19 @@ import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts
 import { createIngestQueue } from '../adapters/ingest-queue.ts';
 import { createNonceStore } from '../adapters/nonce-store.ts';
 import { acknowledge, answerHandshake, type AckDependencies } from '../core/ack.ts';
-import { HttpError } from '../core/errors.ts';
 import { findEdge } from '../providers/registry.ts';
-import { readConfig, required } from '../shared/config.ts';
-import { bodyOf, errorResponse, headersOf, searchOf } from '../shared/http.ts';
-import { withMiddleware } from '../shared/middleware.ts';
-import { emitMetric, logger, metrics, MetricUnit } from '../shared/powertools.ts';
+import { answerFailures } from '../shared/answer-failures.ts';
+import { configOf } from '../shared/config.ts';
+import { webhookOf } from '../shared/http.ts';
+import { withHttpMiddleware } from '../shared/middleware.ts';
+import { webhookTelemetry } from './telemetry.ts';
 
-const config = readConfig({ ENDPOINTS_TABLE: required, NONCES_TABLE: required, BODY_BUCKET: required, INGEST_QUEUE_URL: z.url(), PUBLIC_BASE_URL: z.url() });
+const config = configOf('ack');
 
 const endpoints = createEndpointStore(dynamoDocumentClient(), config.ENDPOINTS_TABLE);
 const nonces = createNonceStore(dynamoDocumentClient(), config.NONCES_TABLE);
 const dependencies: AckDependencies = {
+  findEdge,
   findEndpoint: cachedLookup(endpoints.get, { ttlMs: 60_000, missTtlMs: 5_000 }),
   enqueue: createIngestQueue(sqs(), config.INGEST_QUEUE_URL).enqueue,
   storeBody: bodyStoreBeside(sqs(), config.BODY_BUCKET).put,
@@ -30,50 +30,32 @@ const dependencies: AckDependencies = {
   now: () => new Date(),
 };
 
-/** Why a webhook was refused, as a metric dimension: a fixed set, whatever the caller sent. */
-const rejectionReasons: Readonly<Record<number, string>> = {
-  401: 'signature',
-  404: 'unknown_endpoint',
-  406: 'replayed',
-  413: 'too_large',
-  503: 'queue_unavailable',
-};
+const edgeOf = (event: APIGatewayProxyEvent) => findEdge(event.pathParameters?.provider ?? '');
+/** Only a registered name becomes a dimension: the path is the caller's to choose. */
+const providerOf = (event: APIGatewayProxyEvent): string => edgeOf(event)?.name ?? 'unknown';
 
 /**
  * POST /webhooks/{provider}/{endpointId}: verify, queue, answer in the provider's format.
  * GET on the same URL: the provider's subscription handshake (Meta's).
  */
-export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-  const requestId = event.requestContext.requestId;
-  logger.setCorrelationId(requestId);
-  // Only a registered name becomes a dimension: the path is the caller's to choose.
-  const provider = findEdge(event.pathParameters?.provider ?? '')?.name ?? 'unknown';
-  metrics.addDimension('provider', provider);
-  try {
-    const webhook = {
-      provider,
-      endpointId: event.pathParameters?.endpointId ?? '',
-      search: searchOf(event),
-      headers: headersOf(event),
-      body: bodyOf(event),
-      requestId,
-    };
+export const handler = withHttpMiddleware(
+  async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const provider = providerOf(event);
+    webhookTelemetry.begin(event.requestContext.requestId, provider);
     if (event.httpMethod === 'GET') {
-      const response = await answerHandshake(webhook, dependencies);
-      logger.info('handshake answered', { provider, statusCode: response.statusCode });
+      const response = await answerHandshake(webhookOf(event, provider), dependencies);
+      webhookTelemetry.handshakeAnswered(provider, response);
       return response;
     }
-    metrics.addMetric('WebhookReceived', MetricUnit.Count, 1);
-    const response = await acknowledge(webhook, dependencies);
-    metrics.addMetric('WebhookEnqueued', MetricUnit.Count, 1);
-    logger.info('webhook queued', { provider });
+    webhookTelemetry.received();
+    const response = await acknowledge(webhookOf(event, provider), dependencies);
+    webhookTelemetry.queued(provider);
     return response;
-  } catch (error) {
-    if (error instanceof HttpError) {
-      const reason = rejectionReasons[error.statusCode] ?? 'other';
-      emitMetric('WebhookRejected', 1, MetricUnit.Count, { provider, reason });
-      logger.info('webhook rejected', { provider, reason, statusCode: error.statusCode });
-    }
-    return errorResponse(error);
-  }
-});
+  },
+  [
+    answerFailures({
+      replayStatusOf: (event) => edgeOf(event)?.replayStatus,
+      onFailure: (event, failure) => webhookTelemetry.rejected(providerOf(event), failure),
+    }),
+  ],
+);

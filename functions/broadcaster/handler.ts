@@ -2,7 +2,6 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { dynamoDocumentClient } from '../adapters/clients.ts';
 import { createConnectionStore } from '../adapters/connection-store.ts';
 import { createFeedWriter } from '../adapters/feed-store.ts';
@@ -10,17 +9,15 @@ import { createSocketPusher } from '../adapters/socket-pusher.ts';
 import { broadcast } from '../core/broadcast.ts';
 import { publishFrames, type FeedRecord } from '../core/feed.ts';
 import { frameFor, type Frame } from '../core/frames.ts';
-import { readConfig, required } from '../shared/config.ts';
+import { configOf } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
 import { traced, tracer } from '../shared/tracing.ts';
-import { logger, metrics, MetricUnit } from '../shared/powertools.ts';
+import { broadcastFailed, framePushed, framesBroadcast, framesPublished } from './telemetry.ts';
 
-const config = readConfig({ CONNECTIONS_TABLE: required, FEED_TABLE: required, WEBSOCKET_MANAGEMENT_ENDPOINT: z.url() });
+const config = configOf('broadcaster');
 const connections = createConnectionStore(dynamoDocumentClient(traced), config.CONNECTIONS_TABLE);
 const feed = createFeedWriter(dynamoDocumentClient(traced), config.FEED_TABLE);
 const pusher = createSocketPusher(traced(new ApiGatewayManagementApiClient({ endpoint: config.WEBSOCKET_MANAGEMENT_ENDPOINT })));
-
-const correlationIdOf = (frame: Frame) => (frame.data.source as { requestId?: string } | undefined)?.requestId;
 
 /** The frame a stream record makes, if clients see it, under the record's id. */
 const feedRecordOf = (record: DynamoDBRecord): (FeedRecord & { readonly sequenceNumber: string }) | undefined => {
@@ -39,21 +36,11 @@ const feedRecordOf = (record: DynamoDBRecord): (FeedRecord & { readonly sequence
  */
 const push = async (frames: readonly Frame[]): Promise<void> => {
   try {
-    const result = await broadcast(frames, { subscribersOf: connections.subscribersOf, send: pusher.send, forget: connections.remove });
-    for (const { connectionId, error } of result.failed) logger.warn('frames not delivered', { connectionId, error });
-    metrics.addMetric('FramesSent', MetricUnit.Count, result.sent);
-    metrics.addMetric('ConnectionsGone', MetricUnit.Count, result.gone);
-    metrics.addMetric('FramesFailed', MetricUnit.Count, result.failed.length);
+    framesBroadcast(await broadcast(frames, { subscribersOf: connections.subscribersOf, send: pusher.send, forget: connections.remove }));
   } catch (error) {
-    logger.warn('frames published but not pushed', { frames: frames.length, error });
+    broadcastFailed(frames, error);
   }
-  for (const frame of frames) {
-    // Records of a batch are handled together: the correlation id goes on each line, not on the logger.
-    logger.info('frame pushed', { correlation_id: correlationIdOf(frame), type: frame.type, tenantId: frame.tenantId, cursor: frame.cursor });
-    if (frame.type === 'message.created' && typeof frame.data.storedAt === 'string') {
-      metrics.addMetric('StoredToPushedLag', MetricUnit.Milliseconds, Date.now() - Date.parse(frame.data.storedAt));
-    }
-  }
+  for (const frame of frames) framePushed(frame);
 };
 
 /**
@@ -68,8 +55,7 @@ export const handler = withMiddleware(async (event: DynamoDBStreamEvent): Promis
   const records = event.Records.flatMap((record) => feedRecordOf(record) ?? []);
   const outcomes = await publishFrames(records, feed);
   await push(outcomes.flatMap((outcome) => (outcome.status === 'published' ? [outcome.frame] : [])));
+  framesPublished(outcomes);
   const firstFailed = outcomes.findIndex((outcome) => outcome.status === 'failed');
-  for (const outcome of outcomes) if (outcome.status === 'failed') logger.error('frame not published; the stream retries it', { recordId: outcome.recordId, error: outcome.error });
-  metrics.addMetric('FramesPublished', MetricUnit.Count, outcomes.filter((outcome) => outcome.status === 'published').length);
   return { batchItemFailures: firstFailed < 0 ? [] : [{ itemIdentifier: records[firstFailed]!.sequenceNumber }] };
 }, tracer);

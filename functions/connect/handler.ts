@@ -1,15 +1,15 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { dynamoDocumentClient } from '../adapters/clients.ts';
 import { createConnectionStore } from '../adapters/connection-store.ts';
-import { readConfig, required } from '../shared/config.ts';
+import { configOf } from '../shared/config.ts';
 import { json } from '../shared/http.ts';
 import { withMiddleware } from '../shared/middleware.ts';
-import { tokenVerifierFromEnvironment } from '../shared/token-verifier.ts';
+import { tokenVerifierFrom } from '../shared/token-verifier.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 
-const config = readConfig({ CONNECTIONS_TABLE: required });
+const config = configOf('connect');
 const connections = createConnectionStore(dynamoDocumentClient(traced), config.CONNECTIONS_TABLE);
-const verify = tokenVerifierFromEnvironment();
+const verify = tokenVerifierFrom(config);
 
 /** $connect: a connection exists only with a valid, unexpired token, and belongs to the token's tenant. */
 export const handler = withMiddleware(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { dynamoDocumentClient } from '../adapters/clients.ts';
 import { createConnectionStore } from '../adapters/connection-store.ts';
-import { readConfig, required } from '../shared/config.ts';
+import { configOf } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 
-const config = readConfig({ CONNECTIONS_TABLE: required });
+const config = configOf('disconnect');
 const connections = createConnectionStore(dynamoDocumentClient(traced), config.CONNECTIONS_TABLE);
 
 /** $disconnect: forget the connection, so no frame is sent to it again. */

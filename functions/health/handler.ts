@@ -1,16 +1,15 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { sqs } from '../adapters/clients.ts';
 import { cloudWatch, oldestMessageAgeSeconds, queueDepth, queueNameOf } from '../adapters/queue-monitor.ts';
 import { cachedFor } from '../core/cached-for.ts';
 import { checkHealth, healthAnswerMaxAgeMs } from '../core/health.ts';
-import { readConfig } from '../shared/config.ts';
+import { configOf } from '../shared/config.ts';
 import { json } from '../shared/http.ts';
 import { withMiddleware } from '../shared/middleware.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 import { logger } from '../shared/powertools.ts';
 
-const config = readConfig({ INGEST_QUEUE_URL: z.url(), DEAD_LETTER_QUEUE_URL: z.url() });
+const config = configOf('health');
 const queueUrls = { ingest: config.INGEST_QUEUE_URL, deadLetter: config.DEAD_LETTER_QUEUE_URL };
 const metrics = traced(cloudWatch());
 

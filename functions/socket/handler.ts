@@ -1,15 +1,14 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import * as z from 'zod/mini';
 import { dynamoDocumentClient } from '../adapters/clients.ts';
 import { createConnectionStore } from '../adapters/connection-store.ts';
 import { createSocketPusher } from '../adapters/socket-pusher.ts';
-import { readConfig, required } from '../shared/config.ts';
+import { configOf } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 import { replyTo } from './client-message.ts';
 
-const config = readConfig({ CONNECTIONS_TABLE: required, WEBSOCKET_MANAGEMENT_ENDPOINT: z.url() });
+const config = configOf('socket');
 const connections = createConnectionStore(dynamoDocumentClient(traced), config.CONNECTIONS_TABLE);
 const pusher = createSocketPusher(traced(new ApiGatewayManagementApiClient({ endpoint: config.WEBSOCKET_MANAGEMENT_ENDPOINT })));
 

@@ -5,37 +5,32 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { functionSizes, type FunctionName } from '../definitions/functions.ts';
+import { environmentOf, grantsOf } from '../definitions/environment.ts';
+import { functionDefinitions, type FunctionDefinition, type FunctionName } from '../definitions/functions.ts';
+import { grant } from './grants.ts';
+import { resourceValuesOf, type StackResources } from './stack-resources.ts';
 
 // Resolved from this file, not the working directory, so synth works from any folder.
 const repositoryRoot = path.resolve(import.meta.dirname, '../..');
 
 export interface HandlerFunctionProps {
-  /** The handler's folder under `functions/`; it also picks the function's memory and timeout. */
+  /** The function's definition (lib/definitions/functions.ts), and its handler's folder under `functions/`. */
   readonly name: FunctionName;
-  /**
-   * The variables the handler's `readConfig` asks for.
-   *
-   * @default - only the variables every function gets (source maps, Powertools service name)
-   */
-  readonly environment?: Readonly<Record<string, string>>;
-  /**
-   * The function's share of the account's Lambda concurrency, which is also its cap: for the
-   * functions a caller can keep busy, so that they cannot starve the others.
-   *
-   * @default - none reserved: the function draws on the account's unreserved pool
-   */
-  readonly reservedConcurrency?: number;
+  /** What its variables and grants name: the tables, queues, bucket, secret and URLs made so far. */
+  readonly resources: StackResources;
 }
 
 /**
  * The one place that decides how a Switchboard handler is built and run: Node.js 24 on arm64,
- * sized as lib/definitions/functions.ts says, bundled by esbuild as minified ESM with the AWS
+ * sized, configured and granted as its definition in lib/definitions/functions.ts says, bundled by esbuild as minified ESM with the AWS
  * SDK inside, traced, logging to a log group of its own (its retention is set stack-wide),
  * under a role that may write to that log group and nothing else until a construct grants it more.
  */
 export class HandlerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
+    const definition: FunctionDefinition = functionDefinitions[props.name];
+    const { reservedConcurrency } = props.resources.settings;
+    const values = resourceValuesOf(props.resources);
     const logGroup = new LogGroup(scope, `${id}Logs`);
     // Not AWSLambdaBasicExecutionRole, which may create log groups and write to any of them.
     const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
@@ -48,16 +43,12 @@ export class HandlerFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       projectRoot: repositoryRoot,
       depsLockFilePath: path.join(repositoryRoot, 'package-lock.json'),
-      memorySize: functionSizes[props.name].memoryMb,
-      timeout: Duration.seconds(functionSizes[props.name].timeoutSeconds),
+      memorySize: definition.memoryMb,
+      timeout: Duration.seconds(definition.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       logGroup,
-      ...(props.reservedConcurrency !== undefined && { reservedConcurrentExecutions: props.reservedConcurrency }),
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'switchboard',
-        ...props.environment,
-      },
+      ...(definition.reservedConcurrency && reservedConcurrency && { reservedConcurrentExecutions: reservedConcurrency[definition.reservedConcurrency] }),
+      environment: environmentOf(props.name, values),
       bundling: {
         minify: true,
         sourceMap: true,
@@ -73,6 +64,7 @@ export class HandlerFunction extends NodejsFunction {
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
+    for (const declared of grantsOf(props.name, values.tokenMode)) grant(this, declared, props.resources);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

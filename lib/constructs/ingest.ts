@@ -1,18 +1,17 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { functionDefinitions } from '../definitions/functions.ts';
 import { ingestQueueSettings } from '../definitions/pipeline.ts';
-import { grantEndpointLookup, grantObjects } from './grants.ts';
 import { FloodGuard, type FloodGuardLimits } from './flood-guard.ts';
 import { HandlerFunction } from './handler-function.ts';
-import { acknowledgeOwnAuthentication } from './nag.ts';
+import type { StackResources } from './stack-resources.ts';
 import type { StageThrottle } from './throttling.ts';
+import { addRestRoutes } from './triggers.ts';
 
 /** A domain name of the user's for the webhook API, with its certificate. */
 export interface CustomDomainProps {
@@ -22,16 +21,15 @@ export interface CustomDomainProps {
   readonly certificateArn: string;
 }
 
+/** The webhook URL's path under the stage, as the ack's definition routes it. */
+const webhookPath = functionDefinitions.ack.triggers[0].http.path;
+
 /** Provisioned concurrency scales out when more than this share of the warm instances is busy. */
 export const ackUtilizationTarget = 0.7;
 
 export interface IngestProps {
-  /** The table the ack function looks endpoints up in, by key only. */
-  readonly endpointsTable: ITable;
-  /** Where the ack function claims one-time tokens (Mailgun's), so a replay is refused. */
-  readonly noncesTable: ITable;
-  /** Where the ack function puts bodies too large to queue. */
-  readonly bodyBucket: IBucket;
+  /** The tables and bucket the ack function's definition names. */
+  readonly resources: StackResources;
   /** The REST API's stage, the first segment of every webhook URL's path. */
   readonly stageName: string;
   /**
@@ -79,6 +77,8 @@ export class Ingest extends Construct {
   /** The custom domain, when one is configured: DNS must point its name at `domainNameAliasDomainName`. */
   public readonly domainName?: apigateway.DomainName;
   public readonly floodGuard?: FloodGuard;
+  /** The resources given, with the queues and the webhook base URL made here. */
+  public readonly resources: StackResources;
 
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
@@ -163,22 +163,14 @@ export class Ingest extends Construct {
       (props.customDomain && `https://${props.customDomain.domainName}`) ??
       `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${props.stageName}`;
 
+    this.resources = {
+      ...props.resources,
+      queues: { ...props.resources.queues, ingest: this.queue, deadLetter: this.deadLetterQueue },
+      urls: { ...props.resources.urls, webhookBase: this.webhookBaseUrl },
+    };
     // No reserved concurrency: it would cap the ack, and verified provider traffic is never
     // throttled for load. The caps on the functions callers can keep busy leave it the account's pool.
-    this.ackFunction = new HandlerFunction(this, 'AckFunction', {
-      name: 'ack',
-      environment: {
-        ENDPOINTS_TABLE: props.endpointsTable.tableName,
-        NONCES_TABLE: props.noncesTable.tableName,
-        BODY_BUCKET: props.bodyBucket.bucketName,
-        INGEST_QUEUE_URL: this.queue.queueUrl,
-        PUBLIC_BASE_URL: this.webhookBaseUrl,
-      },
-    });
-    grantEndpointLookup(this.ackFunction, props.endpointsTable);
-    props.noncesTable.grant(this.ackFunction, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
-    grantObjects(this.ackFunction, props.bodyBucket, 's3:PutObject', 'bodies/');
-    this.queue.grantSendMessages(this.ackFunction);
+    this.ackFunction = new HandlerFunction(this, 'AckFunction', { name: 'ack', resources: this.resources });
 
     this.ackAlias = new Alias(this, 'AckAlias', {
       aliasName: 'live',
@@ -194,14 +186,7 @@ export class Ingest extends Construct {
         .scaleOnUtilization({ utilizationTarget: ackUtilizationTarget });
     }
 
-    const webhook = (this.webhookResource = this.api.root.addResource('webhooks').addResource('{provider}').addResource('{endpointId}'));
-    const ack = new apigateway.LambdaIntegration(this.ackAlias);
-    // Meta's subscription handshake is a GET on the same URL.
-    for (const method of [webhook.addMethod('POST', ack), webhook.addMethod('GET', ack)]) {
-      acknowledgeOwnAuthentication(
-        method,
-        "Providers authenticate with their own signatures (HMAC, or the endpoint's basic auth or bearer token), which the ack function verifies before anything is queued.",
-      );
-    }
+    addRestRoutes(this.api, 'ack', this.ackAlias);
+    this.webhookResource = this.api.root.resourceForPath(webhookPath);
   }
 }

@@ -1,31 +1,339 @@
+import type { TableId } from './tables.ts';
+
 /**
- * Memory and timeout of each function, as `npm run bench` recommended them from measured
- * figures (its footprint step: each bundle run on its worst case; the rule is `sizing` in
- * test/bench/footprint.ts). The run they come from is bench/results/2026-11-23-footprint.json,
- * and the README's "Memory and timeout per function" gives each one's reason. A test holds
- * these to that file, so a new measurement and a new size land together.
+ * Every function of Switchboard, declared once: its size, what invokes it, the variables it
+ * gets and where each value comes from, and what it may do. The CDK stack (lib/constructs/),
+ * the local runtime (lib/local/) and each handler's configuration (functions/shared/config.ts)
+ * are derived from these declarations, and tests hold the three to them: adding a function, a
+ * route or a variable is an edit here and in the handler that uses it.
+ *
+ * Plain data, no CDK: handlers import it too, for their configuration.
  */
 
-export interface FunctionSize {
+/** Queues of the stack, by the name the declarations use. */
+export type QueueId = 'ingest' | 'deadLetter' | 'broadcastFailures';
+/** The one bucket: large bodies under bodies/, the archive under archive/. */
+export type BucketId = 'bodies';
+/** Secrets Manager secrets the stack creates. */
+export type SecretId = 'jwt';
+/** URLs of the stack's own APIs, known once they exist. */
+export type UrlId =
+  /** The base every webhook URL starts with, as providers call it (a custom domain or publicBaseUrl when set). */
+  | 'webhookBase'
+  /** The WebSocket API's @connections endpoint, https://…/<stage>. */
+  | 'webSocketManagement';
+
+/**
+ * Settings of the stack (lib/config.ts) a function is given. Token verification is either
+ * the stack's own secret or an OIDC issuer; the issuer's settings exist only with one.
+ */
+export type SettingId = 'tokenMaxLifetimeSeconds' | 'jwtIssuer' | 'jwksUrl' | 'jwtAudience' | 'jwtTenantClaim' | 'ingestVisibilityTimeoutSeconds';
+
+/** Where a variable's value comes from: it is the resource's name, URL or ARN, or a setting's value. */
+export type Source =
+  | { readonly table: TableId }
+  | { readonly queue: QueueId }
+  | { readonly bucket: BucketId }
+  | { readonly secret: SecretId }
+  | { readonly url: UrlId }
+  | { readonly setting: SettingId };
+
+/**
+ * One environment variable. `when` names the token mode it belongs to: a function that checks
+ * inbox tokens gets the secret's variables or the issuer's, never both.
+ */
+export interface Variable {
+  readonly from: Source;
+  readonly when?: TokenMode;
+}
+
+export type TokenMode = 'sharedSecret' | 'oidc';
+
+/** An action a function may take, on one resource. IAM on AWS; the local runtime holds functions to the same list. */
+export type Grant =
+  | { readonly table: TableId; readonly actions: readonly `dynamodb:${string}`[] }
+  | { readonly queue: QueueId; readonly actions: readonly `sqs:${string}`[] }
+  | { readonly bucket: BucketId; readonly prefix: string; readonly actions: readonly ('s3:GetObject' | 's3:PutObject')[] }
+  | { readonly secret: SecretId; readonly when?: TokenMode }
+  /** Posting to (and closing) any connection of the WebSocket stage. */
+  | { readonly webSocketConnections: true }
+  /** Actions with no resource-level permissions, on "*". */
+  | { readonly anyResource: readonly string[] };
+
+/** A REST route of the webhook API, with who authenticates its callers (API Gateway lets them through). */
+export interface HttpTrigger {
+  readonly http: { readonly method: 'GET' | 'POST' | 'OPTIONS'; readonly path: string };
+  readonly authenticatedBy: string;
+}
+
+export interface WebSocketTrigger {
+  readonly webSocket: '$connect' | '$disconnect' | '$default';
+  readonly authenticatedBy: string;
+}
+
+/** An SQS event source mapping. */
+export interface QueueTrigger {
+  readonly queue: QueueId;
+  /** Lambda delivers at most this many records per invocation. */
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly maxConcurrency: number;
+}
+
+/**
+ * Lambda event filtering, for the patterns this project uses: nested objects whose leaves are
+ * lists of allowed values. https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
+ */
+export type FilterPattern = { readonly [key: string]: FilterPattern | readonly (string | number | boolean)[] };
+
+/** A DynamoDB stream event source mapping, filtered by Lambda's own pattern syntax. */
+export interface StreamTrigger {
+  readonly stream: TableId;
+  readonly batchSize: number;
+  readonly retryAttempts: number;
+  readonly bisectBatchOnError: boolean;
+  readonly maxRecordAgeSeconds: number;
+  readonly filter: FilterPattern;
+  /** Where pointers to the records that still fail after the retries go. */
+  readonly onFailure: QueueId;
+}
+
+export type Trigger = HttpTrigger | WebSocketTrigger | QueueTrigger | StreamTrigger;
+
+export interface FunctionDefinition {
   /** Lambda allots CPU in proportion to memory (1769 MB is one vCPU). */
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly triggers: readonly Trigger[];
+  readonly environment: Readonly<Record<string, Variable>>;
+  readonly grants: readonly Grant[];
+  /**
+   * The reserved concurrency setting that caps it (lib/config.ts reservedConcurrency): for the
+   * functions a caller can keep busy. None: it draws on the account's unreserved pool.
+   */
+  readonly reservedConcurrency?: 'query' | 'connect' | 'socket';
+  /** Invoked through a `live` alias that keeps ackProvisionedConcurrency instances warm. */
+  readonly warm?: true;
+}
+
+/** What every function gets besides its own variables, on AWS and locally. */
+export const commonEnvironment = {
+  NODE_OPTIONS: '--enable-source-maps',
+  POWERTOOLS_SERVICE_NAME: 'switchboard',
+} as const;
+
+/** The variables, and the grant, of a function that checks inbox tokens (functions/shared/token-verifier.ts). */
+const tokenVariables = {
+  JWT_SECRET_ARN: { from: { secret: 'jwt' }, when: 'sharedSecret' },
+  JWT_MAX_LIFETIME_SECONDS: { from: { setting: 'tokenMaxLifetimeSeconds' }, when: 'sharedSecret' },
+  JWT_ISSUER: { from: { setting: 'jwtIssuer' }, when: 'oidc' },
+  JWKS_URL: { from: { setting: 'jwksUrl' }, when: 'oidc' },
+  JWT_AUDIENCE: { from: { setting: 'jwtAudience' }, when: 'oidc' },
+  JWT_TENANT_CLAIM: { from: { setting: 'jwtTenantClaim' }, when: 'oidc' },
+} as const satisfies Record<string, Variable>;
+const tokenSecretRead = { secret: 'jwt', when: 'sharedSecret' } as const satisfies Grant;
+
+const connectionsTable = { CONNECTIONS_TABLE: { from: { table: 'Connections' } } } as const satisfies Record<string, Variable>;
+const managementEndpoint = { WEBSOCKET_MANAGEMENT_ENDPOINT: { from: { url: 'webSocketManagement' } } } as const satisfies Record<string, Variable>;
+
+const byProviderSignature =
+  "Providers authenticate with their own signatures (HMAC, or the endpoint's basic auth or bearer token), which the ack function verifies before anything is queued.";
+const byInboxToken = "The query function verifies the caller's bearer token (the same as the WebSocket's) and answers for that token's tenant only.";
+const preflight = 'A CORS preflight carries no credentials by definition; it is answered with headers only and reads nothing.';
+const onAcceptedConnection = 'Only a connection $connect accepted can send: the connect function verified its token.';
+const queryRoutes = ['/conversations', '/conversations/{id}/messages', '/events'].flatMap((path): HttpTrigger[] => [
+  { http: { method: 'GET', path }, authenticatedBy: byInboxToken },
+  // OPTIONS goes to the function, which answers the preflight of an inbox hosted elsewhere: a
+  // mock preflight fails on this API, which treats every media type as binary.
+  { http: { method: 'OPTIONS', path }, authenticatedBy: preflight },
+]);
+
+/**
+ * Memory and timeout are what `npm run bench` recommended from measured figures (its footprint
+ * step: each bundle run on its worst case; the rule is `sizing` in test/bench/footprint.ts),
+ * from bench/results/2026-11-23-footprint.json; the README's "Memory and timeout per function"
+ * gives each one's reason, and a test holds these to that file.
+ */
+export const functionDefinitions = {
+  /** Verifies a webhook, queues it, answers the provider. More CPU than memory needs: a warm ack's CPU time is the provider's wait. */
+  ack: {
+    memoryMb: 384,
+    timeoutSeconds: 20,
+    warm: true,
+    triggers: [
+      { http: { method: 'POST', path: '/webhooks/{provider}/{endpointId}' }, authenticatedBy: byProviderSignature },
+      // Meta's subscription handshake is a GET on the same URL.
+      { http: { method: 'GET', path: '/webhooks/{provider}/{endpointId}' }, authenticatedBy: byProviderSignature },
+    ],
+    environment: {
+      ENDPOINTS_TABLE: { from: { table: 'Endpoints' } },
+      NONCES_TABLE: { from: { table: 'Nonces' } },
+      BODY_BUCKET: { from: { bucket: 'bodies' } },
+      INGEST_QUEUE_URL: { from: { queue: 'ingest' } },
+      PUBLIC_BASE_URL: { from: { url: 'webhookBase' } },
+    },
+    grants: [
+      // One endpoint by key, never a scan of the others' secrets.
+      { table: 'Endpoints', actions: ['dynamodb:GetItem'] },
+      // Claims a one-time token (Mailgun's), and gives it back when queueing fails.
+      { table: 'Nonces', actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+      { bucket: 'bodies', prefix: 'bodies/', actions: ['s3:PutObject'] },
+      { queue: 'ingest', actions: ['sqs:SendMessage'] },
+    ],
+  },
+  /** Parses, dedupes, threads and stores queued webhooks. Ten 4 MiB emails in one batch peak at 283 MB. */
+  processor: {
+    memoryMb: 640,
+    timeoutSeconds: 30,
+    triggers: [
+      {
+        queue: 'ingest',
+        batchSize: 10,
+        // No batching window: a lone webhook is processed as soon as it is polled, which keeps the
+        // webhook → socket latency low; bursts still fill batches on their own.
+        maxBatchingWindowSeconds: 0,
+        maxConcurrency: 10,
+      },
+    ],
+    environment: {
+      MESSAGES_TABLE: { from: { table: 'Messages' } },
+      ENDPOINTS_TABLE: { from: { table: 'Endpoints' } },
+      BODY_BUCKET: { from: { bucket: 'bodies' } },
+      INGEST_QUEUE_URL: { from: { queue: 'ingest' } },
+      // Its backoff is capped at the queue's visibility timeout, which the local runtime may shorten.
+      INGEST_VISIBILITY_TIMEOUT_SECONDS: { from: { setting: 'ingestVisibilityTimeoutSeconds' } },
+    },
+    grants: [
+      // What message-store.ts and failure-store.ts send: key reads, the pending receipts' query,
+      // puts, updates and deletes, alone or in transactions. Never a scan or a batch write.
+      { table: 'Messages', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+      { table: 'Endpoints', actions: ['dynamodb:GetItem'] },
+      { bucket: 'bodies', prefix: 'bodies/', actions: ['s3:GetObject'] },
+      { bucket: 'bodies', prefix: 'archive/', actions: ['s3:PutObject'] },
+      // A request too large for one invocation is queued again in parts (functions/core/request-parts.ts);
+      // a failed record is hidden for its backoff delay.
+      { queue: 'ingest', actions: ['sqs:SendMessage', 'sqs:ChangeMessageVisibility'] },
+    ],
+  },
+  /** Turns each stored change into a numbered frame for the tenant's feed and sockets. Signing 2,500 frames of a full batch is CPU-bound. */
+  broadcaster: {
+    memoryMb: 384,
+    timeoutSeconds: 45,
+    triggers: [
+      {
+        stream: 'Messages',
+        batchSize: 100,
+        // A stream mapping retries forever by default; cap it, bisect and divert what still fails.
+        retryAttempts: 3,
+        bisectBatchOnError: true,
+        maxRecordAgeSeconds: 3600,
+        // Only the entities clients see.
+        filter: { dynamodb: { NewImage: { entity: { S: ['message', 'conversation'] } } } },
+        onFailure: 'broadcastFailures',
+      },
+    ],
+    environment: { ...connectionsTable, FEED_TABLE: { from: { table: 'Feed' } }, ...managementEndpoint },
+    grants: [
+      // Read to find a tenant's connections, write to forget the ones that are gone.
+      { table: 'Connections', actions: ['dynamodb:Query', 'dynamodb:DeleteItem'] },
+      // Reserve numbers (one UpdateItem on a tenant's counter), then write frames, markers and holes.
+      { table: 'Feed', actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'] },
+      { webSocketConnections: true },
+    ],
+  },
+  /** The query API. The long-poll waits up to 25 s; API Gateway REST gives up at 29 s. */
+  query: {
+    memoryMb: 256,
+    timeoutSeconds: 28,
+    // Capped: each long-poll holds an instance up to 25 s.
+    reservedConcurrency: 'query',
+    triggers: queryRoutes,
+    environment: { MESSAGES_TABLE: { from: { table: 'Messages' } }, FEED_TABLE: { from: { table: 'Feed' } }, ...tokenVariables },
+    grants: [
+      // Read only: a key lookup and index queries, never a scan or a write.
+      { table: 'Messages', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+      // A tenant's counter by key, and its feed's range after a cursor.
+      { table: 'Feed', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+      tokenSecretRead,
+    ],
+  },
+  /** $connect: admits a client with a valid token. Anyone may knock: capped. */
+  connect: {
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    reservedConcurrency: 'connect',
+    triggers: [
+      {
+        webSocket: '$connect',
+        authenticatedBy: 'Clients authenticate at $connect with a token the connect function verifies (HS256 secret or OIDC JWKS); later routes ride on that connection.',
+      },
+    ],
+    environment: { ...connectionsTable, ...tokenVariables },
+    grants: [{ table: 'Connections', actions: ['dynamodb:PutItem'] }, tokenSecretRead],
+  },
+  /** $default: answers ping and stores subscriptions. A token holder's connections may send as fast as the stage lets them: capped. */
+  socket: {
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    reservedConcurrency: 'socket',
+    triggers: [{ webSocket: '$default', authenticatedBy: onAcceptedConnection }],
+    environment: { ...connectionsTable, ...managementEndpoint },
+    // A subscription is one conditional update of the connection's own record.
+    grants: [{ table: 'Connections', actions: ['dynamodb:UpdateItem'] }, { webSocketConnections: true }],
+  },
+  disconnect: {
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    triggers: [{ webSocket: '$disconnect', authenticatedBy: onAcceptedConnection }],
+    environment: connectionsTable,
+    grants: [{ table: 'Connections', actions: ['dynamodb:DeleteItem'] }],
+  },
+  /** GET /health: liveness, ingest queue depth and age of its oldest message, DLQ depth. */
+  health: {
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    triggers: [
+      {
+        http: { method: 'GET', path: '/health' },
+        authenticatedBy: "A load balancer's or uptime checker's probe: it reads three queue figures, no messages and no tenant's data.",
+      },
+    ],
+    environment: { INGEST_QUEUE_URL: { from: { queue: 'ingest' } }, DEAD_LETTER_QUEUE_URL: { from: { queue: 'deadLetter' } } },
+    grants: [
+      { queue: 'ingest', actions: ['sqs:GetQueueAttributes'] },
+      { queue: 'deadLetter', actions: ['sqs:GetQueueAttributes'] },
+      { anyResource: ['cloudwatch:GetMetricData'] },
+    ],
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+/** A handler's folder under functions/: its entry is functions/<name>/handler.ts. */
+export type FunctionName = keyof typeof functionDefinitions;
+
+export const functionNames = Object.keys(functionDefinitions) as FunctionName[];
+
+export interface FunctionSize {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
 }
 
-export const functionSizes = {
-  /** More CPU than memory needs: a warm ack's CPU time is the provider's wait. */
-  ack: { memoryMb: 384, timeoutSeconds: 20 },
-  /** Ten 4 MiB emails in one batch peak at 283 MB. */
-  processor: { memoryMb: 640, timeoutSeconds: 30 },
-  /** Signing 2,500 frames of a full batch is CPU-bound. */
-  broadcaster: { memoryMb: 384, timeoutSeconds: 45 },
-  /** The long-poll waits up to 25 s; API Gateway REST gives up at 29 s. */
-  query: { memoryMb: 256, timeoutSeconds: 28 },
-  connect: { memoryMb: 256, timeoutSeconds: 10 },
-  socket: { memoryMb: 256, timeoutSeconds: 10 },
-  disconnect: { memoryMb: 256, timeoutSeconds: 5 },
-  health: { memoryMb: 256, timeoutSeconds: 5 },
-} as const satisfies Record<string, FunctionSize>;
+/** Each function's memory and timeout, as the bench and the footprint test read them. */
+export const functionSizes = Object.fromEntries(
+  functionNames.map((name) => [name, { memoryMb: functionDefinitions[name].memoryMb, timeoutSeconds: functionDefinitions[name].timeoutSeconds }]),
+) as Record<FunctionName, FunctionSize>;
 
-/** A handler's folder under functions/: its entry is functions/<name>/handler.ts. */
-export type FunctionName = keyof typeof functionSizes;
+/** The triggers of one kind across every function, with the function each invokes. */
+export const triggersOf = <Kind extends Trigger>(is: (trigger: Trigger) => trigger is Kind): { readonly functionName: FunctionName; readonly trigger: Kind }[] =>
+  functionNames.flatMap((functionName) => (functionDefinitions[functionName].triggers as readonly Trigger[]).filter(is).map((trigger) => ({ functionName, trigger })));
+
+export const isHttpTrigger = (trigger: Trigger): trigger is HttpTrigger => 'http' in trigger;
+export const isWebSocketTrigger = (trigger: Trigger): trigger is WebSocketTrigger => 'webSocket' in trigger;
+export const isQueueTrigger = (trigger: Trigger): trigger is QueueTrigger => 'queue' in trigger;
+export const isStreamTrigger = (trigger: Trigger): trigger is StreamTrigger => 'stream' in trigger;
+
+/** The one trigger of a kind a function has (the processor's queue, the broadcaster's stream). */
+export const onlyTriggerOf = <Kind extends Trigger>(functionName: FunctionName, is: (trigger: Trigger) => trigger is Kind): Kind => {
+  const [trigger, ...others] = (functionDefinitions[functionName].triggers as readonly Trigger[]).filter(is);
+  if (!trigger || others.length > 0) throw new Error(`${functionName} must have exactly one trigger of this kind`);
+  return trigger;
+};

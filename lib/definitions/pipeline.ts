@@ -1,21 +1,12 @@
-import { functionSizes } from './functions.ts';
+import { functionDefinitions, isQueueTrigger, isStreamTrigger, onlyTriggerOf } from './functions.ts';
 
 /**
  * Queue and event-source settings shared by the CDK stack and the local runtime's pollers.
- * Each figure is a trade-off stated once, here.
+ * Each figure is a trade-off stated once, here or in the function's definition.
  */
 
-export const processorSettings = {
-  timeoutSeconds: functionSizes.processor.timeoutSeconds,
-  /** Lambda delivers at most this many SQS records per invocation. */
-  batchSize: 10,
-  /**
-   * No batching window: a lone webhook is processed as soon as it is polled, which keeps the
-   * webhook → socket latency low; bursts still fill batches on their own.
-   */
-  maxBatchingWindowSeconds: 0,
-  maxConcurrency: 10,
-} as const;
+/** The processor's queue trigger (lib/definitions/functions.ts), with its timeout. */
+export const processorSettings = { timeoutSeconds: functionDefinitions.processor.timeoutSeconds, ...onlyTriggerOf('processor', isQueueTrigger) } as const;
 
 export const ingestQueueSettings = {
   /** AWS asks for at least 6× the consumer's timeout, so a slow batch is not redelivered mid-flight. */
@@ -29,22 +20,11 @@ export const ingestQueueSettings = {
   dlqRetentionPeriodSeconds: 14 * 24 * 3600,
 } as const;
 
-export const broadcasterSettings = {
-  timeoutSeconds: functionSizes.broadcaster.timeoutSeconds,
-  batchSize: 100,
-  /** A stream mapping retries forever by default; cap it, bisect and divert what still fails. */
-  retryAttempts: 3,
-  bisectBatchOnError: true,
-  maxRecordAgeSeconds: 3600,
-} as const;
+/** The broadcaster's stream trigger (lib/definitions/functions.ts), with its timeout. */
+export const broadcasterSettings = { timeoutSeconds: functionDefinitions.broadcaster.timeoutSeconds, ...onlyTriggerOf('broadcaster', isStreamTrigger) } as const;
 
-/**
- * Lambda event filter for the messages table stream: only the entities clients see.
- * The local stream poller applies the same pattern (lib/local/event-filter.ts).
- */
-export const broadcastFilterPattern = {
-  dynamodb: { NewImage: { entity: { S: ['message', 'conversation'] } } },
-} as const;
+/** Lambda event filter for the messages table stream: only the entities clients see. The local stream poller applies the same pattern. */
+export const broadcastFilterPattern = broadcasterSettings.filter;
 
 /**
  * The largest webhook body the ack function queues inline. The envelope carries it in base64

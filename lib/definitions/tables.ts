@@ -97,3 +97,6 @@ export const noncesTable = {
 } as const satisfies TableDefinition;
 
 export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable, noncesTable, feedTable] as const;
+
+/** A table by its logical id, as function definitions name it. */
+export type TableId = (typeof tableDefinitions)[number]['id'];

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createEndpointStore } from '../../functions/adapters/endpoint-store.ts';
 import { messageIdFor } from '../../functions/core/ids.ts';
 import { messageKey } from '../../functions/core/items.ts';
+import { loadProvider } from '../../functions/providers/registry.ts';
 import { lambdaContext } from '../../lib/local/lambda-context.ts';
 import { lambdaEvent, webhookEvent } from '../helpers/events.ts';
 import { startDynamoDb, startSqs } from '../helpers/services.ts';
@@ -56,6 +57,7 @@ beforeAll(async () => {
     FEED_TABLE: dynamo.tables.Feed,
     CONNECTIONS_TABLE: dynamo.tables.Connections,
     INGEST_QUEUE_URL: queueUrl,
+    INGEST_VISIBILITY_TIMEOUT_SECONDS: '180',
     PUBLIC_BASE_URL: publicBaseUrl,
     // No connection exists, so the broadcaster never calls it.
     WEBSOCKET_MANAGEMENT_ENDPOINT: 'http://127.0.0.1:9',
@@ -131,5 +133,23 @@ describe('observability', () => {
     expect(correlated).toEqual(['webhook queued', 'message stored', 'frame pushed']);
     expect(printed.join('')).not.toContain('4111');
     expect(printed.join('')).not.toContain(authToken);
+  });
+
+  it("answers a replayed Mailgun request with Mailgun's 406, and counts it as replayed", async () => {
+    // Prepare
+    const mailgunEndpointId = 'ep_observabilityMailgun000000000';
+    await createEndpointStore(dynamo.documentClient, dynamo.tables.Endpoints).put({ endpointId: mailgunEndpointId, provider: 'mailgun', tenantId: 'acme', secrets: ['key-observability'], createdAt: new Date().toISOString() });
+    const sample = (await loadProvider('mailgun'))!.sample({ url: `${publicBaseUrl}/webhooks/mailgun/${mailgunEndpointId}`, secret: 'key-observability', text: 'hello' });
+    const event = webhookEvent('mailgun', mailgunEndpointId, { ...sample.headers }, sample.body);
+
+    // Act
+    const first = await ack(structuredClone(event), lambdaContext('ack'));
+    const replayed = await ack(structuredClone(event), lambdaContext('ack'));
+
+    // Assess
+    expect(first.statusCode).toBe(200);
+    expect(replayed).toMatchObject({ statusCode: 406, body: '{"error":"this request was already received (replayed token)"}' });
+    expect(blobWith('WebhookRejected')).toMatchObject({ provider: 'mailgun', reason: 'replayed', WebhookRejected: 1 });
+    expect(logs().find((line) => line.message === 'webhook rejected')).toMatchObject({ provider: 'mailgun', reason: 'replayed', statusCode: 406 });
   });
 });
