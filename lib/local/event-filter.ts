@@ -1,9 +1,6 @@
-/**
- * Lambda event filtering, for the patterns this project uses: nested objects whose leaves are
- * lists of allowed values. A record matches when every leaf of the pattern matches.
- * https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
- */
-export type FilterPattern = { readonly [key: string]: FilterPattern | readonly (string | number | boolean)[] };
+import type { FilterPattern } from '../definitions/functions.ts';
+
+/** Whether a record passes a Lambda event filter: every leaf of the pattern matches. */
 
 export const matchesFilter = (record: unknown, pattern: FilterPattern): boolean =>
   Object.entries(pattern).every(([key, expected]) => {

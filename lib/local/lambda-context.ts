@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { settleWithin } from '../../functions/shared/settle-within.ts';
+import { settleWithin } from '../../functions/core/settle-within.ts';
 import { functionSizes } from '../definitions/functions.ts';
 
 /** The Lambda context a locally invoked handler receives, with a real deadline. */
@@ -11,7 +11,7 @@ export const lambdaContext = (functionName: string, timeoutMs = 30_000): Context
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
+    memoryLimitInMB: String(Object.hasOwn(functionSizes, functionName) ? functionSizes[functionName as keyof typeof functionSizes].memoryMb : 128),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',

@@ -45,9 +45,17 @@ const mismatch: SignatureRefusal = {
  * signed and at the caller's x-amz-date, and the two signatures must match. Resolves with
  * the refusal, or undefined when the request is signed with these credentials.
  */
-export const createSigV4Verifier = ({ credentials, region, service }: { credentials: AwsCredentialIdentity; region: string; service: string }) => {
-  // The caller's payload hash, when it sent one, is checked against the body below rather than trusted.
-  const signer = new SignatureV4({ credentials, region, service, sha256: Sha256, applyChecksum: false });
+export const createSigV4Verifier = ({
+  credentials,
+  region,
+  service,
+}: {
+  /** The credentials a request may be signed with: one set, or the set an access key id belongs to (undefined: an unknown key). */
+  credentials: AwsCredentialIdentity | ((accessKeyId: string) => AwsCredentialIdentity | undefined);
+  region: string;
+  service: string;
+}) => {
+  const credentialsOf = typeof credentials === 'function' ? credentials : (accessKeyId: string) => (accessKeyId === credentials.accessKeyId ? credentials : undefined);
 
   return async (request: ReceivedRequest, now = Date.now()): Promise<SignatureRefusal | undefined> => {
     const authorization = request.headers.authorization;
@@ -56,7 +64,8 @@ export const createSigV4Verifier = ({ credentials, region, service }: { credenti
     const signingDate = parseAmzDate(request.headers['x-amz-date'] as string | undefined);
     if (!parts || !signingDate) return { errorType: 'IncompleteSignatureException', message: 'Authorization header or x-amz-date is malformed' };
     const [, accessKeyId, , scopeRegion, scopeService, signedHeaderList = '', signature = ''] = parts;
-    if (accessKeyId !== credentials.accessKeyId) return { errorType: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    const known = credentialsOf(accessKeyId ?? '');
+    if (!known) return { errorType: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
     if (scopeRegion !== region || scopeService !== service) return mismatch;
     if (Math.abs(now - signingDate.getTime()) > maxClockSkewMs) return { errorType: 'InvalidSignatureException', message: 'Signature expired' };
     const bodyHash = request.headers['x-amz-content-sha256'];
@@ -76,6 +85,8 @@ export const createSigV4Verifier = ({ credentials, region, service }: { credenti
       headers: Object.fromEntries(signedHeaders.map((name) => [name, [request.headers[name] ?? ''].flat().join(',')])),
       body: request.body,
     };
+    // The caller's payload hash, when it sent one, was checked against the body above rather than trusted.
+    const signer = new SignatureV4({ credentials: known, region, service, sha256: Sha256, applyChecksum: false });
     const resigned = await signer.sign(toSign, { signingDate, signableHeaders: new Set(signedHeaders) });
     const expected = /Signature=([0-9a-f]{64})$/.exec(String(resigned.headers.authorization))?.[1] ?? '';
     return expected.length === signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature)) ? undefined : mismatch;

@@ -1,25 +1,38 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envelopeOf } from '../../functions/core/envelope.ts';
-import { broadcasterSettings, broadcastFilterPattern, processorSettings } from '../definitions/pipeline.ts';
+import { ingestQueueSettings } from '../definitions/pipeline.ts';
+import { resolveSettings, settingValuesOf } from '../config.ts';
+import { environmentOf, type ResourceValues } from '../definitions/environment.ts';
+import {
+  functionDefinitions,
+  functionNames,
+  isHttpTrigger,
+  isQueueTrigger,
+  isStreamTrigger,
+  isWebSocketTrigger,
+  triggersOf,
+  type FunctionName,
+} from '../definitions/functions.ts';
 import { loopbackHost } from './address.ts';
 import { localCredentials, localRegion } from './aws.ts';
 import { startCloudWatchStandIn } from './cloudwatch-standin.ts';
 import { startDynamoDbLocal } from './dynamodb.ts';
-import { makeFairQueue } from './fair-queue.ts';
 import { startFauxqsOn } from './fauxqs.ts';
-import { startHttpGateway } from './http-gateway.ts';
-import { loadHandler, type LambdaHandler } from './lambda-context.ts';
+import { startHttpGateway, type HttpRoute } from './http-gateway.ts';
 import { createQueues, createTables, type QueueUrls, type TableNames } from './resources.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 import { startStreamPoller } from './stream-poller.ts';
+import { connectionsRefusal, functionAccessKeyId, localSigningCredentials, startAccessGuard, type Service } from './access-guard.ts';
+import { startSecretsStandIn } from './secrets-standin.ts';
 import { startWebSocketGateway } from './websocket-gateway.ts';
+import { WorkerFunction } from './worker-function.ts';
 
 export interface LocalStackOptions {
   /** The address every listener binds to; loopback when absent, so that nothing is reachable from the network. */
@@ -58,7 +71,15 @@ export interface LocalStackDescription {
   readonly queues: QueueUrls;
   /** The bucket for bodies too large to queue, in fauxqs's S3 (same endpoint as SQS). */
   readonly bodyBucket: string;
+  /** The token signing secret, which the CLI signs tokens with. */
   readonly jwtSecret: string;
+  /** The stand-in for Secrets Manager, which holds jwtSecret for the functions, as deployed. */
+  readonly secretsEndpoint: string;
+  readonly jwtSecretArn: string;
+  /** The processor's backoff is capped at the ingest queue's visibility timeout, which a test may shorten. */
+  readonly ingestVisibilityTimeoutSeconds: number;
+  /** The functions' endpoints: the access guards in front of the stand-ins (access-guard.ts). */
+  readonly functionEndpoints: { readonly dynamodb: string; readonly sqs: string; readonly cloudwatch: string; readonly secretsManager: string };
 }
 
 const namePrefix = 'switchboard-';
@@ -66,49 +87,94 @@ const namePrefix = 'switchboard-';
 const inboxDir = fileURLToPath(new URL('../../inbox/', import.meta.url));
 
 /**
- * Gives this process the environment the deployed functions get, pointed at the local
- * stack: the same variables, and the stand-ins' endpoints through AWS_ENDPOINT_URL_*.
+ * What Lambda's runtime gives every function besides its own variables, pointed at the local
+ * stand-ins through the SDK's standard AWS_ENDPOINT_URL_* variables. A developer's profile is
+ * not passed on: nothing may lead the SDK to real credentials or a real account.
  */
-export const useLocalFunctionEnvironment = (stack: LocalStackDescription): void => {
-  Object.assign(process.env, {
-    AWS_REGION: stack.region,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
-    AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
-    AWS_ENDPOINT_URL_S3: stack.sqsEndpoint,
-    BODY_BUCKET: stack.bodyBucket,
-    AWS_ENDPOINT_URL_CLOUDWATCH: stack.cloudwatchEndpoint,
-    ENDPOINTS_TABLE: stack.tables.Endpoints,
-    MESSAGES_TABLE: stack.tables.Messages,
-    CONNECTIONS_TABLE: stack.tables.Connections,
-    NONCES_TABLE: stack.tables.Nonces,
-    FEED_TABLE: stack.tables.Feed,
-    INGEST_QUEUE_URL: stack.queues.ingest,
-    DEAD_LETTER_QUEUE_URL: stack.queues.deadLetter,
-    PUBLIC_BASE_URL: stack.publicBaseUrl,
-    WEBSOCKET_MANAGEMENT_ENDPOINT: stack.wsUrl.replace(/^ws/, 'http'),
-    JWT_SECRET: stack.jwtSecret,
-  });
-  // A developer's profile must not lead the SDK to real credentials or a real account.
-  delete process.env.AWS_PROFILE;
+const runtimeEnvironment = (name: FunctionName, stack: LocalStackDescription): Record<string, string> => ({
+  AWS_REGION: stack.region,
+  AWS_DEFAULT_REGION: stack.region,
+  // Its own key, so that the access guards hold it to its grants, as IAM holds its role.
+  AWS_ACCESS_KEY_ID: functionAccessKeyId(name),
+  AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+  AWS_ENDPOINT_URL_DYNAMODB: stack.functionEndpoints.dynamodb,
+  AWS_ENDPOINT_URL_SQS: stack.functionEndpoints.sqs,
+  AWS_ENDPOINT_URL_S3: stack.functionEndpoints.sqs,
+  AWS_ENDPOINT_URL_CLOUDWATCH: stack.functionEndpoints.cloudwatch,
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.functionEndpoints.secretsManager,
+  AWS_LAMBDA_FUNCTION_NAME: name,
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(functionDefinitions[name].memoryMb),
+  AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+  TZ: ':UTC',
   // Locally the terminal is the log: warnings and errors only, and no EMF metric blobs, unless asked for.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-};
+  POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+  ...(process.env.POWERTOOLS_DEV && { POWERTOOLS_DEV: process.env.POWERTOOLS_DEV }),
+});
 
-let started = false;
+/** Locally the stack signs its own tokens: there is no OIDC issuer to ask. */
+const localTokenMode = 'sharedSecret';
+
+/** What the definitions' variables resolve to locally: the stand-ins' names and URLs, and the default settings. */
+const localValues = (stack: LocalStackDescription): ResourceValues => ({
+  tables: stack.tables,
+  queues: stack.queues,
+  buckets: { bodies: stack.bodyBucket },
+  secrets: { jwt: stack.jwtSecretArn },
+  urls: { webhookBase: stack.publicBaseUrl, webSocketManagement: stack.wsUrl.replace(/^ws/, 'http') },
+  settings: settingValuesOf(resolveSettings({}).settings, { ingestVisibilityTimeoutSeconds: stack.ingestVisibilityTimeoutSeconds }),
+  tokenMode: localTokenMode,
+});
 
 /**
- * The whole pipeline on 127.0.0.1 (or `host`), every listener on that address only, running
- * the deployed handler modules: DynamoDB Local and fauxqs stand in for DynamoDB and SQS, two gateways for API Gateway, two pollers for
- * Lambda's event source mappings. Handlers find the stand-ins through the standard
- * AWS_ENDPOINT_URL_* variables and read their configuration from the environment, as on
- * Lambda; their modules load once, so one process runs one stack.
+ * The whole environment of one function of the local stack: exactly what its definition
+ * declares (lib/definitions/functions.ts), as on AWS, and the runtime's own variables.
+ */
+export const localEnvironmentOf = (name: FunctionName, stack: LocalStackDescription): Record<string, string> => ({
+  ...runtimeEnvironment(name, stack),
+  ...environmentOf(name, localValues(stack)),
+});
+
+/** Each function in its own worker, with its own environment; none is started yet. */
+export const localFunctions = (stack: LocalStackDescription): Record<FunctionName, WorkerFunction> =>
+  Object.fromEntries(functionNames.map((name) => [name, new WorkerFunction(name, localEnvironmentOf(name, stack))])) as Record<FunctionName, WorkerFunction>;
+
+/** The local processes that stand in for Lambda's SQS pollers, at most this many batches at once each. */
+const localPollerConcurrency = 2;
+
+/**
+ * What invokes each function locally, derived from the definitions as the CDK stack derives
+ * its routes and event source mappings: the gateways' routes and the pollers' settings.
+ */
+export const localTriggers = () => ({
+  http: triggersOf(isHttpTrigger).map(({ functionName, trigger }) => ({ method: trigger.http.method, resource: trigger.http.path, functionName })),
+  webSocket: triggersOf(isWebSocketTrigger).map(({ functionName, trigger }) => ({ routeKey: trigger.webSocket, functionName })),
+  queues: triggersOf(isQueueTrigger).map(({ functionName, trigger }) => ({
+    functionName,
+    queue: trigger.queue,
+    batchSize: trigger.batchSize,
+    maxBatchingWindowSeconds: trigger.maxBatchingWindowSeconds,
+    concurrency: Math.min(localPollerConcurrency, trigger.maxConcurrency),
+  })),
+  streams: triggersOf(isStreamTrigger).map(({ functionName, trigger }) => ({
+    functionName,
+    table: trigger.stream,
+    filter: trigger.filter,
+    batchSize: trigger.batchSize,
+    retryAttempts: trigger.retryAttempts,
+  })),
+});
+
+/**
+ * The whole pipeline on 127.0.0.1 (or `host`), every listener on that address only, derived
+ * from the function definitions (lib/definitions/functions.ts) and running the deployed
+ * handler modules, each in a worker thread of its own (worker-function.ts): DynamoDB Local,
+ * fauxqs and two small stand-ins for DynamoDB, SQS, S3, CloudWatch and Secrets Manager, two
+ * gateways for API Gateway's routes, and pollers for Lambda's event source mappings. Handlers
+ * find the stand-ins through the standard AWS_ENDPOINT_URL_* variables and read their
+ * configuration from their own environment, as on Lambda.
  */
 export const startLocalStack = async (options: LocalStackOptions) => {
-  if (started) throw new Error('a local stack is already running in this process');
-  started = true;
   const host = options.host ?? loopbackHost;
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -139,41 +205,26 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       endpoint: fauxqs.address,
       ...(options.visibilityTimeoutSeconds !== undefined && { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
     });
-    // On AWS the ingest queue is a fair queue, grouped by tenant (see ingest-queue.ts); fauxqs has none, so it is made one.
-    makeFairQueue(fauxqs, queues.ingest, (body) => envelopeOf(body)?.tenantId);
 
-    // The gateways listen before the handlers load, because the handlers' configuration
+    const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
+    const secrets = await startSecretsStandIn({ host, secrets: { [`${namePrefix}jwt`]: jwtSecret } });
+    stops.push(secrets.stop);
+
+    // The gateways listen before the functions start, because the functions' configuration
     // holds the gateways' URLs; nothing is announced until both are ready.
-    const handlers: {
-      ack?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
-      connect?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
-      disconnect?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
-      socket?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
-      health?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
-      query?: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
-    } = {};
-    const lazy =
-      (name: keyof typeof handlers): LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult> =>
-      (event, context) => {
-        const handler = handlers[name];
-        if (!handler) throw new Error(`${name} is not loaded yet`);
-        return handler(event, context);
-      };
+    const triggers = localTriggers();
+    const functions: Partial<Record<FunctionName, WorkerFunction>> = {};
+    const handlerOf = (name: FunctionName): HttpRoute['handler'] => async (event, context) => {
+      const fn = functions[name];
+      if (!fn) throw new Error(`${name} is not started yet`);
+      return (await fn.handler(event, context)) as Awaited<ReturnType<HttpRoute['handler']>>;
+    };
     let inboxConfig = (): APIGatewayProxyResult => ({ statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"message":"starting"}' });
     const http = await startHttpGateway({
       port: options.httpPort,
       host,
       routes: [
-        { method: 'POST', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') },
-        { method: 'GET', resource: '/webhooks/{provider}/{endpointId}', functionName: 'ack', handler: lazy('ack') },
-        { method: 'GET', resource: '/health', functionName: 'health', handler: lazy('health') },
-        { method: 'GET', resource: '/conversations', functionName: 'query', handler: lazy('query') },
-        { method: 'GET', resource: '/conversations/{id}/messages', functionName: 'query', handler: lazy('query') },
-        { method: 'GET', resource: '/events', functionName: 'query', handler: lazy('query') },
-        // Preflights of an inbox hosted on another origin, answered by the query function as on AWS.
-        { method: 'OPTIONS', resource: '/conversations', functionName: 'query', handler: lazy('query') },
-        { method: 'OPTIONS', resource: '/conversations/{id}/messages', functionName: 'query', handler: lazy('query') },
-        { method: 'OPTIONS', resource: '/events', functionName: 'query', handler: lazy('query') },
+        ...triggers.http.map((route) => ({ ...route, handler: handlerOf(route.functionName) })),
         // Tells the inbox page served below where the WebSocket is (a static host ships its own config.json).
         { method: 'GET', resource: '/config.json', functionName: 'inbox', handler: async () => inboxConfig() },
       ],
@@ -184,17 +235,26 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     const ws = await startWebSocketGateway({
       port: options.wsPort,
       host,
-      routes: {
-        $connect: { functionName: 'connect', handler: lazy('connect') },
-        $disconnect: { functionName: 'disconnect', handler: lazy('disconnect') },
-        $default: { functionName: 'socket', handler: lazy('socket') },
-      },
+      routes: Object.fromEntries(triggers.webSocket.map(({ routeKey, functionName }) => [routeKey, { functionName, handler: handlerOf(functionName) }])),
+      credentialsOf: localSigningCredentials,
+      authorize: (authorization) => connectionsRefusal(authorization, localTokenMode),
       onError: (error) => options.onError('websocket', error),
     });
     stops.push(ws.stop);
     inboxConfig = () => ({ statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' }, body: JSON.stringify({ ws: ws.url }) });
 
-    const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
+    const names = { tables, queues, bucket: bodyBucket, jwtSecretArn: secrets.arnOf(`${namePrefix}jwt`) };
+    const guard = async (service: Service, target: string) => {
+      const started = await startAccessGuard({ host, service, target, names, tokenMode: localTokenMode, onDenied: (message) => options.onError('access', new Error(message)) });
+      stops.push(started.stop);
+      return started.endpoint;
+    };
+    const functionEndpoints = {
+      dynamodb: await guard('dynamodb', dynamo.endpoint),
+      sqs: await guard('sqs-and-s3', fauxqs.address),
+      cloudwatch: await guard('cloudwatch', cloudwatch.endpoint),
+      secretsManager: await guard('secretsmanager', secrets.endpoint),
+    };
     const description: LocalStackDescription = {
       httpUrl: http.url,
       wsUrl: ws.url,
@@ -207,47 +267,49 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       queues,
       bodyBucket,
       jwtSecret,
+      secretsEndpoint: secrets.endpoint,
+      jwtSecretArn: names.jwtSecretArn,
+      functionEndpoints,
+      ingestVisibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? ingestQueueSettings.visibilityTimeoutSeconds,
     };
-    useLocalFunctionEnvironment(description);
-    // The processor's backoff is capped at the queue's visibility timeout: it must know a shortened one.
-    if (options.visibilityTimeoutSeconds !== undefined) process.env.INGEST_VISIBILITY_TIMEOUT_SECONDS = String(options.visibilityTimeoutSeconds);
-    handlers.ack = await loadHandler('ack');
-    handlers.connect = await loadHandler('connect');
-    handlers.disconnect = await loadHandler('disconnect');
-    handlers.socket = await loadHandler('socket');
-    handlers.health = await loadHandler('health');
-    handlers.query = await loadHandler('query');
+    Object.assign(functions, localFunctions(description));
+    for (const fn of Object.values(functions)) stops.push(() => fn.stop());
+    // Every function starts at once, so that one that cannot (a missing variable) stops `npm start` with its reason.
+    await Promise.all(Object.values(functions).map((fn) => fn.start()));
 
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queues.ingest, AttributeNames: ['QueueArn'] }));
-    const processorPoller = startSqsPoller({
-      client: sqs,
-      queueUrl: queues.ingest,
-      queueArn: Attributes?.QueueArn ?? '',
-      functionName: 'processor',
-      handler: await loadHandler<SQSEvent, SQSBatchResponse>('processor'),
-      batchSize: processorSettings.batchSize,
-      maxBatchingWindowSeconds: processorSettings.maxBatchingWindowSeconds,
-      concurrency: 2,
-      timeoutSeconds: processorSettings.timeoutSeconds,
-      onError: (error) => options.onError('processor', error),
-    });
-    stops.push(processorPoller.stop);
+    for (const { functionName, queue, ...settings } of triggers.queues) {
+      const queueUrl = queues[queue as keyof QueueUrls];
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+      const poller = startSqsPoller({
+        client: sqs,
+        queueUrl,
+        queueArn: Attributes?.QueueArn ?? '',
+        functionName,
+        handler: handlerOf(functionName) as never,
+        ...settings,
+        timeoutSeconds: functionDefinitions[functionName].timeoutSeconds,
+        // On AWS the ingest queue is a fair queue, grouped by tenant (functions/adapters/ingest-queue.ts); fauxqs has none.
+        ...(queue === 'ingest' && { groupOf: (body: string) => envelopeOf(body)?.tenantId }),
+        onError: (error) => options.onError(functionName, error),
+      });
+      stops.push(poller.stop);
+    }
 
-    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tables.Messages }));
-    const broadcasterPoller = startStreamPoller({
-      client: streams,
-      streamArn: Table?.LatestStreamArn ?? '',
-      functionName: 'broadcaster',
-      handler: await loadHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>('broadcaster'),
-      filter: broadcastFilterPattern,
-      batchSize: broadcasterSettings.batchSize,
-      retryAttempts: broadcasterSettings.retryAttempts,
-      timeoutSeconds: broadcasterSettings.timeoutSeconds,
-      onError: (error) => options.onError('broadcaster', error),
-      onDiscard: (records) => options.onError('broadcaster', new Error(`gave up on ${records.length} stream records after retries`)),
-    });
-    stops.push(broadcasterPoller.stop);
-    await broadcasterPoller.ready;
+    for (const { functionName, table, ...settings } of triggers.streams) {
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tables[table] }));
+      const poller = startStreamPoller({
+        client: streams,
+        streamArn: Table?.LatestStreamArn ?? '',
+        functionName,
+        handler: handlerOf(functionName) as never,
+        ...settings,
+        timeoutSeconds: functionDefinitions[functionName].timeoutSeconds,
+        onError: (error) => options.onError(functionName, error),
+        onDiscard: (records) => options.onError(functionName, new Error(`gave up on ${records.length} stream records after retries`)),
+      });
+      stops.push(poller.stop);
+      await poller.ready;
+    }
 
     return { description, stop };
   } catch (error) {

@@ -7,6 +7,7 @@ import { localCredentials, localRegion } from './aws.ts';
 import { closeServer, defaultRequestTimeouts, guardedServerOptions, readBody, type RequestTimeouts } from './http-gateway.ts';
 import { invokeWithTimeout, timeoutOf, type LambdaHandler } from './lambda-context.ts';
 import { createSigV4Verifier } from './sigv4-verifier.ts';
+import type { AwsCredentialIdentity } from '@smithy/types';
 
 export interface WebSocketRoute {
   readonly functionName: string;
@@ -20,6 +21,13 @@ export interface WebSocketGatewayOptions {
   /** Route keys as on API Gateway: $connect, $disconnect, $default, or an `action` value. */
   readonly routes: Readonly<Record<string, WebSocketRoute>>;
   readonly timeouts?: RequestTimeouts;
+  /**
+   * Who may sign @connections calls, by access key id: the credentials of that key, or
+   * undefined for a key AWS would not know. The stack's own credentials by default.
+   */
+  credentialsOf?(accessKeyId: string): AwsCredentialIdentity | undefined;
+  /** Why a correctly signed @connections call is refused (IAM's AccessDenied), or undefined when it is allowed. */
+  authorize?(authorization: string | undefined): string | undefined;
   onError(error: unknown): void;
 }
 
@@ -95,10 +103,10 @@ const connectionIdOf = (target: string): string | undefined => {
  * ApiGatewayManagementApiClient calls, which, as on AWS (IAM), takes requests signed with
  * SigV4 by the stack's credentials only.
  */
-export const startWebSocketGateway = async ({ port, host = loopbackHost, routes, timeouts = defaultRequestTimeouts, onError }: WebSocketGatewayOptions) => {
+export const startWebSocketGateway = async ({ port, host = loopbackHost, routes, timeouts = defaultRequestTimeouts, credentialsOf, authorize, onError }: WebSocketGatewayOptions) => {
   const sockets = new Map<string, { socket: WebSocket; connectedAt: number; request: IncomingMessage }>();
   const upgrades = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes });
-  const verifySignature = createSigV4Verifier({ credentials: localCredentials, region: localRegion, service: 'execute-api' });
+  const verifySignature = createSigV4Verifier({ credentials: credentialsOf ?? localCredentials, region: localRegion, service: 'execute-api' });
 
   const invoke = async (routeKey: string, event: APIGatewayProxyEvent) => {
     const route = routes[routeKey];
@@ -120,6 +128,11 @@ export const startWebSocketGateway = async ({ port, host = loopbackHost, routes,
     const refusal = await verifySignature({ method: request.method ?? 'GET', target: request.url ?? '/', headers: request.headers, body });
     if (refusal) {
       refuse(response, 403, refusal.errorType, refusal.message);
+      return;
+    }
+    const denied = authorize?.(request.headers.authorization);
+    if (denied) {
+      refuse(response, 403, 'AccessDeniedException', denied);
       return;
     }
     const entry = sockets.get(connectionId);

@@ -70,8 +70,12 @@ describe('query API through the local stack', () => {
     const own = await get(`/conversations/${conversation.id}/messages`, acmeToken);
     const foreign = await get(`/conversations/${conversation.id}/messages`, globexToken);
     const foreignList = await get('/conversations', globexToken);
+    // The feed is written by the broadcaster, after the conversation is stored: wait for its two frames.
+    const ownEvents = await eventually("acme's frames to be published", async () => {
+      const answer = await get('/events?cursor=0', acmeToken);
+      return (answer.body.frames as Frame[]).length >= 2 ? answer : undefined;
+    });
     const foreignEvents = await get('/events?cursor=0', globexToken);
-    const ownEvents = await get('/events?cursor=0', acmeToken);
 
     // Assess
     expect(own.status).toBe(200);

@@ -86,6 +86,9 @@ export const startLocalStackProcess = async (extraEnv: Record<string, string> = 
       const [code] = (await Promise.race([exited, sleep(20_000).then(() => [undefined])])) as [number | null | undefined];
       if (code === undefined) child.kill('SIGKILL');
       await rm(stateDir, { recursive: true, force: true });
+      // Every run through npm start also checks the definitions' grants: a call IAM would refuse on AWS was refused here.
+      const denied = output.split('\n').filter((line) => line.startsWith('[access]'));
+      if (denied.length > 0) throw new Error(`a function did what its definition does not grant:\n${denied.join('\n')}`);
       return code ?? null;
     },
     async kill() {

@@ -1,0 +1,211 @@
+import { createServer, request as forward, Agent, type IncomingMessage } from 'node:http';
+import { grantsOf } from '../definitions/environment.ts';
+import { functionNames, type FunctionName, type Grant, type QueueId, type TokenMode } from '../definitions/functions.ts';
+import type { TableId } from '../definitions/tables.ts';
+import { listeningUrl, loopbackHost } from './address.ts';
+import { localCredentials } from './aws.ts';
+import { closeServer, readBody } from './http-gateway.ts';
+
+/**
+ * IAM, locally: each function signs its AWS calls with an access key of its own, and a guard in
+ * front of each stand-in lets a call through only if the function's definition grants it
+ * (lib/definitions/functions.ts), so that a function missing a grant fails on a laptop as it
+ * would on AWS, with AWS's AccessDenied. Calls signed with any other key (the CLI, the pollers,
+ * tests) pass: they stand for the operator and for Lambda's own service roles.
+ */
+
+/** DynamoDB Local takes access key ids of letters and digits only. */
+const keyPrefix = 'LOCALFUNCTION';
+
+/** The access key a function's SDK signs with locally; its secret is the stand-ins' usual one. */
+export const functionAccessKeyId = (name: FunctionName): string => `${keyPrefix}${name.toUpperCase()}`;
+
+const accessKeyIdOf = (authorization: string | undefined): string | undefined => /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
+
+const asOperator = (authorization: string): string => authorization.replace(/Credential=[^/,\s]+\//, `Credential=${localCredentials.accessKeyId}/`);
+
+/** The function a signed request comes from, if it comes from one. */
+export const callerOf = (authorization: string | undefined): FunctionName | undefined => {
+  const accessKeyId = accessKeyIdOf(authorization);
+  return functionNames.find((name) => accessKeyId === functionAccessKeyId(name));
+};
+
+/** The local names of what definitions name: a table's name, a queue's URL, the bucket, the secret's ARN. */
+export interface LocalNames {
+  readonly tables: Readonly<Record<TableId, string>>;
+  readonly queues: Readonly<Partial<Record<QueueId, string>>>;
+  readonly bucket: string;
+  readonly jwtSecretArn: string;
+}
+
+/** One IAM action on one resource, as a request asks for it. */
+export type Access =
+  | { readonly action: string; readonly table: TableId | undefined; readonly named: string }
+  | { readonly action: string; readonly queue: QueueId | undefined; readonly named: string }
+  | { readonly action: string; readonly bucket: boolean; readonly key: string; readonly named: string }
+  | { readonly action: string; readonly secret: 'jwt' | undefined; readonly named: string }
+  | { readonly action: string; readonly webSocketConnections: true; readonly named: string }
+  | { readonly action: string; readonly anyResource: true; readonly named: string };
+
+export type Service = 'dynamodb' | 'sqs-and-s3' | 'secretsmanager' | 'cloudwatch';
+
+/** The request as the guard sees it. */
+export interface GuardedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly target: string | undefined;
+  readonly body: Buffer;
+}
+
+const idOf = <Id extends string>(names: Readonly<Partial<Record<Id, string>>>, name: string, same = (a: string, b: string) => a === b): Id | undefined =>
+  (Object.entries(names) as [Id, string][]).find(([, local]) => same(local, name))?.[0];
+
+const samePath = (a: string, b: string) => URL.canParse(a) && URL.canParse(b) && new URL(a).pathname === new URL(b).pathname;
+
+const parsed = (body: Buffer): Record<string, unknown> => {
+  try {
+    return JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+};
+
+/** DynamoDB's IAM action of each item of a transaction: its own kind's (IAM authorizes each item). */
+const transactionActions: Readonly<Record<string, string>> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
+/** SQS's batch calls are authorized as their single kin. */
+const sqsActions: Readonly<Record<string, string>> = { SendMessageBatch: 'SendMessage', DeleteMessageBatch: 'DeleteMessage', ChangeMessageVisibilityBatch: 'ChangeMessageVisibility' };
+
+/** The IAM actions a call to a stand-in asks for, each on its resource. */
+export const accessesOf = (service: Service, request: GuardedRequest, names: LocalNames): Access[] => {
+  const operation = request.target?.split('.').at(-1) ?? '';
+  const body = () => parsed(request.body);
+  const table = (action: string, named: unknown): Access => ({ action: `dynamodb:${action}`, table: idOf(names.tables, String(named)), named: String(named) });
+  switch (service) {
+    case 'dynamodb': {
+      const input = body();
+      if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
+        return ((input.TransactItems ?? []) as Record<string, { TableName?: string }>[]).flatMap((item) =>
+          Object.entries(item).map(([kind, { TableName }]) => table(transactionActions[kind] ?? kind, TableName)),
+        );
+      }
+      if (operation === 'BatchWriteItem' || operation === 'BatchGetItem') return Object.keys((input.RequestItems ?? {}) as object).map((name) => table(operation, name));
+      return [table(operation, input.TableName)];
+    }
+    case 'sqs-and-s3': {
+      if (request.target) {
+        const queueUrl = String(body().QueueUrl ?? '');
+        return [{ action: `sqs:${sqsActions[operation] ?? operation}`, queue: idOf(names.queues, queueUrl, samePath), named: queueUrl }];
+      }
+      // S3, path-style: /<bucket>/<key>.
+      const [, bucket = '', ...key] = decodeURIComponent(request.path.split('?')[0] ?? '').split('/');
+      const action = request.method === 'PUT' ? 's3:PutObject' : request.method === 'DELETE' ? 's3:DeleteObject' : key.length > 0 ? 's3:GetObject' : 's3:ListBucket';
+      return [{ action, bucket: bucket === names.bucket, key: key.join('/'), named: `${bucket}/${key.join('/')}` }];
+    }
+    case 'secretsmanager': {
+      const secretId = String(body().SecretId ?? '');
+      const isJwt = secretId === names.jwtSecretArn || names.jwtSecretArn.includes(`:secret:${secretId}-`);
+      return [{ action: `secretsmanager:${operation}`, secret: isJwt ? 'jwt' : undefined, named: secretId }];
+    }
+    case 'cloudwatch':
+      return [{ action: `cloudwatch:${operation}`, anyResource: true, named: '*' }];
+  }
+};
+
+/** What CDK's grantRead of a secret allows. */
+const secretReads = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+
+/** Whether one grant of a definition allows one access, as the IAM statement CDK makes of it would. */
+const allows = (grant: Grant, access: Access): boolean => {
+  if ('table' in grant) return 'table' in access && access.table === grant.table && (grant.actions as readonly string[]).includes(access.action);
+  if ('queue' in grant) return 'queue' in access && access.queue === grant.queue && (grant.actions as readonly string[]).includes(access.action);
+  if ('bucket' in grant) return 'bucket' in access && access.bucket && access.key.startsWith(grant.prefix) && (grant.actions as readonly string[]).includes(access.action);
+  if ('secret' in grant) return 'secret' in access && access.secret === grant.secret && secretReads.includes(access.action);
+  if ('webSocketConnections' in grant) return access.action === 'execute-api:ManageConnections';
+  return grant.anyResource.includes(access.action);
+};
+
+/** The first access the function's grants do not allow, with AWS's words for it. */
+export const refusalOf = (name: FunctionName, accesses: readonly Access[], tokenMode: TokenMode): string | undefined => {
+  const grants = grantsOf(name, tokenMode);
+  const denied = accesses.find((access) => !grants.some((grant) => allows(grant, access)));
+  return (
+    denied &&
+    `User: arn:aws:sts::000000000000:assumed-role/${name}/${name} is not authorized to perform: ${denied.action} on resource: ${denied.named} because no identity-based policy allows the ${denied.action} action (its definition in lib/definitions/functions.ts grants no such access)`
+  );
+};
+
+/** AccessDenied, as each service words it. */
+const deniedAnswer = (service: Service, request: GuardedRequest, message: string): { statusCode: number; headers: Record<string, string>; body: string } => {
+  if (service === 'sqs-and-s3' && !request.target) {
+    const escaped = message.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+    return { statusCode: 403, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${escaped}</Message></Error>` };
+  }
+  return {
+    statusCode: 400,
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': 'AccessDeniedException', 'x-amzn-query-error': 'AccessDenied;Sender' },
+    body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message, Message: message }),
+  };
+};
+
+/** The largest body a guarded call may carry: a 4 MiB webhook body put in S3, and then some. */
+const maxBodyBytes = 16 * 1024 * 1024;
+
+export interface AccessGuardOptions {
+  readonly host?: string;
+  readonly service: Service;
+  /** The stand-in behind the guard. */
+  readonly target: string;
+  readonly names: LocalNames;
+  readonly tokenMode: TokenMode;
+  onDenied(message: string): void;
+}
+
+/** A guard in front of one stand-in: the endpoint the functions are given instead of the stand-in's own. */
+export const startAccessGuard = async ({ host = loopbackHost, service, target, names, tokenMode, onDenied }: AccessGuardOptions) => {
+  const agent = new Agent({ keepAlive: true });
+  const upstream = new URL(target);
+  const server = createServer(async (incoming: IncomingMessage, outgoing) => {
+    const body = await readBody(incoming, maxBodyBytes);
+    if (!body) {
+      outgoing.writeHead(413).end();
+      return;
+    }
+    const request: GuardedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', target: incoming.headers['x-amz-target'] as string | undefined, body };
+    const caller = callerOf(incoming.headers.authorization);
+    const refusal = caller && refusalOf(caller, accessesOf(service, request, names), tokenMode);
+    if (refusal) {
+      onDenied(refusal);
+      const answer = deniedAnswer(service, request, refusal);
+      outgoing.writeHead(answer.statusCode, answer.headers).end(answer.body);
+      return;
+    }
+    // Passed on as the operator's own call: DynamoDB Local keeps a database per access key, and
+    // the stand-ins check no signature.
+    const headers = { ...incoming.headers, ...(incoming.headers.authorization && { authorization: asOperator(incoming.headers.authorization) }) };
+    const proxied = forward({ agent, host: upstream.hostname, port: upstream.port, method: request.method, path: request.path, headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
+    proxied.on('error', () => outgoing.headersSent || outgoing.writeHead(502).end());
+    proxied.end(body);
+  });
+  server.listen(0, host);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  return {
+    endpoint: listeningUrl('http', server),
+    stop: async () => {
+      await closeServer(server);
+      agent.destroy();
+    },
+  };
+};
+
+/** The credentials a local access key signs with: the operator's own, or a function's. */
+export const localSigningCredentials = (accessKeyId: string): { accessKeyId: string; secretAccessKey: string } | undefined =>
+  accessKeyId === localCredentials.accessKeyId || callerOf(`Credential=${accessKeyId}/`) ? { accessKeyId, secretAccessKey: localCredentials.secretAccessKey } : undefined;
+
+/** Why a function may not post to or close WebSocket connections, if it may not. */
+export const connectionsRefusal = (authorization: string | undefined, tokenMode: TokenMode): string | undefined => {
+  const caller = callerOf(authorization);
+  return caller && refusalOf(caller, [{ action: 'execute-api:ManageConnections', webSocketConnections: true, named: '@connections' }], tokenMode);
+};
