@@ -41,13 +41,13 @@ const providerOf = (event: APIGatewayProxyEvent): string => edgeOf(event)?.name 
 export const handler = withHttpMiddleware(
   async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const provider = providerOf(event);
-    webhookTelemetry.begin(event.requestContext.requestId, provider);
+    webhookTelemetry.begin(event.requestContext.requestId);
     if (event.httpMethod === 'GET') {
       const response = await answerHandshake(webhookOf(event, provider), dependencies);
       webhookTelemetry.handshakeAnswered(provider, response);
       return response;
     }
-    webhookTelemetry.received();
+    webhookTelemetry.received(provider);
     const response = await acknowledge(webhookOf(event, provider), dependencies);
     webhookTelemetry.queued(provider);
     return response;

@@ -1,21 +1,22 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { emitMetric, logger, metrics, MetricUnit } from '../shared/powertools.ts';
+import { emitMetric, logger, MetricUnit } from '../shared/powertools.ts';
 
 /**
  * What the ack function tells of each webhook: its log lines and metrics, all by `provider`,
  * a registered provider's name or 'unknown' (the path is the caller's to choose).
  */
 export const webhookTelemetry = {
-  /** Every line and metric of this invocation is about this request of this provider. */
-  begin(requestId: string, provider: string): void {
+  /** Every line of this invocation is about this request. */
+  begin(requestId: string): void {
     logger.setCorrelationId(requestId);
-    metrics.addDimension('provider', provider);
   },
-  received(): void {
-    metrics.addMetric('WebhookReceived', MetricUnit.Count, 1);
+  // Each metric carries its own provider dimension rather than the invocation's: invocations
+  // that overlap in one environment (the local runtime's) must not relabel each other's.
+  received(provider: string): void {
+    emitMetric('WebhookReceived', 1, MetricUnit.Count, { provider });
   },
   queued(provider: string): void {
-    metrics.addMetric('WebhookEnqueued', MetricUnit.Count, 1);
+    emitMetric('WebhookEnqueued', 1, MetricUnit.Count, { provider });
     logger.info('webhook queued', { provider });
   },
   handshakeAnswered(provider: string, response: APIGatewayProxyResult): void {

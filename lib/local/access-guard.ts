@@ -209,3 +209,25 @@ export const connectionsRefusal = (authorization: string | undefined, tokenMode:
   const caller = callerOf(authorization);
   return caller && refusalOf(caller, [{ action: 'execute-api:ManageConnections', webSocketConnections: true, named: '@connections' }], tokenMode);
 };
+
+/** The stand-ins a function reaches, each behind a guard of its own. */
+export interface GuardedEndpoints {
+  readonly dynamodb: string;
+  readonly sqs: string;
+  readonly cloudwatch: string;
+  readonly secretsManager: string;
+}
+
+/** A guard in front of each stand-in: the endpoints the functions are given instead of the stand-ins' own. */
+export const startAccessGuards = async ({ targets, ...options }: Omit<AccessGuardOptions, 'service' | 'target'> & { readonly targets: GuardedEndpoints }) => {
+  const services: Readonly<Record<keyof GuardedEndpoints, Service>> = { dynamodb: 'dynamodb', sqs: 'sqs-and-s3', cloudwatch: 'cloudwatch', secretsManager: 'secretsmanager' };
+  const guards = await Promise.all(
+    (Object.keys(services) as (keyof GuardedEndpoints)[]).map(async (name) => [name, await startAccessGuard({ ...options, service: services[name], target: targets[name] })] as const),
+  );
+  return {
+    endpoints: Object.fromEntries(guards.map(([name, guard]) => [name, guard.endpoint])) as unknown as GuardedEndpoints,
+    stop: async () => {
+      for (const [, guard] of guards) await guard.stop();
+    },
+  };
+};

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envelopeOf } from '../../functions/core/envelope.ts';
+import { configOf } from '../../functions/shared/config.ts';
 import { ingestQueueSettings } from '../definitions/pipeline.ts';
 import { resolveSettings, settingValuesOf } from '../config.ts';
 import { environmentOf, type ResourceValues } from '../definitions/environment.ts';
@@ -29,7 +30,7 @@ import { startHttpGateway, type HttpRoute } from './http-gateway.ts';
 import { createQueues, createTables, type QueueUrls, type TableNames } from './resources.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 import { startStreamPoller } from './stream-poller.ts';
-import { connectionsRefusal, functionAccessKeyId, localSigningCredentials, startAccessGuard, type Service } from './access-guard.ts';
+import { connectionsRefusal, functionAccessKeyId, localSigningCredentials, startAccessGuards, type GuardedEndpoints } from './access-guard.ts';
 import { startSecretsStandIn } from './secrets-standin.ts';
 import { startWebSocketGateway } from './websocket-gateway.ts';
 import { WorkerFunction } from './worker-function.ts';
@@ -79,7 +80,7 @@ export interface LocalStackDescription {
   /** The processor's backoff is capped at the ingest queue's visibility timeout, which a test may shorten. */
   readonly ingestVisibilityTimeoutSeconds: number;
   /** The functions' endpoints: the access guards in front of the stand-ins (access-guard.ts). */
-  readonly functionEndpoints: { readonly dynamodb: string; readonly sqs: string; readonly cloudwatch: string; readonly secretsManager: string };
+  readonly functionEndpoints: GuardedEndpoints;
 }
 
 const namePrefix = 'switchboard-';
@@ -118,7 +119,8 @@ const localTokenMode = 'sharedSecret';
 /** What the definitions' variables resolve to locally: the stand-ins' names and URLs, and the default settings. */
 const localValues = (stack: LocalStackDescription): ResourceValues => ({
   tables: stack.tables,
-  queues: stack.queues,
+  // The SDK sends to a queue URL's own host: the functions' queue URLs point at their access guard.
+  queues: Object.fromEntries(Object.entries(stack.queues).map(([queue, url]) => [queue, new URL(new URL(url).pathname, stack.functionEndpoints.sqs).toString()])),
   buckets: { bodies: stack.bodyBucket },
   secrets: { jwt: stack.jwtSecretArn },
   urls: { webhookBase: stack.publicBaseUrl, webSocketManagement: stack.wsUrl.replace(/^ws/, 'http') },
@@ -244,17 +246,14 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     inboxConfig = () => ({ statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' }, body: JSON.stringify({ ws: ws.url }) });
 
     const names = { tables, queues, bucket: bodyBucket, jwtSecretArn: secrets.arnOf(`${namePrefix}jwt`) };
-    const guard = async (service: Service, target: string) => {
-      const started = await startAccessGuard({ host, service, target, names, tokenMode: localTokenMode, onDenied: (message) => options.onError('access', new Error(message)) });
-      stops.push(started.stop);
-      return started.endpoint;
-    };
-    const functionEndpoints = {
-      dynamodb: await guard('dynamodb', dynamo.endpoint),
-      sqs: await guard('sqs-and-s3', fauxqs.address),
-      cloudwatch: await guard('cloudwatch', cloudwatch.endpoint),
-      secretsManager: await guard('secretsmanager', secrets.endpoint),
-    };
+    const guards = await startAccessGuards({
+      host,
+      targets: { dynamodb: dynamo.endpoint, sqs: fauxqs.address, cloudwatch: cloudwatch.endpoint, secretsManager: secrets.endpoint },
+      names,
+      tokenMode: localTokenMode,
+      onDenied: (message) => options.onError('access', new Error(message)),
+    });
+    stops.push(guards.stop);
     const description: LocalStackDescription = {
       httpUrl: http.url,
       wsUrl: ws.url,
@@ -269,13 +268,15 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       jwtSecret,
       secretsEndpoint: secrets.endpoint,
       jwtSecretArn: names.jwtSecretArn,
-      functionEndpoints,
+      functionEndpoints: guards.endpoints,
       ingestVisibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? ingestQueueSettings.visibilityTimeoutSeconds,
     };
+    // Each function's configuration is checked now, with the function's own check, so that one
+    // that could not start (a variable its definition lacks) stops `npm start` with its reason;
+    // its worker starts at its first invocation, a cold start as on Lambda.
+    for (const name of functionNames) configOf(name, localEnvironmentOf(name, description));
     Object.assign(functions, localFunctions(description));
     for (const fn of Object.values(functions)) stops.push(() => fn.stop());
-    // Every function starts at once, so that one that cannot (a missing variable) stops `npm start` with its reason.
-    await Promise.all(Object.values(functions).map((fn) => fn.start()));
 
     for (const { functionName, queue, ...settings } of triggers.queues) {
       const queueUrl = queues[queue as keyof QueueUrls];
