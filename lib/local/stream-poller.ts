@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { matchesFilter, type FilterPattern } from './event-filter.ts';
+import type { FilterPattern } from '../definitions/functions.ts';
+import { matchesFilter } from './event-filter.ts';
 import { invokeWithTimeout, type LambdaHandler } from './lambda-context.ts';
 
 export interface StreamPollerOptions {
@@ -26,6 +27,8 @@ export interface StreamPollerOptions {
   onError?(error: unknown): void;
   /** Called with the records given up on after retries: Lambda's on-failure destination. */
   onDiscard?(records: readonly DynamoDBRecord[]): void;
+  /** Called after a read of every shard found nothing new: whatever was written before that read has been delivered. */
+  onCaughtUp?(): void;
 }
 
 const toLambdaRecord = (record: StreamRecord, streamArn: string): DynamoDBRecord =>
@@ -40,7 +43,8 @@ const toLambdaRecord = (record: StreamRecord, streamArn: string): DynamoDBRecord
 
 /**
  * Plays Lambda's DynamoDB stream event source mapping: poll every shard in order, pass the
- * records that match the filter to the function, retry from the first failed record a
+ * records that match the filter to the function in batches of at most `batchSize`, one batch
+ * of a shard at a time, reading on while the function runs; retry from the first failed record a
  * bounded number of times, then divert what still fails and move on. An invocation that
  * outlives its timeout failed as a whole, as one that throws.
  */
@@ -106,7 +110,8 @@ export const startStreamPoller = (options: StreamPollerOptions) => {
     }
   };
 
-  const pollShard = async (shardId: string, iterator: string): Promise<number> => {
+  /** The shard's next page: its records that match the filter, and how many it held in all. */
+  const readShard = async (shardId: string, iterator: string): Promise<{ matching: DynamoDBRecord[]; read: number }> => {
     let page;
     try {
       page = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
@@ -116,7 +121,7 @@ export const startStreamPoller = (options: StreamPollerOptions) => {
       // iterator after the last record read loses nothing.
       if (!(error instanceof TrimmedDataAccessException || error instanceof ExpiredIteratorException)) throw error;
       await resumeShard(shardId);
-      return 0;
+      return { matching: [], read: 0 };
     }
     const { Records = [], NextShardIterator } = page;
     const last = Records.at(-1)?.dynamodb?.SequenceNumber;
@@ -127,27 +132,42 @@ export const startStreamPoller = (options: StreamPollerOptions) => {
       finishedShards.add(shardId);
     }
     const matching = Records.map((record) => toLambdaRecord(record, streamArn)).filter((record) => matchesFilter(record, options.filter));
-    if (matching.length > 0) await deliver(matching);
-    return Records.length;
+    return { matching, read: Records.length };
   };
 
-  const loop = async () => {
-    let lastDiscovery = Date.now();
-    while (running) {
-      try {
-        let received = 0;
-        for (const [shardId, iterator] of [...iterators]) received += await pollShard(shardId, iterator);
-        if (Date.now() - lastDiscovery > 5_000 || iterators.size === 0) {
-          await discoverShards();
-          lastDiscovery = Date.now();
-        }
-        if (received === 0) await sleep(idlePollMs);
-      } catch (error) {
-        if (!running) return;
-        options.onError?.(error);
-        await sleep(500);
-      }
+  let lastDiscovery = Date.now();
+  /** One page of every shard, in shard order. */
+  const readRound = async () => {
+    const pages: { matching: DynamoDBRecord[]; read: number }[] = [];
+    for (const [shardId, iterator] of [...iterators]) pages.push(await readShard(shardId, iterator));
+    if (Date.now() - lastDiscovery > 5_000 || iterators.size === 0) {
+      await discoverShards();
+      lastDiscovery = Date.now();
     }
+    return pages;
+  };
+  /** A read that may fail while nobody awaits it yet, held as its outcome. */
+  const settled = <T>(reading: Promise<T>) => reading.then((value) => ({ value }), (error: unknown) => ({ error }));
+
+  const loop = async () => {
+    let next = settled(readRound());
+    while (running) {
+      const round = await next;
+      if ('error' in round) {
+        if (!running) break;
+        options.onError?.(round.error);
+        next = settled(sleep(500).then(readRound));
+        continue;
+      }
+      // Lambda's poller reads on while the function runs: the next pages are fetched during
+      // this round's invocations, and a shard's records still go out strictly in order.
+      const received = round.value.reduce((total, page) => total + page.read, 0);
+      if (received === 0) options.onCaughtUp?.();
+      next = settled(received > 0 ? readRound() : sleep(idlePollMs).then(readRound));
+      // A page holds up to 1000 records; the function gets them in batches of at most batchSize, one after another.
+      for (const { matching } of round.value) for (let at = 0; at < matching.length; at += options.batchSize) await deliver(matching.slice(at, at + options.batchSize));
+    }
+    await next;
   };
 
   const ready = discoverShards();

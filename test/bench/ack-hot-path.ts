@@ -5,7 +5,7 @@ import { createIngestQueue } from '../../functions/adapters/ingest-queue.ts';
 import { acknowledge, webhookUrl, type AckDependencies, type InboundWebhook } from '../../functions/core/ack.ts';
 import type { Endpoint } from '../../functions/core/endpoint.ts';
 import type { Envelope } from '../../functions/core/envelope.ts';
-import { findProvider, providerNames } from '../../functions/providers/registry.ts';
+import { findEdge, loadProvider, providerNames } from '../../functions/providers/registry.ts';
 import type { Provider } from '../../functions/providers/types.ts';
 import { providerCredentials } from '../helpers/provider-credentials.ts';
 import { round, summarize, type Summary } from './stats.ts';
@@ -121,6 +121,7 @@ export const hotPathCases = async (provider: Provider) => {
     requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
   };
   const baseDependencies = {
+    findEdge,
     findEndpoint: async (endpointId: string) => (endpointId === endpoint.endpointId ? endpoint : undefined),
     publicBaseUrl,
     maxBodyBytes: maxWebhookBodyBytes,
@@ -185,7 +186,7 @@ export const measureAckHotPath = async (options: AckHotPathOptions = {}): Promis
   const roundSize = options.roundSize ?? 500;
   const results: ProviderHotPath[] = [];
   for (const name of providerNames) {
-    const provider = findProvider(name);
+    const provider = await loadProvider(name);
     if (!provider) continue;
     const cases = await hotPathCases(provider);
     try {

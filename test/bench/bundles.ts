@@ -4,6 +4,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { functionDefinitions, type SettingId, type Source, type Variable } from '../../lib/definitions/functions.ts';
 import { median, round } from './stats.ts';
 
 /**
@@ -16,23 +17,43 @@ import { median, round } from './stats.ts';
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
 
-/** The variables each handler's readConfig asks for, with dummy values that pass validation. */
+/** A value of each setting that its schema takes (functions/shared/config.ts settingSchemas). */
+const settingValues: Readonly<Record<SettingId, string>> = {
+  tokenMaxLifetimeSeconds: '3600',
+  ingestVisibilityTimeoutSeconds: '180',
+  jwtIssuer: 'https://issuer.example',
+  jwksUrl: 'https://issuer.example/.well-known/jwks.json',
+  jwtAudience: 'switchboard',
+  jwtTenantClaim: 'tenant',
+};
+
+/** A dummy value that passes a handler's configuration, for a variable from `source`. */
+const dummyValueOf = (source: Source): string => {
+  if ('setting' in source) return settingValues[source.setting];
+  if ('queue' in source) return 'https://sqs.us-east-1.amazonaws.com/1/q';
+  if ('url' in source) return 'https://x.example/prod';
+  if ('secret' in source) return 'arn:aws:secretsmanager:us-east-1:1:secret:x';
+  return 'x';
+};
+
+/**
+ * Every variable the functions' definitions (lib/definitions/functions.ts) give them, with a
+ * dummy value, in the stack's own token mode: what lets each bundle's configuration pass at
+ * import. No NODE_OPTIONS: source maps are measured on their own.
+ */
 export const handlerEnvironment: Readonly<Record<string, string>> = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDBENCHMARK',
   AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
-  ENDPOINTS_TABLE: 't',
-  NONCES_TABLE: 't',
-  BODY_BUCKET: 'b',
-  MESSAGES_TABLE: 't',
-  CONNECTIONS_TABLE: 't',
-  INGEST_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q',
-  DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
-  PUBLIC_BASE_URL: 'https://x.example',
-  WEBSOCKET_MANAGEMENT_ENDPOINT: 'https://x.example',
-  JWT_SECRET: 'x',
   POWERTOOLS_SERVICE_NAME: 'switchboard',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
+  ...Object.fromEntries(
+    Object.values(functionDefinitions).flatMap((definition) =>
+      Object.entries(definition.environment as Readonly<Record<string, Variable>>).flatMap(([name, variable]) =>
+        variable.when === 'oidc' ? [] : [[name, dummyValueOf(variable.from)] as const],
+      ),
+    ),
+  ),
 };
 
 export const referenceSource = `import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -42,7 +63,7 @@ export const handler = async () => new SQSClient({}).send(new SendMessageCommand
 export const referenceName = 'reference-sqs-client';
 
 /** The esbuild options the CDK's NodejsFunction derives from HandlerFunction's bundling props. */
-const bundleOptions = (entry: string, outfile: string): BuildOptions & { metafile: true } => ({
+export const bundleOptions = (entry: string, outfile: string): BuildOptions & { metafile: true } => ({
   entryPoints: [entry],
   outfile,
   bundle: true,

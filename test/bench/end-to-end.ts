@@ -3,6 +3,7 @@ import { socketUrl } from '../../lib/cli/tail.ts';
 import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
 import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
 import { inboundSmsFields, signedTwilioRequest, twilioSid } from '../helpers/twilio.ts';
+import { startDrainWatch } from './drain.ts';
 import { round, summarize } from './stats.ts';
 
 /**
@@ -47,6 +48,12 @@ export interface EndToEndResult {
   readonly stackLog: { lines: number; first: string[] };
   /** Every e2e latency in ms, in send order (NaN-free: only received ones), for the chart. */
   readonly samplesMs: number[];
+  /**
+   * From the last POST of the warm-up, and of the measured window, until the pipeline was
+   * drained (queue empty, every frame published: drain.ts); the window starts only once the
+   * warm-up's is. Null: not drained within the settle time.
+   */
+  readonly drainSeconds: { readonly warmup: number | null; readonly window: number | null };
 }
 
 const hopFigures = (samples: readonly number[]) => {
@@ -63,6 +70,7 @@ export const measureEndToEnd = async (options: EndToEndOptions = {}): Promise<En
   const count = rate * seconds;
   let stack: LocalStackProcess | undefined;
   let socket: RecordingSocket | undefined;
+  let drain: Awaited<ReturnType<typeof startDrainWatch>> | undefined;
   const abandon = () => void stack?.stop();
   options.signal?.addEventListener('abort', abandon, { once: true });
   try {
@@ -71,6 +79,7 @@ export const measureEndToEnd = async (options: EndToEndOptions = {}): Promise<En
     const endpoint = JSON.parse(await stack.cli(['endpoint', 'add', '--provider', 'twilio', '--tenant', tenantId, '--secret', authToken])) as { url: string };
     const token = (await stack.cli(['token', '--tenant', tenantId])).trim();
     socket = await openSocket(socketUrl(stack.description.wsUrl, token));
+    drain = await startDrainWatch(stack.description);
 
     const postStart = new Map<string, number>();
     const postWallStart = new Map<string, number>();
@@ -128,17 +137,18 @@ export const measureEndToEnd = async (options: EndToEndOptions = {}): Promise<En
         );
       }
       await Promise.all(posts);
+      const lastPostAt = performance.now();
       const settleBy = performance.now() + (options.settleMs ?? 15_000);
       const received = () => sids.filter((sid) => frameAt.has(sid)).length;
       while (received() < acked && performance.now() < settleBy) await sleep(100);
-      return { sids, acked, postLatencies };
+      const drained = await drain?.drained(Math.max(1_000, settleBy - performance.now()));
+      return { sids, acked, postLatencies, drainSeconds: drained ? round((performance.now() - lastPostAt) / 1000) : null };
     };
 
     const warmupSeconds = options.warmupSeconds ?? 5;
     const warmup = await sendAtRate(Math.round(warmupSeconds * rate), 'Warm-up');
     hops = { postToReceived: [], receivedToStored: [], storedToFrame: [] };
-    await sleep(1_000);
-    const { sids, acked, postLatencies } = await sendAtRate(count, 'End-to-end');
+    const { sids, acked, postLatencies, drainSeconds } = await sendAtRate(count, 'End-to-end');
 
     const latencyOf = (sid: string): number[] => {
       const sent = postStart.get(sid);
@@ -167,9 +177,11 @@ export const measureEndToEnd = async (options: EndToEndOptions = {}): Promise<En
       },
       stackLog: { lines: logged.length, first: logged.slice(0, 10).map((line) => line.slice(0, 400)) },
       samplesMs: latencies.map((ms) => round(ms, 4)),
+      drainSeconds: { warmup: warmup.drainSeconds, window: drainSeconds },
     };
   } finally {
     options.signal?.removeEventListener('abort', abandon);
+    await drain?.stop();
     await socket?.close();
     await stack?.stop();
   }

@@ -27,23 +27,20 @@ import { issueToken } from '../../functions/core/tokens.ts';
 import { rfc5322Date } from '../../functions/providers/email/dates.ts';
 import { encodeFormData, type FormField } from '../../functions/providers/email/form.ts';
 import { signedTokenFields } from '../../functions/providers/mailgun/sample.ts';
-import { findProvider } from '../../functions/providers/registry.ts';
+import { findEdge, loadProvider } from '../../functions/providers/registry.ts';
 import { inboundParseRequest } from '../../functions/providers/sendgrid/sample.ts';
+import type { FunctionName } from '../../lib/definitions/functions.ts';
 import { broadcasterSettings, maxInlineBodyBytes, maxWebhookBodyBytes, processorSettings } from '../../lib/definitions/pipeline.ts';
 import { localCredentials, localRegion } from '../../lib/local/aws.ts';
-import { startCloudWatchStandIn } from '../../lib/local/cloudwatch-standin.ts';
-import { createQueues } from '../../lib/local/resources.ts';
-import { useLocalFunctionEnvironment, type LocalStackDescription } from '../../lib/local/stack.ts';
-import { startWebSocketGateway } from '../../lib/local/websocket-gateway.ts';
+import { localEnvironmentOf } from '../../lib/local/stack.ts';
 import { lambdaEvent, webhookEvent } from '../helpers/events.ts';
 import { aConversationKey, anEndpoint, aStoredMessage } from '../helpers/factories.ts';
-import { freePort } from '../helpers/ports.ts';
 import { providerCredentials } from '../helpers/provider-credentials.ts';
-import { startDynamoDb, startSqs } from '../helpers/services.ts';
 import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
 import { paddedSample } from './ack-hot-path.ts';
 import { buildBundles, handlerNames } from './bundles.ts';
 import { countStoredMessages } from './messages.ts';
+import { startStandIns } from './stand-ins.ts';
 import { median, round } from './stats.ts';
 
 /**
@@ -530,7 +527,7 @@ const streamEvent = (records: number): DynamoDBStreamEvent => {
 type Expectation = { readonly statusCode: number; readonly minBodyBytes?: number } | { readonly batchItemFailures: 0 };
 
 interface Scenario {
-  readonly handler: string;
+  readonly handler: FunctionName;
   readonly caller: Caller;
   /** The worst case, in words, for the table. */
   readonly input: string;
@@ -601,22 +598,6 @@ const lambdaEnvironment = (functionName: string, memoryMb: number, taskRoot: str
   TZ: ':UTC',
 });
 
-/**
- * The variables the local runtime gives the functions (lib/local/stack.ts), pointed at this
- * run's stand-ins. useLocalFunctionEnvironment writes them into process.env: it writes into an
- * empty one here, and this process's own environment is put back at once.
- */
-const functionEnvironment = (stack: LocalStackDescription): Record<string, string> => {
-  const own = process.env;
-  process.env = {};
-  try {
-    useLocalFunctionEnvironment(stack);
-    return Object.fromEntries(Object.entries(process.env).flatMap(([name, value]) => (value === undefined ? [] : [[name, value]])));
-  } finally {
-    process.env = own;
-  }
-};
-
 export const measureFootprint = async (options: { signal?: AbortSignal; measuredAtMb?: number; invocations?: number } = {}): Promise<FootprintResult> => {
   const started = performance.now();
   const measuredAtMb = options.measuredAtMb ?? 256;
@@ -634,47 +615,10 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
     await once(xray, 'listening');
     stops.push(() => new Promise<void>((resolve) => xray.close(() => resolve())));
 
-    const dynamo = await startDynamoDb();
-    stops.push(dynamo.stop);
-    const sqs = await startSqs();
-    stops.push(sqs.stop);
-    const cloudwatch = await startCloudWatchStandIn({ queues: sqs.server });
-    stops.push(cloudwatch.stop);
-    const connectionIds: string[] = [];
-    const gateway = await startWebSocketGateway({
-      port: await freePort(),
-      routes: {
-        // The sockets the broadcaster pushes to are opened here; their records are written below.
-        $connect: {
-          functionName: 'connect',
-          handler: async (event) => {
-            connectionIds.push(event.requestContext.connectionId ?? '');
-            return { statusCode: 200, body: '' };
-          },
-        },
-      },
-      onError: (error) => process.stderr.write(`bench: footprint gateway: ${String(error)}\n`),
-    });
-    stops.push(gateway.stop);
-
-    const bodyBucket = 'footprint-bodies';
-    sqs.server.createBucket(bodyBucket);
-    const queues = await createQueues(sqs.client, { prefix: 'footprint-', endpoint: sqs.endpoint });
-    const jwtSecret = randomBytes(32).toString('base64url');
-    const stack: LocalStackDescription = {
-      httpUrl: publicBaseUrl,
-      wsUrl: gateway.url,
-      publicBaseUrl,
-      dynamodbEndpoint: dynamo.endpoint,
-      sqsEndpoint: sqs.endpoint,
-      cloudwatchEndpoint: cloudwatch.endpoint,
-      region: localRegion,
-      tables: dynamo.tables,
-      queues,
-      bodyBucket,
-      jwtSecret,
-    };
-    const environment = functionEnvironment(stack);
+    // The sockets the broadcaster pushes to are opened on the stand-ins' gateway; their records are written below.
+    const { dynamo, sqs, gateway, connectionIds, jwtSecret, description: stack, stop: stopStandIns } = await startStandIns({ prefix: 'footprint-', publicBaseUrl });
+    stops.push(stopStandIns);
+    const { bodyBucket } = stack;
     const queueArn = `arn:aws:sqs:${localRegion}:000000000000:footprint-ingest`;
 
     // ——— Seeds ———
@@ -691,6 +635,7 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
       await acknowledge(
         { provider: endpoint.provider, endpointId: endpoint.endpointId, search: '', headers: request.headers, body: request.body, requestId: randomUUID() },
         {
+          findEdge,
           findEndpoint: async () => endpoint,
           enqueue: async (envelope) => void (queued = envelope),
           storeBody: bodies.put,
@@ -736,7 +681,7 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
 
     const mailgun = await endpointOf('mailgun', 'bench-ack');
     const meta = await endpointOf('meta', 'bench-ack');
-    const metaProvider = findProvider('meta');
+    const metaProvider = await loadProvider('meta');
     if (!metaProvider) throw new Error('the meta provider is not registered');
     const metaSample = paddedSample(metaProvider, webhookUrl(publicBaseUrl, 'meta', meta.endpointId), providerCredentials.meta?.secret ?? '');
     const mixedTenant = 'bench-processor-mixed';
@@ -925,7 +870,7 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
         timeoutMs: timeoutSeconds * 1000,
         eventFiles,
         workDir,
-        env: { PATH: process.env.PATH ?? '', ...environment, ...lambdaEnvironment(functionName, memoryMb, workDir, `127.0.0.1:${xray.address().port}`) },
+        env: { PATH: process.env.PATH ?? '', ...localEnvironmentOf(scenario.handler, stack), ...lambdaEnvironment(functionName, memoryMb, workDir, `127.0.0.1:${xray.address().port}`) },
         ...(options.signal && { signal: options.signal }),
       });
       await Promise.all(eventFiles.map((file) => rm(file, { force: true })));

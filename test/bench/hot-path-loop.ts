@@ -1,4 +1,4 @@
-import { findProvider } from '../../functions/providers/registry.ts';
+import { loadProvider } from '../../functions/providers/registry.ts';
 import { hotPathCases } from './ack-hot-path.ts';
 
 /**
@@ -7,7 +7,7 @@ import { hotPathCases } from './ack-hot-path.ts';
  */
 
 const [providerName = 'twilio', variant = 'noop', iterations = '100000'] = process.argv.slice(2);
-const provider = findProvider(providerName);
+const provider = await loadProvider(providerName);
 if (!provider) throw new Error(`no provider named ${providerName}`);
 const cases = await hotPathCases(provider);
 const body = variant === 'sqs' ? cases.ackStubbedSqs : variant === 'reference' ? cases.reference : cases.ackNoop;

@@ -2,18 +2,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import autocannon from 'autocannon';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findProvider } from '../../functions/providers/registry.ts';
+import { twilio } from '../../functions/providers/twilio/index.ts';
 import type { SampleRequest } from '../../functions/providers/types.ts';
 import { localCredentials } from '../../lib/local/aws.ts';
 import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
+import { startDrainWatch } from './drain.ts';
 import { waitForStoredCount } from './messages.ts';
 import { round, summarize } from './stats.ts';
 
 /**
  * The local HTTP ack under a fixed rate: `npm start` in a child process, one Twilio endpoint
- * added with the CLI, distinct signed requests (one MessageSid each) sent at `rate` per
- * second for `seconds`; then the messages table is counted until every acknowledged
- * webhook is there.
+ * added with the CLI, a warm-up drained through the whole pipeline, then distinct signed
+ * requests (one MessageSid each) sent at `rate` per second for `seconds`; then the pipeline
+ * is drained (drain.ts) and the messages table counted: every acknowledged webhook must be there.
  */
 
 export type Generator = 'autocannon' | 'paced';
@@ -25,6 +26,8 @@ export interface HttpAckLoadOptions {
   readonly connections?: number;
   readonly maxSockets?: number;
   readonly storeTimeoutMs?: number;
+  /** How long the pipeline may take to drain after the load. */
+  readonly drainTimeoutMs?: number;
   readonly customers?: number;
   /**
    * `autocannon`: its `overallRate`, a per-connection budget per second that each connection
@@ -56,6 +59,10 @@ export interface HttpAckLoadResult {
   readonly storedCount: number;
   readonly storeWaitSeconds: number;
   readonly allAckedStored: boolean;
+  /** From the end of the load until the queue is empty and the broadcaster has published every frame; null if not within the drain timeout. */
+  readonly drainSeconds: number | null;
+  /** The frames the stored messages made (warm-up included), all published once drained. */
+  readonly framesPublished: number | null;
 }
 
 interface EndpointOutput {
@@ -67,8 +74,6 @@ const tenantId = 'bench-load';
 const authToken = 'bench-load-auth-token';
 
 export const prebuildRequests = (url: string, count: number, customers: number): SampleRequest[] => {
-  const twilio = findProvider('twilio');
-  if (!twilio) throw new Error('the twilio provider is not registered');
   return Array.from({ length: count }, (_, i) =>
     twilio.sample({ url, secret: authToken, text: `Load test message ${i}: where is my order?`, from: `+1415${String(5_550_000 + (i % customers)).padStart(7, '0')}` }),
   );
@@ -167,6 +172,7 @@ export const measureHttpAckLoad = async (options: HttpAckLoadOptions = {}): Prom
 
   let stack: LocalStackProcess | undefined;
   let dynamodb: DynamoDBClient | undefined;
+  let drain: Awaited<ReturnType<typeof startDrainWatch>> | undefined;
   const abandon = () => void stack?.stop();
   options.signal?.addEventListener('abort', abandon, { once: true });
   try {
@@ -183,6 +189,9 @@ export const measureHttpAckLoad = async (options: HttpAckLoadOptions = {}): Prom
       if (response.ok) warmupAcked++;
     }
     if (warmupAcked === 0) throw new Error(`the local ack answered no warm-up request with 2xx:\n${stack.output()}`);
+    // The load starts on a drained pipeline: the warm-up's messages stored and broadcast.
+    drain = await startDrainWatch(stack.description);
+    if (!(await drain.drained(options.storeTimeoutMs ?? 60_000))) throw new Error('the warm-up did not drain within the store timeout');
 
     const started = performance.now();
     let latencies: number[];
@@ -201,6 +210,7 @@ export const measureHttpAckLoad = async (options: HttpAckLoadOptions = {}): Prom
     } else {
       ({ latencies, statusCodes, errors, timeouts, elapsedSeconds } = await runPaced(endpoint.url, requests, rate, options.maxSockets ?? 256));
     }
+    const drained = await drain.drained(options.drainTimeoutMs ?? 120_000);
     const ok2xx = Object.entries(statusCodes).reduce((total, [code, n]) => total + (code.startsWith('2') ? n : 0), 0);
     const answered = Object.values(statusCodes).reduce((total, n) => total + n, 0);
 
@@ -226,10 +236,13 @@ export const measureHttpAckLoad = async (options: HttpAckLoadOptions = {}): Prom
       storedCount: stored.count - warmupAcked,
       storeWaitSeconds: round(stored.waitedMs / 1000),
       allAckedStored: stored.count - warmupAcked >= ok2xx,
+      drainSeconds: drained?.seconds ?? null,
+      framesPublished: drained?.frames ?? null,
     };
   } finally {
     options.signal?.removeEventListener('abort', abandon);
     dynamodb?.destroy();
+    await drain?.stop();
     await stack?.stop();
   }
 };

@@ -4,7 +4,7 @@ import type { Endpoint } from '../../functions/core/endpoint.ts';
 import type { Envelope } from '../../functions/core/envelope.ts';
 import { handleQueuedRequest } from '../../functions/core/queued-request.ts';
 import { maxWebhookBodyBytes } from '../../lib/definitions/pipeline.ts';
-import { findProvider } from '../../functions/providers/registry.ts';
+import { findEdge, loadProvider } from '../../functions/providers/registry.ts';
 import type { Provider, SampleRequest } from '../../functions/providers/types.ts';
 import { startDynamoDb } from '../helpers/services.ts';
 import { countStoredMessages } from './messages.ts';
@@ -78,7 +78,7 @@ export const buildQueueBodies = async (provider: Provider, tenantId: string, dis
     let envelope: Envelope | undefined;
     await acknowledge(
       { provider: provider.name, endpointId: endpoint.endpointId, search: '', headers: sample.headers, body: Buffer.from(sample.body), requestId: `req-${seed}-${i}` },
-      { findEndpoint: async () => endpoint, enqueue: async (queued) => void (envelope = queued), publicBaseUrl, maxBodyBytes: maxWebhookBodyBytes, now: () => new Date(), claimNonce: async () => true, releaseNonce: async () => {}, storeBody: async () => {}, maxInlineBodyBytes: maxWebhookBodyBytes },
+      { findEdge, findEndpoint: async () => endpoint, enqueue: async (queued) => void (envelope = queued), publicBaseUrl, maxBodyBytes: maxWebhookBodyBytes, now: () => new Date(), claimNonce: async () => true, releaseNonce: async () => {}, storeBody: async () => {}, maxInlineBodyBytes: maxWebhookBodyBytes },
     );
     if (!envelope) throw new Error('acknowledge() did not enqueue a signed sample');
     bodies.push(JSON.stringify(envelope));
@@ -94,7 +94,7 @@ export const measureProcessorThroughput = async (options: ProcessorOptions = {})
   const customers = options.customers ?? 300;
   const warmupRecords = options.warmupRecords ?? 300;
   const maxReceives = options.maxReceives ?? 5;
-  const provider = findProvider('twilio');
+  const provider = await loadProvider('twilio');
   if (!provider) throw new Error('the twilio provider is not registered');
 
   const duplicateRecords = Math.round(records * duplicateShare);
@@ -110,6 +110,7 @@ export const measureProcessorThroughput = async (options: ProcessorOptions = {})
     const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
     const dependencies = {
       ...store,
+      loadProvider,
       now: () => new Date(),
       fetchBody: async () => Promise.reject(new Error('every bench body is inline')),
       // DESIGN §9 measures the processor on DynamoDB Local; the archive's S3 PUT is not in this figure.

@@ -3,6 +3,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureAckHotPath, type ProviderHotPath } from './ack-hot-path.ts';
+import { measureBroadcasterThroughput, type BroadcasterResult } from './broadcaster-throughput.ts';
 import { measureBundles, type BundlesResult } from './bundles.ts';
 import { measureEndToEnd, type EndToEndResult } from './end-to-end.ts';
 import { formatRecommendations, measureFootprint, ruleInWords, type FootprintResult } from './footprint.ts';
@@ -19,7 +20,7 @@ import { latencyHistogramSvg } from './svg.ts';
  * target is a finding, not a failure: the exit code is non-zero only when a measurement
  * itself could not be made.
  *
- *   node test/bench/run.ts [--only hot-path,bundles,processor,footprint,http,http-paced,e2e]
+ *   node test/bench/run.ts [--only hot-path,bundles,processor,broadcaster,footprint,http,http-paced,e2e]
  *
  * A partial run (--only) writes bench/results/<date>-partial.json instead.
  */
@@ -48,9 +49,11 @@ interface Row {
   /** undefined: informational, no target. */
   readonly holds?: boolean;
   readonly failed?: boolean;
+  /** The 1-minute load average when the row's step started → ended, on the step's first row. */
+  readonly load?: string;
 }
 
-const steps = ['hot-path', 'bundles', 'processor', 'footprint', 'http', 'http-paced', 'e2e'] as const;
+const steps = ['hot-path', 'bundles', 'processor', 'broadcaster', 'footprint', 'http', 'http-paced', 'e2e'] as const;
 type Step = (typeof steps)[number];
 
 const parseOnly = (argv: readonly string[]): Set<Step> => {
@@ -68,12 +71,19 @@ const kb = (bytes: number) => `${(bytes / 1000).toFixed(bytes < 10_000 ? 1 : 0)}
 
 const localDate = (date: Date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 
+/** The 1, 5 and 15 minute load averages: on a shared machine, what the figures beside them were measured under. */
+const loadAverage = () => loadavg().map((load) => Number(load.toFixed(2)));
+
+/** Each step's duration and the machine's load average when it started and ended. */
+const stepLoads: { step: string; seconds: number; loadAverageBefore: number[]; loadAverageAfter: number[] }[] = [];
+
 /** Runs one measurement with a deadline; on failure or timeout records why and resolves undefined. */
 const attempt = async <T>(name: string, limitMs: number, failures: { step: string; error: string }[], measure: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> => {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const started = performance.now();
-  process.stderr.write(`bench: ${name}…\n`);
+  const loadAverageBefore = loadAverage();
+  process.stderr.write(`bench: ${name}… (load average ${loadAverageBefore.join(' ')})\n`);
   try {
     const result = await Promise.race([
       measure(controller.signal),
@@ -92,6 +102,7 @@ const attempt = async <T>(name: string, limitMs: number, failures: { step: strin
     return undefined;
   } finally {
     clearTimeout(timer);
+    stepLoads.push({ step: name, seconds: round((performance.now() - started) / 1000), loadAverageBefore, loadAverageAfter: loadAverage() });
   }
 };
 
@@ -156,6 +167,11 @@ const httpRows = (result: HttpAckLoadResult | undefined, label: string, informat
       target: 'all, within 60 s',
       ...(!informational && { holds: result.allAckedStored }),
     },
+    {
+      row: `  drained after the load: queue empty, every frame published (info)`,
+      figure: result.drainSeconds === null ? 'not within the drain timeout' : `${result.drainSeconds} s (${result.framesPublished} frames)`,
+      target: '–',
+    },
   ];
 };
 
@@ -177,6 +193,28 @@ const endToEndRows = (result: EndToEndResult | undefined): Row[] => {
       target: '–',
     },
     { row: `  frames received`, figure: `${result.received} / ${result.sent} sent (${result.acked} acked, ${result.duplicateFrames} duplicate frames)`, target: 'all, once', holds: complete && result.duplicateFrames === 0 },
+    {
+      row: '  drained after the warm-up (the window starts then) / after the window (info)',
+      figure: [result.drainSeconds.warmup, result.drainSeconds.window].map((seconds) => (seconds === null ? 'not drained' : `${seconds} s`)).join(' / '),
+      target: '–',
+    },
+  ];
+};
+
+/** The processor's distinct messages stored per second, the rate the broadcaster must keep up with. */
+const storedPerSecond = (processor: ProcessorResult) => round(processor.storedCount / processor.seconds);
+
+const broadcasterRows = (result: BroadcasterResult | undefined, processor: ProcessorResult | undefined): Row[] => {
+  const name = 'local stream → broadcaster (poller + worker), backlog';
+  const target = processor ? `≥ processor's ${storedPerSecond(processor)} stored msg/s` : "≥ the processor's stored msg/s";
+  if (!result) return [{ row: name, figure: 'measurement failed', target, failed: true }];
+  return [
+    {
+      row: `${name} of ${result.messages} messages: frames/s`,
+      figure: `${result.framesPerSecond} frames/s = ${result.messagesPerSecond} msg/s (${result.frames} frames in ${result.seconds} s, ${result.invocations} batches, ${result.meanBatchRecords} records each on average)`,
+      target,
+      ...(processor && { holds: result.messagesPerSecond >= storedPerSecond(processor) }),
+    },
   ];
 };
 
@@ -250,11 +288,17 @@ const footprintRows = (result: FootprintResult | undefined): Row[] => {
   ];
 };
 
+/** The rows of one step, its load average on the first. */
+const withLoad = (step: string, rows: readonly Row[]): Row[] => {
+  const load = stepLoads.find((entry) => entry.step === step);
+  return rows.map((row, index) => (index === 0 && load ? { ...row, load: `${load.loadAverageBefore[0]} → ${load.loadAverageAfter[0]}` } : row));
+};
+
 const mark = (row: Row) => (row.failed ? 'FAILED' : row.holds === undefined ? '–' : row.holds ? '✓' : '✗');
 
 export const formatTable = (rows: readonly Row[]): string => {
-  const header = ['row', 'figure', 'target', 'holds'];
-  const cells = rows.map((row) => [row.row, row.figure, row.target, mark(row)]);
+  const header = ['row', 'figure', 'target', 'holds', 'load (1 min)'];
+  const cells = rows.map((row) => [row.row, row.figure, row.target, mark(row), row.load ?? '']);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((cell) => (cell[column] ?? '').length)));
   const line = (cell: readonly string[]) => `| ${cell.map((text, column) => text.padEnd(widths[column] ?? 0)).join(' | ')} |`;
   return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...cells.map(line)].join('\n');
@@ -277,28 +321,40 @@ const main = async () => {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     totalMemoryGB: Number((totalmem() / 1e9).toFixed(1)),
     freeMemoryGBAtStart: Number((freemem() / 1e9).toFixed(1)),
-    loadAverageAtStart: loadavg().map((load) => Number(load.toFixed(2))),
+    loadAverageAtStart: loadAverage(),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
   };
 
   // Quiet, in-process figures first; then the ones that start JVMs and stacks.
-  const hotPath = only.has('hot-path') ? await attempt('ack hot path', 120_000, failures, () => measureAckHotPath()) : undefined;
+  const titles = {
+    hotPath: 'ack hot path',
+    processor: 'processor throughput',
+    broadcaster: 'local broadcaster throughput',
+    footprint: 'footprint per function',
+    http: 'local HTTP ack (autocannon)',
+    httpPaced: 'local HTTP ack (paced, open loop)',
+    e2e: 'end to end',
+  } as const;
+  const hotPath = only.has('hot-path') ? await attempt(titles.hotPath, 120_000, failures, () => measureAckHotPath()) : undefined;
   const bundles = only.has('bundles') ? await attempt('bundles', 120_000, failures, () => measureBundles()) : undefined;
-  const processor = only.has('processor') ? await attempt('processor throughput', 120_000, failures, (signal) => measureProcessorThroughput({ signal })) : undefined;
-  const footprint = only.has('footprint') ? await attempt('footprint per function', 180_000, failures, (signal) => measureFootprint({ signal })) : undefined;
-  const http = only.has('http') ? await attempt('local HTTP ack (autocannon)', 150_000, failures, (signal) => measureHttpAckLoad({ generator: 'autocannon', signal })) : undefined;
-  const httpPaced = only.has('http-paced') ? await attempt('local HTTP ack (paced, open loop)', 150_000, failures, (signal) => measureHttpAckLoad({ generator: 'paced', signal })) : undefined;
-  const e2e = only.has('e2e') ? await attempt('end to end', 120_000, failures, (signal) => measureEndToEnd({ signal })) : undefined;
+  const processor = only.has('processor') ? await attempt(titles.processor, 120_000, failures, (signal) => measureProcessorThroughput({ signal })) : undefined;
+  const broadcaster = only.has('broadcaster') ? await attempt(titles.broadcaster, 180_000, failures, (signal) => measureBroadcasterThroughput({ signal })) : undefined;
+  const footprint = only.has('footprint') ? await attempt(titles.footprint, 180_000, failures, (signal) => measureFootprint({ signal })) : undefined;
+  // Each phase runs on a fresh stack and drains its own backlog (drain.ts) before it ends.
+  const http = only.has('http') ? await attempt(titles.http, 300_000, failures, (signal) => measureHttpAckLoad({ generator: 'autocannon', signal })) : undefined;
+  const httpPaced = only.has('http-paced') ? await attempt(titles.httpPaced, 300_000, failures, (signal) => measureHttpAckLoad({ generator: 'paced', signal })) : undefined;
+  const e2e = only.has('e2e') ? await attempt(titles.e2e, 150_000, failures, (signal) => measureEndToEnd({ signal })) : undefined;
 
   const rows: Row[] = [
-    ...(only.has('hot-path') ? hotPathRows(hotPath) : []),
-    ...(only.has('http') ? httpRows(http, 'autocannon (20 connections)', false) : []),
-    ...(only.has('http-paced') ? httpRows(httpPaced, 'paced open loop', true) : []),
-    ...(only.has('e2e') ? endToEndRows(e2e) : []),
-    ...(only.has('processor') ? processorRows(processor) : []),
-    ...(only.has('bundles') ? bundleRows(bundles) : []),
-    ...(only.has('footprint') ? footprintRows(footprint) : []),
+    ...(only.has('hot-path') ? withLoad(titles.hotPath, hotPathRows(hotPath)) : []),
+    ...(only.has('http') ? withLoad(titles.http, httpRows(http, 'autocannon (20 connections)', false)) : []),
+    ...(only.has('http-paced') ? withLoad(titles.httpPaced, httpRows(httpPaced, 'paced open loop', true)) : []),
+    ...(only.has('e2e') ? withLoad(titles.e2e, endToEndRows(e2e)) : []),
+    ...(only.has('processor') ? withLoad(titles.processor, processorRows(processor)) : []),
+    ...(only.has('broadcaster') ? withLoad(titles.broadcaster, broadcasterRows(broadcaster, processor)) : []),
+    ...(only.has('bundles') ? withLoad('bundles', bundleRows(bundles)) : []),
+    ...(only.has('footprint') ? withLoad(titles.footprint, footprintRows(footprint)) : []),
   ];
 
   // A missed row gets a profile: where the hot path's time goes, and what the ack import spends.
@@ -328,7 +384,8 @@ const main = async () => {
     date,
     startedAt: startedAt.toISOString(),
     durationSeconds,
-    machine,
+    machine: { ...machine, loadAverageAtEnd: loadAverage() },
+    steps: stepLoads,
     targets,
     rows: rows.map((row) => ({ ...row, holds: row.failed ? 'failed' : (row.holds ?? null) })),
     measurements: {
@@ -337,6 +394,7 @@ const main = async () => {
       httpAckLoadPaced: httpPaced,
       endToEnd: e2e,
       processor,
+      broadcaster,
       bundles,
       footprint,
     },
@@ -346,6 +404,9 @@ const main = async () => {
       'The hot-path target rows use acknowledge() with a no-op enqueue ("enqueue stubbed"); the stubbed-SQS row adds the SDK\'s SendMessage (serialization, SigV4, MD5 check) without the network.',
       "autocannon's overallRate gives each connection a per-second budget spent back to back at the start of each second (closed loop); the paced run sends one request every 2 ms whatever the answers (open loop) and times each from its scheduled start.",
       'KB = 1000 bytes.',
+      'Every stack phase (http, http-paced, e2e) runs on a fresh `npm start` and starts on a drained pipeline: its warm-up stored and broadcast. Drained = the ingest queue holds nothing, waiting or in flight, and every frame the stream\'s records make is in its tenant\'s feed (test/bench/drain.ts).',
+      "The broadcaster row: a backlog stored as the processor stores it, then the local stream poller and the broadcaster's worker started on it, as npm start runs them, until a socket of the tenant has every message's frame; set against the processor's distinct messages stored per second in the same run.",
+      'Load average: each step\'s 1-minute load when it started → ended beside its first row; steps[] has all three figures. On a machine shared with other work, read the figures beside it.',
       `Footprint: each function runs in a fresh node from its bundle, under the heap limits Lambda sets for measurements.footprint.measuredAtMb, traced and logging as deployed, against the local stand-ins; MB = 10^6 bytes, MiB = 2^20. Recommendation: ${ruleInWords}`,
     ],
     failures,
@@ -370,6 +431,7 @@ const main = async () => {
   const out = [
     '',
     `Switchboard bench · ${date} · ${machine.cpus} × ${machine.cpuModel} · Node ${machine.node} · ${durationSeconds} s`,
+    `Load average (1, 5, 15 min): ${machine.loadAverageAtStart.join(' ')} at the start, ${loadAverage().join(' ')} at the end`,
     '',
     formatTable(rows),
     '',

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 /** The broadcaster's poller of the messages table's stream: the tests vary only the handler, the timeout and what they hear. */
-const pollerOfMessages = async (options: Pick<StreamPollerOptions, 'handler' | 'timeoutSeconds' | 'onError' | 'onDiscard'>) => {
+const pollerOfMessages = async (options: Pick<StreamPollerOptions, 'handler' | 'timeoutSeconds' | 'onError' | 'onDiscard'> & Partial<Pick<StreamPollerOptions, 'batchSize'>>) => {
   const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: dynamo.tables.Messages }));
   return startStreamPoller({
     client: new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: localRegion, credentials: localCredentials }),
@@ -118,5 +118,33 @@ describe('stream poller', () => {
     expect(invocations[1]?.firstSequenceNumber).toBe(invocations[0]?.firstSequenceNumber);
     expect(invocations[0]?.remainingMs).toBeLessThanOrEqual(1_000);
     expect(errors[0]).toMatch(/^InvocationTimedOut: broadcaster timed out after 1 s, its configured timeout: the invocation failed, and its \d+ record\(s\) are retried \(retry 1 of 3\)$/);
+  });
+  it('hands a backlog to the function in batches of at most its batch size, in stream order', async () => {
+    // Prepare: a backlog written before the poller starts, so that one read returns more records than a batch takes.
+    const store = createMessageStore(dynamo.documentClient, dynamo.tables.Messages);
+    const key = aConversationKey({ tenantId: 'backlog', customerAddress: '+14155550142' });
+    const messages = 30;
+    for (let i = 0; i < messages; i++) {
+      const at = new Date(Date.UTC(2026, 10, 22, 12, 0, i)).toISOString();
+      await store.saveMessage(aStoredMessage({ providerMessageId: `SMbacklog${i}`, receivedAt: at, storedAt: at }, key), key);
+    }
+    const batches: DynamoDBRecord[][] = [];
+
+    // Act
+    const poller = await pollerOfMessages({
+      batchSize: 7,
+      timeoutSeconds: 5,
+      handler: async (event: DynamoDBStreamEvent) => {
+        batches.push(event.Records);
+        return { batchItemFailures: [] };
+      },
+    });
+    const backlogMessages = () => batches.flat().filter((record) => record.dynamodb?.NewImage?.entity?.S === 'message' && record.dynamodb.NewImage.tenantId?.S === 'backlog');
+    for (let waited = 0; backlogMessages().length < messages && waited < 10_000; waited += 50) await sleep(50);
+    await poller.stop();
+
+    // Assess
+    expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(7);
+    expect(backlogMessages().map((record) => record.dynamodb?.NewImage?.providerMessageId?.S)).toEqual(Array.from({ length: messages }, (_, i) => `SMbacklog${i}`));
   });
 });
