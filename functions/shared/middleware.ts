@@ -1,10 +1,26 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import { logger, metrics } from './powertools.ts';
+
+/**
+ * Powertools' logMetrics, less its warning on every invocation that stored no metric: the
+ * functions that emit each metric with its own dimensions (emitMetric), or none at all, would
+ * log "No application metrics to publish" on every request. The cold-start metric is still
+ * captured, and whatever was stored is published once per invocation.
+ */
+const publishMetrics = (): MiddlewareObj => {
+  const publish = () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    else {
+      metrics.clearDimensions();
+      metrics.clearMetadata();
+    }
+  };
+  return { before: (request) => void metrics.captureColdStartMetric(request.context.functionName), after: publish, onError: publish };
+};
 
 /**
  * The one middleware stack every handler gets: an X-Ray segment when given a tracer,
@@ -16,7 +32,7 @@ export const withMiddleware = <Event, Result>(handler: (event: Event, context: C
     // Responses can hold message content; traces keep timings, not payloads.
     .use(tracer ? [captureLambdaHandler(tracer, { captureResponse: false })] : [])
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+    .use(publishMetrics());
 
 /**
  * withMiddleware for an HTTP handler, with its HTTP middlewares (CORS, authentication, failure

@@ -1,4 +1,5 @@
 import { createServer, request as forward, Agent, type IncomingMessage } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { grantsOf } from '../definitions/environment.ts';
 import { functionNames, type FunctionName, type Grant, type QueueId, type TokenMode } from '../definitions/functions.ts';
 import type { TableId } from '../definitions/tables.ts';
@@ -134,6 +135,15 @@ export const refusalOf = (name: FunctionName, accesses: readonly Access[], token
   );
 };
 
+/** A refused call, for the terminal: one line, as AWS words it; the guard's own stack says nothing about the function. */
+export class AccessDenied extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AccessDenied';
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
 /** AccessDenied, as each service words it. */
 const deniedAnswer = (service: Service, request: GuardedRequest, message: string): { statusCode: number; headers: Record<string, string>; body: string } => {
   if (service === 'sqs-and-s3' && !request.target) {
@@ -218,8 +228,10 @@ export interface GuardedEndpoints {
   readonly secretsManager: string;
 }
 
+export type AccessGuardsOptions = Omit<AccessGuardOptions, 'service' | 'target'> & { readonly targets: GuardedEndpoints };
+
 /** A guard in front of each stand-in: the endpoints the functions are given instead of the stand-ins' own. */
-export const startAccessGuards = async ({ targets, ...options }: Omit<AccessGuardOptions, 'service' | 'target'> & { readonly targets: GuardedEndpoints }) => {
+export const startAccessGuards = async ({ targets, ...options }: AccessGuardsOptions) => {
   const services: Readonly<Record<keyof GuardedEndpoints, Service>> = { dynamodb: 'dynamodb', sqs: 'sqs-and-s3', cloudwatch: 'cloudwatch', secretsManager: 'secretsmanager' };
   const guards = await Promise.all(
     (Object.keys(services) as (keyof GuardedEndpoints)[]).map(async (name) => [name, await startAccessGuard({ ...options, service: services[name], target: targets[name] })] as const),
@@ -228,6 +240,22 @@ export const startAccessGuards = async ({ targets, ...options }: Omit<AccessGuar
     endpoints: Object.fromEntries(guards.map(([name, guard]) => [name, guard.endpoint])) as unknown as GuardedEndpoints,
     stop: async () => {
       for (const [, guard] of guards) await guard.stop();
+    },
+  };
+};
+
+/** The guards, in a thread of their own at `niceness` (access-guard-thread.ts); `onDenied` is told of each refusal here. */
+export const startAccessGuardsThread = async ({ onDenied, ...options }: AccessGuardsOptions & { readonly niceness: number }) => {
+  const thread = new Worker(new URL('./access-guard-thread.ts', import.meta.url), { workerData: options });
+  const endpoints = await new Promise<GuardedEndpoints>((resolve, reject) => {
+    thread.on('message', (message: { endpoints: GuardedEndpoints } | { denied: string }) => ('denied' in message ? onDenied(message.denied) : resolve(message.endpoints)));
+    thread.once('error', reject);
+    thread.once('exit', (code) => reject(new Error(`the access guards' thread exited (${code}) before it listened`)));
+  });
+  return {
+    endpoints,
+    stop: async () => {
+      await thread.terminate();
     },
   };
 };

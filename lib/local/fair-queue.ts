@@ -84,6 +84,8 @@ export interface FairIntakeOptions {
  */
 export const startFairIntake = ({ client, queueUrl, groupOf, onError }: FairIntakeOptions) => {
   const held: Held[] = [];
+  // By message id: a message received again is found without a pass over thousands held.
+  const heldById = new Map<string, Held>();
   const inFlight = new Map<string, number>();
   let running = true;
   const stopping = new AbortController();
@@ -127,9 +129,13 @@ export const startFairIntake = ({ client, queueUrl, groupOf, onError }: FairInta
           // Returned with the group, as SQS returns a fair queue's MessageGroupId.
           if (group !== undefined) message.Attributes = { ...message.Attributes, MessageGroupId: group };
           // A message held past its hold (a stalled process) comes round again: keep its newer receipt only.
-          const again = held.find((entry) => entry.message.MessageId === message.MessageId);
+          const again = heldById.get(message.MessageId ?? '');
           if (again) Object.assign(again, { message, heldSince: Date.now() });
-          else held.push({ message, group, heldSince: Date.now() });
+          else {
+            const entry = { message, group, heldSince: Date.now() };
+            held.push(entry);
+            heldById.set(message.MessageId ?? '', entry);
+          }
         }
         if (Messages.length > 0) arrived();
       } catch (error) {
@@ -180,6 +186,7 @@ export const startFairIntake = ({ client, queueUrl, groupOf, onError }: FairInta
       const picked = fairOrder(held, (entry) => entry.group, inFlight, count).slice(0, Math.min(count, held.length));
       const taken = new Set(picked);
       held.splice(0, held.length, ...held.filter((entry) => !taken.has(entry)));
+      for (const { message } of picked) heldById.delete(message.MessageId ?? '');
       for (const { group } of picked) if (group !== undefined) inFlight.set(group, (inFlight.get(group) ?? 0) + 1);
       const batch = picked.map(({ message }) => message);
       try {
@@ -196,6 +203,7 @@ export const startFairIntake = ({ client, queueUrl, groupOf, onError }: FairInta
       running = false;
       stopping.abort();
       await Promise.allSettled(loops);
+      heldById.clear();
       await setVisibility(held.splice(0), 0).catch((error: unknown) => onError?.(error));
     },
   };
