@@ -244,8 +244,8 @@ export const startAccessGuards = async ({ targets, ...options }: AccessGuardsOpt
   };
 };
 
-/** The guards, in a thread of their own at `niceness` (access-guard-thread.ts); `onDenied` is told of each refusal here. */
-export const startAccessGuardsThread = async ({ onDenied, ...options }: AccessGuardsOptions & { readonly niceness: number }) => {
+/** The guards, in a thread of their own (access-guard-thread.ts); `onDenied` is told of each refusal here. */
+export const startAccessGuardsThread = async ({ onDenied, ...options }: AccessGuardsOptions) => {
   const thread = new Worker(new URL('./access-guard-thread.ts', import.meta.url), { workerData: options });
   const endpoints = await new Promise<GuardedEndpoints>((resolve, reject) => {
     thread.on('message', (message: { endpoints: GuardedEndpoints } | { denied: string }) => ('denied' in message ? onDenied(message.denied) : resolve(message.endpoints)));

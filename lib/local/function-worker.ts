@@ -3,7 +3,6 @@
  * process.env (only what its definition gives it), its own event loop, as a Lambda execution
  * environment. It loads the handler once (its cold start) and runs each invocation it is sent.
  */
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lambdaContext, type LambdaHandler } from './lambda-context.ts';
 
@@ -31,9 +30,7 @@ export const serializeError = (error: unknown): SerializedError =>
 
 const port = parentPort;
 if (port) {
-  const { functionName, niceness } = workerData as { functionName: string; niceness: number };
-  // On Linux a priority set from a thread is that thread's alone.
-  if (niceness !== 0) setPriority(0, niceness);
+  const { functionName } = workerData as { functionName: string };
   const post = (answer: WorkerAnswer) => port.postMessage(answer);
   try {
     const { handler } = (await import(`../../functions/${functionName}/handler.ts`)) as { handler: LambdaHandler };

@@ -33,7 +33,7 @@ import { startStreamPoller } from './stream-poller.ts';
 import { AccessDenied, connectionsRefusal, functionAccessKeyId, localSigningCredentials, startAccessGuardsThread, type GuardedEndpoints } from './access-guard.ts';
 import { startSecretsStandIn } from './secrets-standin.ts';
 import { startWebSocketGateway } from './websocket-gateway.ts';
-import { nicenessOf, priorityOf, WorkerFunction, type FunctionPriority } from './worker-function.ts';
+import { WorkerFunction } from './worker-function.ts';
 
 export interface LocalStackOptions {
   /** The address every listener binds to; loopback when absent, so that nothing is reachable from the network. */
@@ -80,15 +80,12 @@ export interface LocalStackDescription {
   /** The processor's backoff is capped at the ingest queue's visibility timeout, which a test may shorten. */
   readonly ingestVisibilityTimeoutSeconds: number;
   /** The functions' endpoints: the access guards in front of the stand-ins (access-guard.ts). */
-  readonly functionEndpoints: Readonly<Record<FunctionPriority, GuardedEndpoints>>;
+  readonly functionEndpoints: GuardedEndpoints;
 }
 
 const namePrefix = 'switchboard-';
 /** The inbox page's files, served at / (see inbox/). */
 const inboxDir = fileURLToPath(new URL('../../inbox/', import.meta.url));
-
-/** The access guards a function reaches the stand-ins through: those of its priority. */
-const guardsOf = (name: FunctionName, stack: LocalStackDescription): GuardedEndpoints => stack.functionEndpoints[priorityOf(name)];
 
 /**
  * What Lambda's runtime gives every function besides its own variables, pointed at the local
@@ -101,11 +98,11 @@ const runtimeEnvironment = (name: FunctionName, stack: LocalStackDescription): R
   // Its own key, so that the access guards hold it to its grants, as IAM holds its role.
   AWS_ACCESS_KEY_ID: functionAccessKeyId(name),
   AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-  AWS_ENDPOINT_URL_DYNAMODB: guardsOf(name, stack).dynamodb,
-  AWS_ENDPOINT_URL_SQS: guardsOf(name, stack).sqs,
-  AWS_ENDPOINT_URL_S3: guardsOf(name, stack).sqs,
-  AWS_ENDPOINT_URL_CLOUDWATCH: guardsOf(name, stack).cloudwatch,
-  AWS_ENDPOINT_URL_SECRETS_MANAGER: guardsOf(name, stack).secretsManager,
+  AWS_ENDPOINT_URL_DYNAMODB: stack.functionEndpoints.dynamodb,
+  AWS_ENDPOINT_URL_SQS: stack.functionEndpoints.sqs,
+  AWS_ENDPOINT_URL_S3: stack.functionEndpoints.sqs,
+  AWS_ENDPOINT_URL_CLOUDWATCH: stack.functionEndpoints.cloudwatch,
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.functionEndpoints.secretsManager,
   AWS_LAMBDA_FUNCTION_NAME: name,
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(functionDefinitions[name].memoryMb),
   AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
@@ -120,10 +117,10 @@ const runtimeEnvironment = (name: FunctionName, stack: LocalStackDescription): R
 const localTokenMode = 'sharedSecret';
 
 /** What the definitions' variables resolve to locally: the stand-ins' names and URLs, and the default settings. */
-const localValues = (name: FunctionName, stack: LocalStackDescription): ResourceValues => ({
+const localValues = (stack: LocalStackDescription): ResourceValues => ({
   tables: stack.tables,
   // The SDK sends to a queue URL's own host: the functions' queue URLs point at their access guard.
-  queues: Object.fromEntries(Object.entries(stack.queues).map(([queue, url]) => [queue, new URL(new URL(url).pathname, guardsOf(name, stack).sqs).toString()])),
+  queues: Object.fromEntries(Object.entries(stack.queues).map(([queue, url]) => [queue, new URL(new URL(url).pathname, stack.functionEndpoints.sqs).toString()])),
   buckets: { bodies: stack.bodyBucket },
   secrets: { jwt: stack.jwtSecretArn },
   urls: { webhookBase: stack.publicBaseUrl, webSocketManagement: stack.wsUrl.replace(/^ws/, 'http') },
@@ -137,7 +134,7 @@ const localValues = (name: FunctionName, stack: LocalStackDescription): Resource
  */
 export const localEnvironmentOf = (name: FunctionName, stack: LocalStackDescription): Record<string, string> => ({
   ...runtimeEnvironment(name, stack),
-  ...environmentOf(name, localValues(name, stack)),
+  ...environmentOf(name, localValues(stack)),
 });
 
 /** Each function in its own worker, with its own environment; none is started yet. */
@@ -249,19 +246,14 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     inboxConfig = () => ({ statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' }, body: JSON.stringify({ ws: ws.url }) });
 
     const names = { tables, queues, bucket: bodyBucket, jwtSecretArn: secrets.arnOf(`${namePrefix}jwt`) };
-    const guardsAt = async (priority: FunctionPriority) => {
-      const guards = await startAccessGuardsThread({
-        host,
-        targets: { dynamodb: dynamo.endpoint, sqs: fauxqs.address, cloudwatch: cloudwatch.endpoint, secretsManager: secrets.endpoint },
-        names,
-        tokenMode: localTokenMode,
-        niceness: nicenessOf(priority),
-        onDenied: (message) => options.onError('access', new AccessDenied(message)),
-      });
-      stops.push(guards.stop);
-      return guards.endpoints;
-    };
-    const functionEndpoints = { interactive: await guardsAt('interactive'), background: await guardsAt('background') };
+    const guards = await startAccessGuardsThread({
+      host,
+      targets: { dynamodb: dynamo.endpoint, sqs: fauxqs.address, cloudwatch: cloudwatch.endpoint, secretsManager: secrets.endpoint },
+      names,
+      tokenMode: localTokenMode,
+      onDenied: (message) => options.onError('access', new AccessDenied(message)),
+    });
+    stops.push(guards.stop);
     const description: LocalStackDescription = {
       httpUrl: http.url,
       wsUrl: ws.url,
@@ -276,7 +268,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       jwtSecret,
       secretsEndpoint: secrets.endpoint,
       jwtSecretArn: names.jwtSecretArn,
-      functionEndpoints,
+      functionEndpoints: guards.endpoints,
       ingestVisibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? ingestQueueSettings.visibilityTimeoutSeconds,
     };
     // Each function's configuration is checked now, with the function's own check, so that one

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { functionDefinitions, isQueueTrigger, isStreamTrigger, type FunctionName, type Trigger } from '../definitions/functions.ts';
+import { functionDefinitions, type FunctionName } from '../definitions/functions.ts';
 import type { LambdaHandler } from './lambda-context.ts';
 import type { InvocationMessage, SerializedError, WorkerAnswer } from './function-worker.ts';
 
@@ -16,19 +16,6 @@ export class RuntimeExited extends Error {
     this.stack = `${this.name}: ${this.message}`;
   }
 }
-
-/** Whether a caller waits on the function (a gateway's route), or only a queue or a stream invokes it. */
-export type FunctionPriority = 'interactive' | 'background';
-
-export const priorityOf = (name: FunctionName): FunctionPriority =>
-  (functionDefinitions[name].triggers as readonly Trigger[]).every((trigger) => isQueueTrigger(trigger) || isStreamTrigger(trigger)) ? 'background' : 'interactive';
-
-/**
- * A background function runs at a lower CPU priority: on AWS it has a fleet of its own, and on
- * a laptop's few cores its backlog would otherwise delay the ack and the query API, whose
- * callers wait (DynamoDB Local's JVM runs lower for the same reason).
- */
-export const nicenessOf = (priority: FunctionPriority): number => (priority === 'background' ? 10 : 0);
 
 interface Pending {
   resolve(result: unknown): void;
@@ -63,7 +50,7 @@ export class WorkerFunction {
     if (this.#ready) return this.#ready;
     const worker = new Worker(workerEntry, {
       env: { ...this.#environment },
-      workerData: { functionName: this.name, niceness: nicenessOf(priorityOf(this.name)) },
+      workerData: { functionName: this.name },
       resourceLimits: { maxOldGenerationSizeMb: functionDefinitions[this.name].memoryMb },
     });
     this.#worker = worker;

@@ -81,7 +81,7 @@ export const startStandIns = async ({ prefix, publicBaseUrl }: { prefix: string;
       jwtSecret,
       secretsEndpoint: secrets.endpoint,
       jwtSecretArn: names.jwtSecretArn,
-      functionEndpoints: { interactive: guards.endpoints, background: guards.endpoints },
+      functionEndpoints: guards.endpoints,
       ingestVisibilityTimeoutSeconds: ingestQueueSettings.visibilityTimeoutSeconds,
     };
     return { dynamo, sqs, gateway, connectionIds, jwtSecret, description, stop };
