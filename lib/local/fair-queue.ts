@@ -54,8 +54,12 @@ export const fairOrder = <Message>(
   return [...picked.map((index) => ready[index]!), ...ready.filter((_, index) => !isPicked.has(index))];
 };
 
-/** How long a held message stays invisible, renewed at half of it: should the process die holding it, it is back on the queue within this. */
-const holdSeconds = 60;
+/**
+ * How long a held message stays invisible at most, renewed at half of it. Never longer than
+ * the queue's visibility timeout: should the process die holding it, it is back on the queue
+ * as soon as a message Lambda had received would be.
+ */
+const maxHoldSeconds = 60;
 /** Beyond this many held messages the intake stops receiving until the function catches up. */
 const maxHeld = 10_000;
 
@@ -101,6 +105,7 @@ export const startFairIntake = ({ client, queueUrl, groupOf, onError }: FairInta
     .then(({ Attributes }) => Number(Attributes?.VisibilityTimeout));
   // Settled here too: a queue that is gone fails each take, not the process.
   visibilityTimeout.catch(() => undefined);
+  const holdSeconds = async () => Math.min(maxHoldSeconds, await visibilityTimeout);
 
   const setVisibility = async (entries: readonly Held[], seconds: number) => {
     for (let start = 0; start < entries.length; start += 10) {
@@ -122,7 +127,7 @@ export const startFairIntake = ({ client, queueUrl, groupOf, onError }: FairInta
         }
         // Not aborted on stop: fauxqs would finish an abandoned long poll all the same, taking messages nobody holds.
         const { Messages = [] } = await client.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: holdSeconds, MessageSystemAttributeNames: ['All'] }),
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: await holdSeconds(), MessageSystemAttributeNames: ['All'] }),
         );
         for (const message of Messages) {
           const group = groupOf(message.Body ?? '');
@@ -147,11 +152,12 @@ export const startFairIntake = ({ client, queueUrl, groupOf, onError }: FairInta
   };
 
   const renew = async () => {
+    const hold = await holdSeconds().catch(() => maxHoldSeconds);
     while (running) {
-      await sleep((holdSeconds / 2) * 1000, undefined, { signal: stopping.signal }).catch(() => undefined);
-      const due = held.filter((entry) => Date.now() - entry.heldSince >= (holdSeconds / 2) * 1000);
+      await sleep((hold / 2) * 1000, undefined, { signal: stopping.signal }).catch(() => undefined);
+      const due = held.filter((entry) => Date.now() - entry.heldSince >= (hold / 2) * 1000);
       try {
-        await setVisibility(due, holdSeconds);
+        await setVisibility(due, hold);
         for (const entry of due) entry.heldSince = Date.now();
       } catch (error) {
         if (running) onError?.(error);

@@ -83,7 +83,7 @@ describe('a poison record', () => {
     expect(failure).toMatchObject({
       sqsMessageId: idOf(0),
       receiveCount: ingestQueueSettings.maxReceiveCount,
-      error: expect.stringMatching(/^Error: S3 GET \S+\/bodies\/2026-11-22\/req_poison answered 404/),
+      error: expect.stringMatching(/^Error: S3 GET \S+\/bodies\/2026-11-22\/req_poison failed: NoSuchKey/),
       requestId: 'req_poison',
       tenantId: tenant,
     });
