@@ -20,7 +20,7 @@ export const baselineActions = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xr
  * function's environment would make), so every test also guards against what CloudFormation
  * would reject at deploy.
  */
-export const synthesize = (props?: SwitchboardStackProps, app = new App({ context: { 'aws:cdk:bundling-stacks': [] } })) => {
+const synthesizeStack = (props?: SwitchboardStackProps, app = new App({ context: { 'aws:cdk:bundling-stacks': [] } })) => {
   const stack = new SwitchboardStack(app, 'Switchboard', props);
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources;
@@ -42,3 +42,12 @@ export const synthesize = (props?: SwitchboardStackProps, app = new App({ contex
       .sort();
   return { app, stack, template, resources, logicalId, ref, resource, variablesOf, statementsOf, grantedActions };
 };
+
+let defaultStack: ReturnType<typeof synthesizeStack> | undefined;
+
+/**
+ * See synthesizeStack. The stack with default settings is synthesized once per test file and
+ * shared: tests only read it, and most of them ask for that one.
+ */
+export const synthesize = (props?: SwitchboardStackProps, app?: App): ReturnType<typeof synthesizeStack> =>
+  props === undefined && app === undefined ? (defaultStack ??= synthesizeStack()) : synthesizeStack(props, app);
