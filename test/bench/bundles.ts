@@ -62,6 +62,30 @@ export const handler = async () => new SQSClient({}).send(new SendMessageCommand
 
 export const referenceName = 'reference-sqs-client';
 
+/**
+ * What the ack cannot do without, made at import as the ack makes it: its SQS and DynamoDB
+ * clients and Powertools' Logger and Metrics, and none of its own code. The floor of the ack's
+ * import, measured beside the reference to show how much of the ratio is the ack's own.
+ */
+export const dependencyFloorSource = `import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+const logger = new Logger();
+const metrics = new Metrics({ namespace: 'Switchboard' });
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const sqs = new SQSClient({});
+export const handler = async () => {
+  logger.info('handled');
+  metrics.publishStoredMetrics();
+  await documents.send(new GetCommand({ TableName: '', Key: {} }));
+  return sqs.send(new SendMessageCommand({ QueueUrl: '', MessageBody: '' }));
+};
+`;
+
+export const dependencyFloorName = 'ack-dependencies-only';
+
 /** The esbuild options the CDK's NodejsFunction derives from HandlerFunction's bundling props. */
 export const bundleOptions = (entry: string, outfile: string): BuildOptions & { metafile: true } => ({
   entryPoints: [entry],
@@ -100,10 +124,16 @@ export const handlerNames = async (): Promise<string[]> => {
 };
 
 export const buildBundles = async (outDir: string): Promise<BuiltBundle[]> => {
-  const referenceEntry = join(outDir, `${referenceName}.ts`);
-  await writeFile(referenceEntry, referenceSource);
-  // Built from the repository so it resolves the same node_modules; the entry itself lives in outDir.
-  const entries = [...(await handlerNames()).map((name) => ({ name, entry: join(root, 'functions', name, 'handler.ts') })), { name: referenceName, entry: referenceEntry }];
+  const references = [
+    { name: referenceName, source: referenceSource },
+    { name: dependencyFloorName, source: dependencyFloorSource },
+  ];
+  for (const { name, source } of references) await writeFile(join(outDir, `${name}.ts`), source);
+  // Built from the repository so they resolve the same node_modules; their entries live in outDir.
+  const entries = [
+    ...(await handlerNames()).map((name) => ({ name, entry: join(root, 'functions', name, 'handler.ts') })),
+    ...references.map(({ name }) => ({ name, entry: join(outDir, `${name}.ts`) })),
+  ];
   const built: BuiltBundle[] = [];
   for (const { name, entry } of entries) {
     const file = join(outDir, `${name}.mjs`);
@@ -155,7 +185,10 @@ export interface BundlesResult {
   readonly runs: number;
   readonly bundles: BundleFigures[];
   readonly reference: BundleFigures;
+  /** The ack's dependencies alone (dependencyFloorSource). */
+  readonly dependencyFloor: BundleFigures;
   readonly ackToReferenceImportRatio: number;
+  readonly floorToReferenceImportRatio: number;
   readonly ackToReferenceImportRatioWithSourceMaps: number;
   /** What the ack bundle carries beyond the bare SQS client's: bytes per package, largest first. */
   readonly ackBeyondReference: { input: string; bytes: number }[];
@@ -189,10 +222,11 @@ export const measureBundles = async (options: { runs?: number } = {}): Promise<B
       }),
     );
     const reference = figures.find((bundle) => bundle.name === referenceName);
+    const dependencyFloor = figures.find((bundle) => bundle.name === dependencyFloorName);
     const ack = figures.find((bundle) => bundle.name === 'ack');
     const ackBuilt = built.find((bundle) => bundle.name === 'ack');
     const referenceBuilt = built.find((bundle) => bundle.name === referenceName);
-    if (!reference || !ack || !ackBuilt || !referenceBuilt) throw new Error('the ack or the reference bundle is missing');
+    if (!reference || !dependencyFloor || !ack || !ackBuilt || !referenceBuilt) throw new Error('the ack or a reference bundle is missing');
     const referenceInputs = new Map(largestInputs(referenceBuilt, Infinity).map(({ input, bytes }) => [input, bytes]));
     const ackBeyondReference = largestInputs(ackBuilt, Infinity)
       .map(({ input, bytes }) => ({ input, bytes: bytes - (referenceInputs.get(input) ?? 0) }))
@@ -201,9 +235,11 @@ export const measureBundles = async (options: { runs?: number } = {}): Promise<B
       .slice(0, 12);
     return {
       runs,
-      bundles: figures.filter((bundle) => bundle !== reference),
+      bundles: figures.filter((bundle) => bundle !== reference && bundle !== dependencyFloor),
       reference,
+      dependencyFloor,
       ackToReferenceImportRatio: round(ack.importMs / reference.importMs),
+      floorToReferenceImportRatio: round(dependencyFloor.importMs / reference.importMs),
       ackToReferenceImportRatioWithSourceMaps: round(ack.importMsWithSourceMaps / reference.importMsWithSourceMaps),
       ackBeyondReference,
     };

@@ -251,6 +251,11 @@ const bundleRows = (result: BundlesResult | undefined): Row[] => {
       holds: result.ackToReferenceImportRatio <= targets.ackImportRatio,
     },
     {
+      row: "  the ack's dependencies alone: SQS and DynamoDB clients, Powertools Logger and Metrics (info)",
+      figure: `${ms(result.dependencyFloor.importMs)} = ${result.floorToReferenceImportRatio}× (${kb(result.dependencyFloor.bytes)})`,
+      target: '–',
+    },
+    {
       row: '  same with --enable-source-maps, as deployed (info)',
       figure: `${ms(ack.importMsWithSourceMaps)} = ${result.ackToReferenceImportRatioWithSourceMaps}× (${ms(result.reference.importMsWithSourceMaps)})`,
       target: '–',
