@@ -3,16 +3,47 @@
  * `npm start`: the whole pipeline, every listener on 127.0.0.1 only, or on the address in
  * HOST. Ports come from PORT, WS_PORT, DYNAMODB_PORT and SQS_PORT; DYNAMODB_ENDPOINT uses a
  * DynamoDB already running there instead of starting DynamoDB Local; `--data-dir <dir>` keeps
- * data across restarts; Ctrl-C stops everything.
+ * data across restarts; `--tenant <id>` chooses the tenant of the banner's inbox link and
+ * token; Ctrl-C stops everything.
  */
 import { parseArgs } from 'node:util';
 import { issueToken } from '../functions/core/tokens.ts';
-import { startLocalStack } from '../lib/local/stack.ts';
+import { callerDirectory, prepareDataDir } from '../lib/local/data-dir.ts';
+import { defaultLocalTenant } from '../lib/local/default-tenant.ts';
 import { removeStateFile, stateFilePath, writeStateFile } from '../lib/local/state-file.ts';
 
-const { values: flags } = parseArgs({
-  options: { 'data-dir': { type: 'string' }, tenant: { type: 'string', default: 'demo' } },
-});
+const usage = `usage: npm start -- [--data-dir <folder>] [--tenant <id>]
+  --data-dir <folder>  keep the tables and queues in this folder across restarts (default: in memory)
+  --tenant <id>        the tenant of the inbox link and token the banner prints (default: ${defaultLocalTenant})`;
+
+/** A wrong usage: one line saying what is wrong, then the usage, and exit code 2. */
+const wrongUsage = (problem: string): never => {
+  console.error(`${problem}\n${usage}`);
+  process.exit(2);
+};
+
+const parseFlags = () => {
+  try {
+    return parseArgs({ options: { 'data-dir': { type: 'string' }, tenant: { type: 'string', default: defaultLocalTenant }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (error) {
+    // The parser's first sentence names the problem; the rest is advice for programmers.
+    return wrongUsage((error as Error).message.split('. ')[0] ?? String(error));
+  }
+};
+
+const flags = parseFlags();
+if (flags.help) {
+  console.log(usage);
+  process.exit(0);
+}
+if (flags.tenant.trim() === '') wrongUsage('--tenant needs a tenant id');
+const dataDir =
+  flags['data-dir'] === undefined
+    ? undefined
+    : await prepareDataDir(flags['data-dir'], callerDirectory()).catch((error: unknown) => {
+        console.error(error instanceof Error ? error.message : String(error));
+        return process.exit(2);
+      });
 
 const port = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -24,6 +55,8 @@ const port = (name: string, fallback: number): number => {
 };
 
 const statePath = stateFilePath();
+// Loaded once the usage is known to be right: the stack's modules take most of a second to load.
+const { startLocalStack } = await import('../lib/local/stack.ts');
 const stack = await startLocalStack({
   ...(process.env.HOST && { host: process.env.HOST }),
   httpPort: port('PORT', 3000),
@@ -31,7 +64,7 @@ const stack = await startLocalStack({
   dynamodbPort: port('DYNAMODB_PORT', 8000),
   sqsPort: port('SQS_PORT', 4566),
   ...(process.env.DYNAMODB_ENDPOINT && { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT }),
-  ...(flags['data-dir'] && { dataDir: flags['data-dir'] }),
+  ...(dataDir && { dataDir }),
   ...(process.env.PUBLIC_BASE_URL && { publicBaseUrl: process.env.PUBLIC_BASE_URL }),
   ...(process.env.JWT_SECRET && { jwtSecret: process.env.JWT_SECRET }),
   ...(process.env.SWITCHBOARD_VISIBILITY_TIMEOUT && { visibilityTimeoutSeconds: Number(process.env.SWITCHBOARD_VISIBILITY_TIMEOUT) }),
@@ -65,8 +98,10 @@ Switchboard is running locally.
   WebSocket    ${description.wsUrl}/?token=<JWT>
   DynamoDB     ${description.dynamodbEndpoint}   (${process.env.DYNAMODB_ENDPOINT ? 'DYNAMODB_ENDPOINT' : 'DynamoDB Local'})
   SQS          ${description.sqsEndpoint}   (fauxqs)
+  Data         ${dataDir ?? 'in memory (npm start -- --data-dir <folder> keeps it)'}
 
-  Token for tenant "${flags.tenant}" (1 h):
+  The Inbox link and this token (1 h) are for tenant "${flags.tenant}" only;
+  another tenant: npm start -- --tenant <id>, or npx switchboard token --tenant <id>
   ${token}
 
   Next:  npx switchboard endpoint add --provider twilio --tenant ${flags.tenant} --secret <auth token>

@@ -3,6 +3,7 @@
 import {
   bodyView,
   conversationTitle,
+  emptyInboxNotice,
   emptyState,
   eventsPath,
   hasGap,
@@ -16,10 +17,12 @@ import {
   reactionsView,
   receiveAnswer,
   receiveFrame,
+  refusedTokenNotice,
   settingsOf,
   socketUrl,
   statusView,
   storedImageChoice,
+  tokenClaims,
   transportLabel,
   unreadCount,
   withConversations,
@@ -77,7 +80,7 @@ let selected;
 let seen = parseSeen(localStorage.getItem(seenKey));
 let imageChoices = imageChoicesOf(localStorage.getItem(imagesKey));
 
-/** @param {'connecting' | 'websocket' | 'long-poll' | 'offline'} transport */
+/** @param {import('./model.js').Transport} transport */
 const showTransport = (transport) => {
   elements.transport.textContent = transportLabel(transport);
   elements.transport.dataset.transport = transport;
@@ -88,9 +91,28 @@ const showNotice = (/** @type {string} */ text) => {
   elements.notice.hidden = text === '';
 };
 
+/** The API refused the token: every later call would be refused too. */
+class TokenRefused extends Error {}
+
+/** Set once the token is refused: nothing is fetched or reconnected after that. */
+let stopped = false;
+
+const stopForToken = () => {
+  stopped = true;
+  showTransport('stopped');
+  showNotice(refusedTokenNotice(settings.token, Date.now()));
+};
+
+/** Shows why `what` failed, or stops the page when the token was refused. @param {string} what @param {unknown} error */
+const showFailure = (what, error) => {
+  if (error instanceof TokenRefused) stopForToken();
+  else showNotice(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+};
+
 /** @param {string} url */
 const get = async (url) => {
   const response = await fetch(url, { headers: { authorization: `Bearer ${settings.token}` } });
+  if (response.status === 401) throw new TokenRefused('401');
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
     throw new Error(`${response.status}: ${body.error ?? body.message ?? response.statusText}`);
@@ -107,8 +129,13 @@ const keepSelectedSeen = () => {
 };
 
 const renderList = () => {
+  const conversations = orderedConversations(state);
+  if (conversations.length === 0) {
+    elements.list.replaceChildren(el('li', { class: 'empty', text: emptyInboxNotice(tokenClaims(settings.token).tenant) }));
+    return;
+  }
   elements.list.replaceChildren(
-    ...orderedConversations(state).map((conversation) => {
+    ...conversations.map((conversation) => {
       const unread = unreadCount(conversation, seen);
       const button = el('button', { type: 'button', 'aria-current': conversation.id === selected ? 'true' : undefined }, [
         el('span', { class: 'title', text: conversationTitle(conversation) }),
@@ -198,7 +225,7 @@ const open = async (conversationId) => {
     await loadMessages(conversationId);
     showNotice('');
   } catch (error) {
-    showNotice(`Could not load messages: ${error instanceof Error ? error.message : String(error)}`);
+    showFailure('Could not load messages', error);
   }
   render();
 };
@@ -251,7 +278,7 @@ const catchUp = async () => {
 
 const longPoll = async () => {
   showTransport('long-poll');
-  for (;;) {
+  while (!stopped) {
     try {
       await serially(async () => {
         const answer = await get(eventsPath(settings.api, state.cursor, pollWaitSeconds));
@@ -259,7 +286,8 @@ const longPoll = async () => {
         await absorb(receiveAnswer(state, answer));
       });
       showTransport('long-poll');
-    } catch {
+    } catch (error) {
+      if (error instanceof TokenRefused) return stopForToken();
       showTransport('offline');
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
@@ -281,7 +309,7 @@ const connect = (ws, attempt) => {
     opened = true;
     showTransport('websocket');
     ping = setInterval(() => socket.send(JSON.stringify({ action: 'ping' })), pingIntervalMs);
-    serially(catchUp).catch((error) => showNotice(`Could not catch up: ${error instanceof Error ? error.message : String(error)}`));
+    serially(catchUp).catch((error) => showFailure('Could not catch up', error));
   });
   socket.addEventListener('message', (event) => {
     let frame;
@@ -290,10 +318,11 @@ const connect = (ws, attempt) => {
     } catch {
       return;
     }
-    if (frameTypes.has(frame?.type)) serially(() => receive(frame)).catch((error) => showNotice(`Could not fetch missed changes: ${error instanceof Error ? error.message : String(error)}`));
+    if (frameTypes.has(frame?.type)) serially(() => receive(frame)).catch((error) => showFailure('Could not fetch missed changes', error));
   });
   socket.addEventListener('close', () => {
     clearInterval(ping);
+    if (stopped) return;
     const next = opened ? 1 : attempt + 1;
     if ((attempt === 0 && !opened) || next > maxReconnects) void longPoll();
     else setTimeout(() => connect(ws, next), 500 * 2 ** next);
@@ -313,6 +342,6 @@ if (!settings.token) {
     else void longPoll();
   } catch (error) {
     showTransport('offline');
-    showNotice(`Could not load the inbox: ${error instanceof Error ? error.message : String(error)}`);
+    showFailure('Could not load the inbox', error);
   }
 }

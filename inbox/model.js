@@ -270,6 +270,54 @@ export const eventsPath = (api, cursor, waitSeconds) => {
   return `${api}/events?${params}`;
 };
 
-/** @param {'connecting' | 'websocket' | 'long-poll' | 'offline'} transport */
+/**
+ * `stopped`: the API refused the token; no retry can change that, so the page stops asking.
+ * @typedef {'connecting' | 'websocket' | 'long-poll' | 'offline' | 'stopped'} Transport
+ */
+
+/** @param {Transport} transport */
 export const transportLabel = (transport) =>
-  ({ connecting: 'Connecting…', websocket: 'Live: WebSocket', 'long-poll': 'Live: long-polling (WebSocket unavailable)', offline: 'Offline: retrying' })[transport];
+  ({
+    connecting: 'Connecting…',
+    websocket: 'Live: WebSocket',
+    'long-poll': 'Live: long-polling (WebSocket unavailable)',
+    offline: 'Offline: retrying',
+    stopped: 'Stopped: token not accepted',
+  })[transport];
+
+/**
+ * What a token says of itself, read to explain the page, never trusted (the API verifies it):
+ * its tenant (the `tenant` claim `switchboard token` writes) and when it expires (ms since the epoch).
+ * @param {string | undefined} token @returns {{ tenant?: string, expiresAt?: number }}
+ */
+export const tokenClaims = (token) => {
+  try {
+    const payload = JSON.parse(atob((token ?? '').split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? ''));
+    return {
+      ...(typeof payload?.tenant === 'string' && payload.tenant !== '' && { tenant: payload.tenant }),
+      ...(typeof payload?.exp === 'number' && { expiresAt: payload.exp * 1000 }),
+    };
+  } catch {
+    return {};
+  }
+};
+
+/**
+ * What the page says once the API refused its token (401): why, as far as the token tells, and
+ * how to get one that works. A token of an earlier `npm start` is refused without having expired:
+ * each start signs with a new key unless JWT_SECRET keeps one.
+ * @param {string | undefined} token @param {number} now ms since the epoch
+ */
+export const refusedTokenNotice = (token, now) => {
+  const { tenant, expiresAt } = tokenClaims(token);
+  const fresh = `get a new one with npx switchboard token --tenant ${tenant ?? '<tenant>'} and open this page with ?token=<it> (or restart npm start for a fresh link)`;
+  return expiresAt !== undefined && expiresAt <= now
+    ? `Your token expired: ${fresh}.`
+    : `Your token is not accepted (one from an earlier npm start is not, unless JWT_SECRET was kept): ${fresh}.`;
+};
+
+/** What an inbox with no conversations says, so an empty list is not taken for a broken page. @param {string | undefined} tenant */
+export const emptyInboxNotice = (tenant) => {
+  const name = tenant ?? '<tenant>';
+  return `No conversations yet for tenant "${name}". Register an endpoint with npx switchboard endpoint add --provider twilio --tenant ${name} --secret <secret>, then send a message with npx switchboard send <endpointId>.`;
+};

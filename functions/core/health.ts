@@ -23,11 +23,27 @@ export interface HealthDependencies {
 }
 
 export interface HealthReport {
-  readonly status: 'ok';
+  /**
+   * `degraded` while something needs an operator though webhooks are still taken: the answer
+   * stays 200, since a load balancer or uptime check reading a failed status as an outage would
+   * stop sending the traffic that is still being queued.
+   */
+  readonly status: 'ok' | 'degraded';
+  /** Why the status is `degraded`, one sentence each saying what to do; empty when `ok`. */
+  readonly reasons: readonly string[];
   readonly checkedAt: string;
   readonly ingestQueue: QueueDepth & { readonly oldestMessageAgeSeconds: number | null };
   readonly deadLetterQueue: QueueDepth;
 }
+
+const messagesIn = (depth: QueueDepth): number => depth.visible + depth.inFlight + depth.delayed;
+
+/** What needs an operator: requests that failed every retry sit in the DLQ until someone looks. */
+const reasonsOf = (deadLetter: QueueDepth): string[] => {
+  const dead = messagesIn(deadLetter);
+  if (dead === 0) return [];
+  return [`${dead} ${dead === 1 ? 'request' : 'requests'} in the DLQ: \`switchboard dlq list\` shows why each failed, \`switchboard dlq redrive\` retries them`];
+};
 
 export const checkHealth = async (deps: HealthDependencies): Promise<HealthReport> => {
   const [ingest, deadLetter, oldest] = await Promise.all([
@@ -35,8 +51,10 @@ export const checkHealth = async (deps: HealthDependencies): Promise<HealthRepor
     deps.depthOf('deadLetter'),
     deps.oldestIngestMessageAgeSeconds(),
   ]);
+  const reasons = reasonsOf(deadLetter);
   return {
-    status: 'ok',
+    status: reasons.length === 0 ? 'ok' : 'degraded',
+    reasons,
     checkedAt: deps.now().toISOString(),
     ingestQueue: { ...ingest, oldestMessageAgeSeconds: oldest ?? null },
     deadLetterQueue: deadLetter,

@@ -22,7 +22,7 @@ export interface IndexKey {
 export interface QueryStore {
   /** A conversation item by id, or undefined. */
   conversation(conversationId: string): Promise<Item | undefined>;
-  /** Up to `limit` items of one `gsi1` partition, newest first, after `after`; `more` when the index holds more. */
+  /** Up to `limit` items of one `gsi1` partition, newest first, after `after`; `more` only when at least one more item follows them. */
   newestFirst(partition: string, limit: number, after?: IndexKey): Promise<{ readonly items: Item[]; readonly more: boolean }>;
 }
 

@@ -28,7 +28,10 @@ const answer = cachedFor(healthAnswerMaxAgeMs, async (): Promise<{ statusCode: n
   }
 });
 
-/** GET /health: liveness, ingest queue depth and age, DLQ depth. 503 when the queues cannot be read. */
+/**
+ * GET /health: liveness, ingest queue depth and age, DLQ depth; `degraded` (still 200) while the
+ * DLQ holds anything. 503 when the queues cannot be read.
+ */
 export const handler = withMiddleware(async (): Promise<APIGatewayProxyResult> => {
   const { statusCode, body } = await answer();
   return json(statusCode, body, { 'cache-control': 'no-store' });

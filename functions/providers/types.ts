@@ -35,6 +35,20 @@ export interface SampleRequest {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** A request as the provider sent it to `url` (a file of events/<provider>/): what `resign` posts again. Header names lower-cased. */
+export interface RecordedRequest extends SampleRequest {
+  readonly url: string;
+}
+
+export interface ResignOptions {
+  /** The endpoint's public URL. */
+  readonly url: string;
+  /** The endpoint's credential to sign with. */
+  readonly secret: string;
+  /** The signing time, for providers that sign a timestamp. */
+  readonly now: Date;
+}
+
 /**
  * What verification decided. A refusal says why, never how to answer it: the request's
  * credentials do not hold (`signature`), or it was sent before (`replayed`: a provider whose
@@ -108,6 +122,12 @@ export interface Provider extends ProviderEdge {
   normalize(request: WebhookRequest): NormalizedEvent[];
   /** A realistic signed inbound text message, for `switchboard send` and tests. */
   sample(options: SampleOptions): SampleRequest;
+  /**
+   * The recorded request as the provider would send it to `url` now, authenticated with
+   * `secret`: the same payload, with a fresh signature, timestamp and one-time token where the
+   * provider has them. Throws, saying why, when `secret` cannot authenticate such a request.
+   */
+  resign(recorded: RecordedRequest, options: ResignOptions): RecordedRequest;
   /** What the contract suite holds this provider to. */
   readonly contract: ProviderContract;
 }

@@ -12,6 +12,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynam
 import { setTimeout as sleep } from 'node:timers/promises';
 import { envelopeOf } from '../../functions/core/envelope.ts';
 import { failureKey, type RecordFailure } from '../../functions/core/items.ts';
+import { formatTable } from './table.ts';
 import type { QueueTarget, RedriveStrategy } from './target.ts';
 
 /** A listing looks at this many messages at most; SQS receives ten at a time. */
@@ -137,14 +138,14 @@ export const describeDeadLetter = (message: Message, failure: RecordFailure | un
 /** An error message may run over several lines; a listing keeps one line per message. */
 export const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
 
-export const formatDeadLetter = (letter: DeadLetter): string =>
-  [
-    letter.sqsMessageId,
-    `receives ${letter.receiveCount}`,
-    `first received ${letter.firstReceivedAt ?? '-'}`,
-    letter.requestId ? `${letter.tenantId} ${letter.provider} ${letter.requestId}` : 'not a Switchboard envelope',
-    oneLine(letter.reason),
-  ].join('  ');
+const deadLetterRow = (letter: DeadLetter): string[] => [
+  letter.sqsMessageId,
+  String(letter.receiveCount),
+  letter.firstReceivedAt ?? '-',
+  // A body that is no envelope tells no tenant, provider or request.
+  ...(letter.requestId ? [letter.tenantId ?? '-', letter.provider ?? '-', letter.requestId] : ['-', '-', 'not a Switchboard envelope']),
+  oneLine(letter.reason),
+];
 
 /** What is in the DLQ and why, oldest first receive first. */
 export const listDeadLetters = async (target: QueueTarget): Promise<{ letters: DeadLetter[]; capped: boolean }> => {
@@ -158,7 +159,10 @@ export const listDeadLetters = async (target: QueueTarget): Promise<{ letters: D
 
 export const formatDeadLetters = ({ letters, capped }: { letters: readonly DeadLetter[]; capped: boolean }): string[] => {
   if (letters.length === 0) return ['The DLQ is empty.'];
-  return [...letters.map(formatDeadLetter), ...(capped ? [`(the first ${letters.length}; there may be more)`] : [])];
+  return [
+    ...formatTable(['SQS MESSAGE', 'RECEIVES', 'FIRST RECEIVED', 'TENANT', 'PROVIDER', 'REQUEST', 'REASON'], letters.map(deadLetterRow)),
+    ...(capped ? [`(the first ${letters.length}; there may be more)`] : []),
+  ];
 };
 
 export type RedriveResult =

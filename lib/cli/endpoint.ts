@@ -54,9 +54,11 @@ const checkSecret = (provider: ProviderEdge | undefined, secret: string): void =
 
 /** Registers a webhook URL for a tenant; its secrets are stored, never printed. */
 export const addEndpoint = async (target: Target, options: AddEndpointOptions) => {
-  const provider = options.provider === undefined ? undefined : findEdge(options.provider);
+  if (options.provider === undefined) throw new UsageError(`--provider is required: one of ${providerNames.join(', ')}`);
+  const provider = findEdge(options.provider);
   if (!provider) throw new UsageError(`--provider must be one of: ${providerNames.join(', ')}`);
-  if (!options.tenant || !tenantPattern.test(options.tenant)) {
+  if (options.tenant === undefined) throw new UsageError('--tenant is required');
+  if (!tenantPattern.test(options.tenant)) {
     throw new UsageError('--tenant must be 1–64 letters, digits, dots, dashes or underscores');
   }
   if (options.secrets.length === 0) {

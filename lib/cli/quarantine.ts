@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { entityKinds, quarantineIndexPartition, quarantineKey, type QuarantineRecord } from '../../functions/core/items.ts';
 import { messagesTable } from '../definitions/tables.ts';
 import { oneLine, requeue } from './dlq.ts';
+import { formatTable } from './table.ts';
 import type { QueueTarget } from './target.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -51,7 +52,10 @@ export const listQuarantined = async (target: QueueTarget, { tenant }: { tenant?
 export const formatQuarantined = (entries: readonly QuarantineEntry[]): string[] =>
   entries.length === 0
     ? ['Nothing is quarantined.']
-    : entries.map((entry) => [entry.quarantinedAt, entry.id, entry.tenantId ?? '-', entry.requestId ?? '-', oneLine(entry.reason)].join('  '));
+    : formatTable(
+        ['QUARANTINED AT', 'ID', 'TENANT', 'REQUEST', 'REASON'],
+        entries.map((entry) => [entry.quarantinedAt, entry.id, entry.tenantId ?? '-', entry.requestId ?? '-', oneLine(entry.reason)]),
+      );
 
 export interface ReplayResult {
   readonly replayed: string;

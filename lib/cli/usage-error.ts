@@ -1,10 +1,14 @@
-/** A mistake in how a command was called: printed as is, without a stack, with exit code 2; with `showUsage`, followed by the usage. */
+/**
+ * A mistake in how a command was called: its message is printed as is, on one line, without a
+ * stack, with exit code 2, and followed by `usage` (that of the command called wrongly) when
+ * the mistake is in the call itself rather than in a value it was given.
+ */
 export class UsageError extends Error {
-  readonly showUsage: boolean;
+  readonly usage: readonly string[];
 
-  constructor(message: string, { showUsage = false }: { showUsage?: boolean } = {}) {
+  constructor(message: string, { usage = [] }: { usage?: readonly string[] } = {}) {
     super(message);
     this.name = 'UsageError';
-    this.showUsage = showUsage;
+    this.usage = usage;
   }
 }

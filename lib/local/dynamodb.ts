@@ -44,6 +44,12 @@ const dynamoDbLocalDir = (): string => {
   return join(lib, release);
 };
 
+/** Why the JVM stopped before answering: in one line when its output says, else its output whole. */
+const whyItExited = (output: string, dbPath: string | undefined): string =>
+  dbPath && output.includes('Invalid directory for database creation')
+    ? `DynamoDB Local cannot keep its data in ${dbPath}: it is not a folder it can write to`
+    : `DynamoDB Local exited (is a Java 17+ JDK installed?):\n${output}`;
+
 /**
  * DynamoDB Local, AWS's own emulator, as a child JVM listening on `host` only (loopback
  * unless told otherwise, through a small launcher: see java/DynamoDbLocalOnHost.java),
@@ -53,7 +59,9 @@ const dynamoDbLocalDir = (): string => {
 export const startDynamoDbLocal = async ({ port, host = loopbackHost, dataDir }: { port: number; host?: string; dataDir?: string }): Promise<RunningDynamoDb> => {
   const release = dynamoDbLocalDir();
   const classPath = [await compiledLauncher(release), join(release, 'DynamoDBLocal.jar')].join(delimiter);
-  const storage = dataDir ? ['-dbPath', resolve(dataDir)] : ['-inMemory'];
+  // Absolute: the JVM runs in the release's folder, where a relative path would land.
+  const dbPath = dataDir === undefined ? undefined : resolve(dataDir);
+  const storage = dbPath ? ['-dbPath', dbPath] : ['-inMemory'];
   const child = spawn(
     'java',
     [`-Djava.library.path=${join(release, 'DynamoDBLocal_lib')}`, '-cp', classPath, launcherClass, host, '-port', String(port), ...storage, '-disableTelemetry'],
@@ -85,7 +93,7 @@ export const startDynamoDbLocal = async ({ port, host = loopbackHost, dataDir }:
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || child.pid === undefined) throw new Error(`DynamoDB Local exited (is a Java 17+ JDK installed?):\n${output}`);
+    if (child.exitCode !== null || child.pid === undefined) throw new Error(whyItExited(output, dbPath));
     try {
       await client.send(new ListTablesCommand({}));
       return { endpoint, stop };

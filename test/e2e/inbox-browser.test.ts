@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from '../../functions/core/tokens.ts';
 import { startLocalStackProcess, type LocalStackProcess } from '../helpers/local-stack.ts';
 import { inboundSmsFields, signedTwilioRequest } from '../helpers/twilio.ts';
 import { eventually } from '../helpers/waiting.ts';
@@ -45,15 +46,19 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Opens the inbox for the tenant and waits until it says which transport it settled on. */
-const openInbox = async (query: Record<string, string> = {}): Promise<Page> => {
+/** Opens the inbox with `query` (the tenant's token unless it has another) and waits until it shows `transport`. */
+const openInboxShowing = async (transport: string, query: Record<string, string> = {}): Promise<Page> => {
   const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
   const url = new URL(stack.description.httpUrl);
   url.search = new URLSearchParams({ token, ...query }).toString();
   await page.goto(url.toString());
-  await page.locator('#transport[data-transport="websocket"], #transport[data-transport="long-poll"]').waitFor({ timeout: 15_000 });
+  await page.locator(transport).waitFor({ timeout: 15_000 });
   return page;
 };
+
+/** Opens the inbox for the tenant and waits until it says which transport it settled on. */
+const openInbox = (query: Record<string, string> = {}): Promise<Page> =>
+  openInboxShowing('#transport[data-transport="websocket"], #transport[data-transport="long-poll"]', query);
 
 /** Opens the conversation with `from` once the page lists it, and waits for the message saying `text`. */
 const openConversation = async (page: Page, text: string, from: string) => {
@@ -209,6 +214,30 @@ describe('the inbox page in a browser', () => {
       expect(await page.locator('#messages img').getAttribute('referrerpolicy')).toBe('no-referrer');
       expect(await page.locator('#messages a').first().getAttribute('referrerpolicy')).toBe('no-referrer');
       expect(await page.locator('#load-conversation-images').isVisible()).toBe(false);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('says an inbox with no conversations is empty, for which tenant, and how to fill it', async () => {
+    const page = await openInbox({ token: await issueToken('inbox-browser-empty', stack.description.jwtSecret, 300) });
+    try {
+      expect(await page.locator('#conversations li').allTextContents()).toEqual([
+        'No conversations yet for tenant "inbox-browser-empty". Register an endpoint with npx switchboard endpoint add --provider twilio --tenant inbox-browser-empty --secret <secret>, then send a message with npx switchboard send <endpointId>.',
+      ]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('says an expired token expired and how to get a new one, and stops rather than retrying', async () => {
+    const expired = await issueToken(tenant, stack.description.jwtSecret, -60);
+    const page = await openInboxShowing('#transport[data-transport="stopped"]', { token: expired });
+    try {
+      expect(await page.locator('#transport').textContent()).toBe('Stopped: token not accepted');
+      expect(await page.locator('#notice').textContent()).toBe(
+        `Your token expired: get a new one with npx switchboard token --tenant ${tenant} and open this page with ?token=<it> (or restart npm start for a fresh link).`,
+      );
     } finally {
       await page.close();
     }

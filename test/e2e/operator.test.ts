@@ -71,8 +71,11 @@ describe('quarantine through the local stack', () => {
     // Assess
     expect(entry).toMatchObject({ tenantId: 'acme', reason: expect.stringMatching(/^not a Twilio inbound message: .*MessageSid/s) });
     expect(entry?.requestId).toMatch(/.+/);
-    expect(listed.trim().split('\n')).toHaveLength(1);
-    expect(listed).toContain(`  ${entry?.id}  acme  ${entry?.requestId}  not a Twilio inbound message:`);
+    const [header, row, ...more] = listed.trim().split('\n');
+    expect(header?.split(/ {2,}/)).toEqual(['QUARANTINED AT', 'ID', 'TENANT', 'REQUEST', 'REASON']);
+    expect(row?.split(/ {2,}/).slice(1, 4)).toEqual([entry?.id, 'acme', entry?.requestId]);
+    expect(row?.split(/ {2,}/)[4]).toMatch(/^not a Twilio inbound message:/);
+    expect(more).toEqual([]);
     expect(listed + JSON.stringify(entry)).not.toContain('8642');
     const replayId = /as SQS message (\S+),/.exec(replayed)?.[1];
     expect(replayed).toContain(`Replayed ${entry?.id} (tenant acme, request ${entry?.requestId}) on the ingest queue`);
@@ -113,8 +116,9 @@ describe('the DLQ through the local stack', () => {
       capped: false,
       letters: [expect.objectContaining({ sqsMessageId: MessageId, tenantId: 'acme', provider: 'twilio', requestId: 'req_outage', reason: 'TimeoutError: socket hang up' })],
     });
-    expect(text).toContain(`${MessageId}  receives 2  `);
-    expect(text).toContain('  acme twilio req_outage  TimeoutError: socket hang up');
+    const [header, row] = text.trim().split('\n');
+    expect(header?.split(/ {2,}/)).toEqual(['SQS MESSAGE', 'RECEIVES', 'FIRST RECEIVED', 'TENANT', 'PROVIDER', 'REQUEST', 'REASON']);
+    expect(row?.split(/ {2,}/)).toEqual([MessageId, '2', expect.any(String), 'acme', 'twilio', 'req_outage', 'TimeoutError: socket hang up']);
     expect(redriven.trim()).toBe('Moved 1 message from the DLQ to the ingest queue.');
     expect(stored).toMatchObject({ tenantId: 'acme', providerMessageId: messageSid, source: { requestId: 'req_outage' } });
     expect(emptied.trim()).toBe('The DLQ is empty.');

@@ -54,7 +54,7 @@ const afterTheAnswerExpires = () => {
 const healthEvent = () => ({ ...lambdaEvent<APIGatewayProxyEvent>('ack-twilio.json'), httpMethod: 'GET', path: '/health', body: null, pathParameters: null });
 
 describe('GET /health', () => {
-  it('reports the ingest backlog, the age of its oldest message and the DLQ depth', async () => {
+  it('reports the ingest backlog, the age of its oldest message and the DLQ depth, degraded while the DLQ holds a request', async () => {
     // Prepare
     await sqs.client.send(new SendMessageCommand({ QueueUrl: queues.ingest, MessageBody: 'waiting' }));
     await sqs.client.send(new SendMessageCommand({ QueueUrl: queues.ingest, MessageBody: 'waiting too' }));
@@ -67,7 +67,12 @@ describe('GET /health', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     const report = JSON.parse(response.body) as Record<string, Record<string, number>>;
-    expect(report).toMatchObject({ status: 'ok', ingestQueue: { visible: 2, inFlight: 0 }, deadLetterQueue: { visible: 1 } });
+    expect(report).toMatchObject({
+      status: 'degraded',
+      reasons: ['1 request in the DLQ: `switchboard dlq list` shows why each failed, `switchboard dlq redrive` retries them'],
+      ingestQueue: { visible: 2, inFlight: 0 },
+      deadLetterQueue: { visible: 1 },
+    });
     expect(report.ingestQueue?.oldestMessageAgeSeconds).toBeGreaterThanOrEqual(1);
     expect(queueNameOf(queues.ingest)).toBe('health-ingest');
   });

@@ -158,6 +158,26 @@ describe('paging on DynamoDB Local while messages keep arriving', () => {
     expect(seen.every((item) => item.tenantId === tenantId)).toBe(true);
   });
 
+  it('hands out no cursor with the last page, even when it is exactly full', async () => {
+    // Prepare: two conversations, the second with three messages
+    const tenantId = 'last-page';
+    await save(conversation(tenantId, '+14155550401'));
+    const key = conversation(tenantId, '+14155550402');
+    for (let index = 0; index < 3; index += 1) await save(key);
+    const conversationId = conversationIdFor(key);
+
+    // Act
+    const allConversations = await listConversations(queries, tenantId, { limit: '2' });
+    const allMessages = await listMessages(queries, tenantId, conversationId, { limit: '3' });
+    const firstMessages = await listMessages(queries, tenantId, conversationId, { limit: '2' });
+    const lastMessages = await listMessages(queries, tenantId, conversationId, { limit: '2', cursor: firstMessages.cursor ?? '' });
+
+    // Assess
+    expect([allConversations.conversations.length, allConversations.cursor]).toEqual([2, null]);
+    expect([allMessages.messages.length, allMessages.cursor]).toEqual([3, null]);
+    expect(firstMessages.cursor).toEqual(expect.any(String));
+    expect([lastMessages.messages.length, lastMessages.cursor]).toEqual([1, null]);
+  });
 });
 
 describe('the change feed on DynamoDB Local', () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { issueToken } from '../../functions/core/tokens.ts';
 import {
   bodyView,
+  emptyInboxNotice,
   emptyState,
   eventsPath,
   hasGap,
@@ -14,11 +16,14 @@ import {
   reactionsView,
   receiveAnswer,
   receiveFrame,
+  refusedTokenNotice,
   safeHref,
   settingsOf,
   socketUrl,
   statusView,
   storedImageChoice,
+  tokenClaims,
+  transportLabel,
   unreadCount,
   withConversations,
   withCursor,
@@ -305,5 +310,47 @@ describe('settings', () => {
     expect(socketUrl('ws://127.0.0.1:3001', 'a.b+c')).toBe('ws://127.0.0.1:3001/?token=a.b%2Bc');
     expect(eventsPath('http://127.0.0.1:3000', '1042', 20)).toBe('http://127.0.0.1:3000/events?wait=20&limit=100&cursor=1042');
     expect(eventsPath('http://127.0.0.1:3000', null, 0)).toBe('http://127.0.0.1:3000/events?wait=0&limit=100');
+  });
+});
+
+describe('what the page says about its token and an empty inbox', () => {
+  const now = Date.parse('2026-11-22T12:00:00.000Z');
+
+  it('reads the tenant and expiry a token claims, and nothing from what is not a token', async () => {
+    const token = await issueToken('acme', 'any-secret', 3600);
+    const { tenant, expiresAt } = tokenClaims(token);
+
+    expect(tenant).toBe('acme');
+    expect(expiresAt! - Date.now()).toBeGreaterThan(3_590_000);
+    expect([tokenClaims(undefined), tokenClaims('not-a-jwt'), tokenClaims('a.!!!.c')]).toEqual([{}, {}, {}]);
+  });
+
+  it('says an expired token expired, and how to get a new one for its tenant', async () => {
+    const expired = await issueToken('acme', 'any-secret', -60);
+
+    expect(refusedTokenNotice(expired, Date.now())).toBe(
+      'Your token expired: get a new one with npx switchboard token --tenant acme and open this page with ?token=<it> (or restart npm start for a fresh link).',
+    );
+  });
+
+  it('says a token refused before its expiry is not accepted, naming what usually causes it', async () => {
+    const fromAnEarlierStart = await issueToken('globex', 'the-key-of-an-earlier-start', 3600);
+
+    const notice = refusedTokenNotice(fromAnEarlierStart, Date.now());
+
+    expect(notice).toMatch(/^Your token is not accepted \(one from an earlier npm start is not, unless JWT_SECRET was kept\): /);
+    expect(notice).toContain('npx switchboard token --tenant globex');
+    expect(refusedTokenNotice('garbage', now)).toContain('npx switchboard token --tenant <tenant>');
+  });
+
+  it('stops showing "retrying" once the token is refused', () => {
+    expect(transportLabel('stopped')).toBe('Stopped: token not accepted');
+  });
+
+  it("says an empty inbox is empty for the token's tenant, and how to fill it", () => {
+    expect(emptyInboxNotice('acme')).toBe(
+      'No conversations yet for tenant "acme". Register an endpoint with npx switchboard endpoint add --provider twilio --tenant acme --secret <secret>, then send a message with npx switchboard send <endpointId>.',
+    );
+    expect(emptyInboxNotice(undefined)).toContain('tenant "<tenant>"');
   });
 });

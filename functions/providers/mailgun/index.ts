@@ -3,7 +3,7 @@ import type { Provider } from '../types.ts';
 import { mailgunEdge } from './edge.ts';
 import { normalizeEventWebhook } from './events.ts';
 import { normalizeInboundRoute } from './inbound.ts';
-import { mailgunSample } from './sample.ts';
+import { mailgunSample, resignMailgun } from './sample.ts';
 
 /** Mailgun's event webhooks (JSON) and inbound routes (forms). */
 export const mailgun: Provider = {
@@ -17,6 +17,7 @@ export const mailgun: Provider = {
   },
 
   sample: mailgunSample,
+  resign: resignMailgun,
 
   // Mailgun signs a timestamp and a one-time token, in the body's fields, never the body itself.
   contract: {

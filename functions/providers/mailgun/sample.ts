@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { rfc5322Date } from '../email/dates.ts';
-import type { SampleOptions, SampleRequest } from '../types.ts';
-import { mailgunSignature } from './signature.ts';
+import { encodeFormData, readForm } from '../email/form.ts';
+import { parseParameterizedHeader } from '../email/parameters.ts';
+import type { RecordedRequest, ResignOptions, SampleOptions, SampleRequest } from '../types.ts';
+import { mailgunSignature, signedTokenOf } from './signature.ts';
 
 /** A Mailgun token: 50 random characters. */
 const mailgunToken = (): string => randomBytes(25).toString('hex');
@@ -69,3 +71,26 @@ const signedRouteRequest = (fields: Record<string, string>, signingKey: string, 
 
 export const mailgunSample = ({ secret, text, from, to, now = new Date() }: SampleOptions): SampleRequest =>
   signedRouteRequest(routeFields({ text, now, ...(from && { from }), ...(to && { to }) }), secret, now);
+
+/** The body with its timestamp, token and signature replaced, everything else as it was: in the event's JSON, or fields of the route's form. */
+const withSignedToken = ({ headers, body }: RecordedRequest, signed: Record<string, string>): string => {
+  const contentType = headers['content-type'];
+  const { value: mediaType, parameters } = parseParameterizedHeader(contentType ?? '');
+  if (mediaType === 'application/json') return JSON.stringify({ ...(JSON.parse(body) as object), signature: signed });
+  const fields = (readForm(Buffer.from(body), contentType) ?? []).map((field) =>
+    Object.hasOwn(signed, field.name) ? { ...field, bytes: Buffer.from(signed[field.name] ?? '') } : field,
+  );
+  return mediaType === 'multipart/form-data' && parameters.boundary
+    ? encodeFormData(fields, parameters.boundary).toString('utf8')
+    : new URLSearchParams(fields.map(({ name, bytes }): [string, string] => [name, bytes.toString('utf8')])).toString();
+};
+
+/**
+ * A recorded Mailgun request signed with another signing key at `now`, with a fresh token:
+ * the ack refuses a token it has seen (406), so each post is a delivery of its own. The mail or
+ * event it carries is still stored once (by its Message-Id or event id).
+ */
+export const resignMailgun = (recorded: RecordedRequest, { url, secret, now }: ResignOptions): RecordedRequest => {
+  if (!signedTokenOf({ ...recorded, body: Buffer.from(recorded.body) })) throw new Error('it carries no Mailgun timestamp, token and signature to replace');
+  return { ...recorded, url, body: withSignedToken(recorded, signedTokenFields(secret, now)) };
+};

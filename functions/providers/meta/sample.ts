@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { SampleOptions, SampleRequest } from '../types.ts';
+import type { RecordedRequest, ResignOptions, SampleOptions, SampleRequest } from '../types.ts';
 import { metaSignature } from './signature.ts';
 
 /**
@@ -12,16 +12,27 @@ export const metaJson = (payload: unknown): string =>
     character === '/' ? '\\/' : `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 
+/** The signature headers Meta sends with a body, signed with the app secret. */
+const signatureHeaders = (appSecret: string, body: string): Record<string, string> => ({
+  // The legacy SHA-1 signature Meta still sends alongside; we never check it.
+  'x-hub-signature': `sha1=${createHmac('sha1', appSecret).update(body).digest('hex')}`,
+  'x-hub-signature-256': metaSignature(appSecret, body),
+});
+
 /** A body and the headers Meta sends with it, signed with the app secret. */
 export const signedMetaRequest = (appSecret: string, body: string): SampleRequest => ({
   body,
-  headers: {
-    'content-type': 'application/json',
-    'user-agent': 'facebookexternalua',
-    // The legacy SHA-1 signature Meta still sends alongside; we never check it.
-    'x-hub-signature': `sha1=${createHmac('sha1', appSecret).update(body).digest('hex')}`,
-    'x-hub-signature-256': metaSignature(appSecret, body),
-  },
+  headers: { 'content-type': 'application/json', 'user-agent': 'facebookexternalua', ...signatureHeaders(appSecret, body) },
+});
+
+/**
+ * A recorded Meta request signed with another app secret. Meta signs neither the URL nor a
+ * time: posted twice, it is the same delivery twice, stored once (by its wamid or mid).
+ */
+export const resignMeta = (recorded: RecordedRequest, { url, secret }: ResignOptions): RecordedRequest => ({
+  ...recorded,
+  url,
+  headers: { ...recorded.headers, ...signatureHeaders(secret, recorded.body) },
 });
 
 /** A wamid: `wamid.` and base64, as Meta writes them. */

@@ -4,7 +4,7 @@ import type { Provider } from '../types.ts';
 import { sendgridEdge } from './edge.ts';
 import { normalizeEventBatch } from './events.ts';
 import { normalizeInboundParse } from './inbound-parse.ts';
-import { sendgridSample } from './sample.ts';
+import { resignSendgrid, sendgridSample } from './sample.ts';
 
 /** SendGrid's two webhooks, told apart by their media type. */
 export const sendgrid: Provider = {
@@ -19,6 +19,7 @@ export const sendgrid: Provider = {
   },
 
   sample: sendgridSample,
+  resign: resignSendgrid,
 
   // The sample is an Inbound Parse POST, authenticated by basic auth; signed Event Webhook batches have their own tests.
   contract: {

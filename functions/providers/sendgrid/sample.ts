@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { rfc5322Date } from '../email/dates.ts';
 import { encodeFormData, type FormField } from '../email/form.ts';
-import type { SampleOptions, SampleRequest } from '../types.ts';
-import { isBasicCredential } from './credentials.ts';
+import { withoutHeaders } from '../recorded-headers.ts';
+import type { RecordedRequest, ResignOptions, SampleOptions, SampleRequest } from '../types.ts';
+import { isBasicCredential, signatureHeader, timestampHeader } from './credentials.ts';
 
 /** The boundary SendGrid's Inbound Parse always uses. */
 const parseBoundary = 'xYzZY';
@@ -52,12 +53,15 @@ export const inboundParseFields = ({
   ];
 };
 
+/** The Authorization header of a URL's `user:password@`. */
+const basicAuthorization = (credential: string): string => `Basic ${Buffer.from(credential, 'utf8').toString('base64')}`;
+
 /** An Inbound Parse POST of these fields, authenticated as SendGrid does with the URL's `user:password@`. */
 export const inboundParseRequest = (fields: readonly FormField[], credential: string): { body: Buffer; headers: Record<string, string> } => ({
   body: encodeFormData(fields, parseBoundary),
   headers: {
     'content-type': `multipart/form-data; boundary=${parseBoundary}`,
-    authorization: `Basic ${Buffer.from(credential, 'utf8').toString('base64')}`,
+    authorization: basicAuthorization(credential),
   },
 });
 
@@ -68,4 +72,22 @@ export const sendgridSample = ({ secret, text, from, to, now }: SampleOptions): 
   }
   const { body, headers } = inboundParseRequest(inboundParseFields({ text, ...(from && { from }), ...(to && { to }), ...(now && { now }) }), secret);
   return { body: body.toString('utf8'), headers };
+};
+
+/**
+ * A recorded SendGrid request authenticated with another of the endpoint's secrets. A
+ * "user:password" one authenticates any request, as the basic auth of the URL configured at
+ * SendGrid (the Event Webhook takes one too), in place of the recorded credentials. An Event
+ * Webhook signature is made with SendGrid's private key, which no endpoint holds: it is kept
+ * as recorded, for an endpoint holding the verification key it was made with. SendGrid signs
+ * no time: posted twice, a request is stored once (by its Message-Id or sg_event_id).
+ */
+export const resignSendgrid = (recorded: RecordedRequest, { url, secret }: ResignOptions): RecordedRequest => {
+  if (isBasicCredential(secret)) {
+    return { ...recorded, url, headers: { ...withoutHeaders(recorded.headers, [signatureHeader, timestampHeader]), authorization: basicAuthorization(secret) } };
+  }
+  if (recorded.headers[signatureHeader] === undefined) {
+    throw new Error('it authenticates with basic auth: the endpoint needs a "user:password" secret to send it');
+  }
+  return { ...recorded, url };
 };

@@ -2,7 +2,7 @@ import { PermanentError } from '../../core/errors.ts';
 import type { Provider, WebhookRequest } from '../types.ts';
 import { normalizeAndroidGatewayEvent } from './android-gateway.ts';
 import { smsEdge } from './edge.ts';
-import { smsSample } from './sample.ts';
+import { resignSms, smsSample } from './sample.ts';
 import { normalizeSimpleSms } from './simple-gateway.ts';
 
 const fieldsOf = (request: WebhookRequest): Record<string, unknown> => {
@@ -30,6 +30,7 @@ export const sms: Provider = {
   },
 
   sample: smsSample,
+  resign: resignSms,
 
   // The sample authenticates with a bearer token; signed gateways are covered by the provider's own tests.
   contract: {

@@ -2,7 +2,7 @@ import { PermanentError } from '../../core/errors.ts';
 import type { Provider } from '../types.ts';
 import { standardEdge } from './edge.ts';
 import { normalizeStandardPayload } from './payload.ts';
-import { standardSample } from './sample.ts';
+import { resignStandard, standardSample } from './sample.ts';
 import { signedHeadersOf } from './signature.ts';
 
 /** A Standard Webhooks sender posting the message shape documented in payload.ts. */
@@ -16,6 +16,7 @@ export const standard: Provider = {
   },
 
   sample: standardSample,
+  resign: resignStandard,
 
   contract: {
     signsBody: true,

@@ -1,13 +1,14 @@
 import type { Provider } from '../types.ts';
 import { twilioEdge } from './edge.ts';
 import { normalizeTwilio } from './normalize.ts';
-import { twilioSample } from './sample.ts';
+import { resignTwilio, twilioSample } from './sample.ts';
 
 /** Twilio Programmable Messaging: SMS, MMS and WhatsApp messages and their status callbacks. */
 export const twilio: Provider = {
   ...twilioEdge,
   normalize: normalizeTwilio,
   sample: twilioSample,
+  resign: resignTwilio,
   // No timestamp is signed: a replay verifies forever, and dedupe on the MessageSid stores it once.
   contract: {
     signsBody: true,

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { SampleOptions, SampleRequest } from '../types.ts';
+import type { RecordedRequest, ResignOptions, SampleOptions, SampleRequest } from '../types.ts';
+import { decodeForm } from './form.ts';
+import { bodyHashParam, bodySha256, signedBodyOf } from './signed-body.ts';
 import { twilioSignature } from './signature.ts';
 
 /** A Twilio id of the given prefix: two letters and 32 hex digits. */
@@ -52,3 +54,20 @@ export const signedTwilioRequest = (url: string, authToken: string, fields: Reco
 
 export const twilioSample = ({ url, secret, text, from, to }: SampleOptions): SampleRequest =>
   signedTwilioRequest(url, secret, inboundSmsFields({ Body: text, ...(from && { From: from }), ...(to && { To: to }) }));
+
+/**
+ * A recorded Twilio request signed for another URL and Auth Token. Twilio signs no time and
+ * sends no one-time token, so nothing else changes: posted twice, it is the same message
+ * twice, stored once (its MessageSid is the dedupe key).
+ */
+export const resignTwilio = (recorded: RecordedRequest, { url, secret }: ResignOptions): RecordedRequest => {
+  if (signedBodyOf(recorded.url).kind === 'json') {
+    // A JSON body is signed through the URL: its hash joins the query, and that URL is signed alone.
+    const signedUrl = new URL(url);
+    signedUrl.searchParams.set(bodyHashParam, bodySha256(Buffer.from(recorded.body)));
+    return { ...recorded, url: signedUrl.href, headers: { ...recorded.headers, 'x-twilio-signature': twilioSignature(secret, signedUrl.href) } };
+  }
+  const fields = decodeForm(recorded.body);
+  if (!fields) throw new Error('its body is not a form Twilio could have signed');
+  return { ...recorded, url, headers: { ...recorded.headers, 'x-twilio-signature': twilioSignature(secret, url, fields) } };
+};

@@ -12,7 +12,8 @@ export type SignedBody =
   | { readonly kind: 'json'; readonly sha256: string }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
-const bodyHashParam = 'bodySHA256';
+/** The query parameter that carries a JSON body's hash. */
+export const bodyHashParam = 'bodySHA256';
 const form: SignedBody = Object.freeze({ kind: 'form' });
 
 /** Read from the URL, which the signature covers, never from the unsigned Content-Type. */

@@ -14,7 +14,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   describeDeadLetter,
   describeRedrive,
-  formatDeadLetter,
   formatDeadLetters,
   peekMessages,
   redrive,
@@ -205,7 +204,7 @@ describe('describing a dead letter', () => {
 
     // Act
     const letter = describeDeadLetter(received(envelopeBody('acme')), failure);
-    const line = formatDeadLetter(letter);
+    const lines = formatDeadLetters({ letters: [letter], capped: false });
 
     // Assess
     expect(letter).toEqual({
@@ -220,11 +219,12 @@ describe('describing a dead letter', () => {
       failedAt: '2026-11-23T12:05:00.000Z',
       bytes: Buffer.byteLength(envelopeBody('acme')),
     });
-    expect(line).toBe(
-      'b7c1e0a4-0000-4000-8000-000000000001  receives 7  first received 2026-11-23T12:00:00.000Z  acme twilio req_acme  ' +
+    expect(lines).toEqual([
+      'SQS MESSAGE                           RECEIVES  FIRST RECEIVED            TENANT  PROVIDER  REQUEST   REASON',
+      'b7c1e0a4-0000-4000-8000-000000000001  7         2026-11-23T12:00:00.000Z  acme    twilio    req_acme  ' +
         'ProvisionedThroughputExceededException: Rate of requests exceeds the allowed throughput',
-    );
-    expect(JSON.stringify(letter) + line).not.toContain('4111');
+    ]);
+    expect(JSON.stringify(letter) + lines.join('\n')).not.toContain('4111');
   });
 
   it('says so when no reason was recorded or the body is not an envelope', () => {
@@ -232,16 +232,18 @@ describe('describing a dead letter', () => {
 
     expect(letter.reason).toBe('reason not recorded');
     expect(letter).not.toHaveProperty('tenantId');
-    expect(formatDeadLetter(letter)).toBe(
-      'b7c1e0a4-0000-4000-8000-000000000001  receives 7  first received 2026-11-23T12:00:00.000Z  not a Switchboard envelope  reason not recorded',
+    expect(formatDeadLetters({ letters: [letter], capped: false })[1]).toBe(
+      'b7c1e0a4-0000-4000-8000-000000000001  7         2026-11-23T12:00:00.000Z  -       -         not a Switchboard envelope  reason not recorded',
     );
   });
 
   it('keeps a multi-line error on one line, and says when the DLQ is empty or the listing was capped', () => {
     const letter = describeDeadLetter(received(envelopeBody('acme')), { sqsMessageId: 'x', receiveCount: 5, error: 'Error: boom\n    at handler', failedAt: '2026-11-23T12:05:00.000Z' });
 
-    expect(formatDeadLetter(letter).endsWith('  Error: boom at handler')).toBe(true);
+    const listed = formatDeadLetters({ letters: [letter], capped: true });
+
+    expect(listed[1]?.endsWith('  Error: boom at handler')).toBe(true);
     expect(formatDeadLetters({ letters: [], capped: false })).toEqual(['The DLQ is empty.']);
-    expect(formatDeadLetters({ letters: [letter], capped: true })).toEqual([formatDeadLetter(letter), '(the first 1; there may be more)']);
+    expect(listed).toEqual([...formatDeadLetters({ letters: [letter], capped: false }), '(the first 1; there may be more)']);
   });
 });

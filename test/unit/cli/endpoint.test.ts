@@ -35,7 +35,9 @@ describe('switchboard endpoint add', () => {
 
   it.each([
     [{ provider: 'nope', tenant: 'acme', secrets: ['s'] }, /--provider must be one of: .*twilio/],
-    [{ provider: 'twilio', tenant: 'a b', secrets: ['s'] }, /--tenant/],
+    [{ provider: 'twilio', tenant: 'a b', secrets: ['s'] }, /--tenant must be/],
+    [{ provider: 'twilio', secrets: ['s'] }, /^--tenant is required$/],
+    [{ tenant: 'acme', secrets: ['s'] }, /^--provider is required: one of .*twilio/],
     [{ provider: 'twilio', tenant: 'acme', secrets: [] }, /--secret is required/],
     [{ provider: 'meta', tenant: 'acme', secrets: ['s'] }, /--verify-token is required/],
     [{ provider: 'twilio', tenant: 'acme', secrets: ['s'], routes: ['no-equals-sign'] }, /--route takes/],

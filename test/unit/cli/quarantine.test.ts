@@ -60,14 +60,17 @@ describe('quarantine list', () => {
       reason: record.reason,
       bytes: record.rawBytes,
     });
-    expect(text).toEqual([`2026-11-23T10:00:00.000Z  ${record.id}  acme  req_1  not a Twilio inbound message: ✖ a SM|MM SID → at MessageSid`]);
+    expect(text).toEqual([
+      `QUARANTINED AT            ${'ID'.padEnd(record.id.length)}  TENANT  REQUEST  REASON`,
+      `2026-11-23T10:00:00.000Z  ${record.id}  acme    req_1    not a Twilio inbound message: ✖ a SM|MM SID → at MessageSid`,
+    ]);
     expect(JSON.stringify(entry) + text.join('\n')).not.toContain('Qm9keT1t');
   });
 
   it('marks what a body that was no envelope cannot tell, and says when nothing is quarantined', () => {
     const entry = describeQuarantined(aRecord({ tenantId: undefined, requestId: undefined, reason: 'not a Switchboard envelope: the queued body is not JSON' }));
 
-    expect(formatQuarantined([entry])).toEqual([`2026-11-23T10:00:00.000Z  ${entry.id}  -  -  not a Switchboard envelope: the queued body is not JSON`]);
+    expect(formatQuarantined([entry])[1]).toBe(`2026-11-23T10:00:00.000Z  ${entry.id}  -       -        not a Switchboard envelope: the queued body is not JSON`);
     expect(formatQuarantined([])).toEqual(['Nothing is quarantined.']);
   });
 

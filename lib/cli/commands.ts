@@ -1,0 +1,233 @@
+/**
+ * The commands of `switchboard`, each with its own options and usage. A command loads what it
+ * needs when it runs (its module, the AWS clients of its target), so that a call loads only
+ * the command called: the CLI's start-up time is mostly module loading.
+ */
+import { defineCommand, stackOption, stackUsage, type Command } from './command.ts';
+import { print, printJson, show } from './output.ts';
+import { UsageError } from './usage-error.ts';
+
+const target = async (stack: string | undefined) => (await import('./target.ts')).resolveTarget(stack);
+const queueTarget = async (stack: string | undefined) => (await import('./target.ts')).resolveQueueTarget(stack);
+
+const jsonOption = { json: { type: 'boolean', default: false } } as const;
+
+const secretChange = (action: 'add' | 'remove', summary: readonly string[]) =>
+  defineCommand({
+    name: `endpoint secret ${action}`,
+    synopsis: ['<endpointId> --secret <s>'],
+    summary,
+    options: { secret: { type: 'string', multiple: true, default: [] }, ...stackOption },
+    operands: ['<endpointId>'],
+    required: { secret: `the secret to ${action}` },
+    async run(flags, [endpointId], wrong) {
+      const [secret, ...others] = flags.secret;
+      if (others.length > 0) throw wrong(`endpoint secret ${action} takes one --secret`);
+      const { changeSecret } = await import('./endpoint.ts');
+      printJson(await changeSecret(await target(flags.stack), action, endpointId, secret));
+    },
+  });
+
+export const commands: readonly Command[] = [
+  defineCommand({
+    name: 'endpoint add',
+    synopsis: ['--provider <p> --tenant <t> --secret <s> [--secret <s>]', '[--verify-token <v>] [--route <account id>=<tenant>]...'],
+    summary: ['register a webhook endpoint; prints its id and URL', '(meta needs --verify-token; --route shares one', 'provider app between tenants)'],
+    options: {
+      provider: { type: 'string' },
+      tenant: { type: 'string' },
+      secret: { type: 'string', multiple: true, default: [] },
+      'verify-token': { type: 'string' },
+      route: { type: 'string', multiple: true, default: [] },
+      ...stackOption,
+    },
+    required: {
+      provider: 'the provider that sends the webhooks',
+      tenant: 'the tenant whose messages the endpoint receives',
+      secret: 'the credential the provider signs its webhooks with (repeat it to accept two during a rotation)',
+    },
+    async run(flags) {
+      const { addEndpoint } = await import('./endpoint.ts');
+      printJson(
+        await addEndpoint(await target(flags.stack), {
+          provider: flags.provider,
+          tenant: flags.tenant,
+          secrets: flags.secret,
+          ...(flags['verify-token'] !== undefined && { verifyToken: flags['verify-token'] }),
+          routes: flags.route,
+        }),
+      );
+    },
+  }),
+  secretChange('add', ['accept a new secret beside the old one: add it,', 'switch the provider over, then remove the old one']),
+  secretChange('remove', ['stop accepting a secret, once the provider signs', 'with the new one']),
+  defineCommand({
+    name: 'endpoint list',
+    synopsis: [],
+    summary: ['list endpoints'],
+    options: { ...stackOption },
+    async run(flags) {
+      const { listEndpoints } = await import('./endpoint.ts');
+      printJson(await listEndpoints(await target(flags.stack)));
+    },
+  }),
+  defineCommand({
+    name: 'endpoint remove',
+    synopsis: ['<endpointId>'],
+    summary: ['remove an endpoint'],
+    options: { ...stackOption },
+    operands: ['<endpointId>'],
+    async run(flags, [endpointId]) {
+      const { removeEndpoint } = await import('./endpoint.ts');
+      printJson(await removeEndpoint(await target(flags.stack), endpointId));
+    },
+  }),
+  defineCommand({
+    name: 'send',
+    synopsis: ['<endpointId> [--text <t>] [--from <a>] [--to <a>] [--event <file>] [--curl]'],
+    summary: [
+      'post a signed sample message to an endpoint, as',
+      'its provider would, or with --event a file of',
+      'events/<provider>/ signed afresh for it',
+      '(--curl prints the command)',
+    ],
+    options: {
+      text: { type: 'string', default: 'Hello from Switchboard' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      event: { type: 'string' },
+      curl: { type: 'boolean', default: false },
+      ...stackOption,
+    },
+    operands: ['<endpointId>'],
+    async run(flags, [endpointId]) {
+      const { send } = await import('./send.ts');
+      const { text, from, to, event, curl } = flags;
+      print(await send(await target(flags.stack), endpointId, { text, curl, ...(from !== undefined && { from }), ...(to !== undefined && { to }), ...(event !== undefined && { event }) }));
+    },
+  }),
+  defineCommand({
+    name: 'token',
+    synopsis: ['--tenant <t> [--ttl 1h]'],
+    summary: ['print a JWT for the WebSocket (and query API);', "at most the stack's token lifetime (24h by default)"],
+    options: { tenant: { type: 'string' }, ttl: { type: 'string', default: '1h' }, ...stackOption },
+    required: { tenant: 'a token grants one tenant' },
+    async run(flags) {
+      const { issueToken, parseDuration } = await import('../../functions/core/tokens.ts');
+      let ttl: number;
+      try {
+        ttl = parseDuration(flags.ttl);
+      } catch (error) {
+        throw new UsageError(`--ttl: ${(error as Error).message}`);
+      }
+      const stack = await target(flags.stack);
+      if (ttl > stack.tokenMaxLifetimeSeconds) {
+        throw new UsageError(`--ttl ${flags.ttl} is longer than this stack accepts: at most ${stack.tokenMaxLifetimeSeconds} s (its tokenMaxLifetimeSeconds)`);
+      }
+      print([await issueToken(flags.tenant ?? '', await stack.jwtSecret(), ttl, stack.tokenMaxLifetimeSeconds)]);
+    },
+  }),
+  defineCommand({
+    name: 'tail',
+    synopsis: ['--tenant <t> [--conversation <id>] [--json]'],
+    summary: ["print a tenant's live events (or one conversation's)"],
+    options: { tenant: { type: 'string' }, conversation: { type: 'string' }, ...jsonOption, ...stackOption },
+    required: { tenant: 'a tail follows one tenant' },
+    async run(flags) {
+      const { tail } = await import('./tail.ts');
+      const code = await tail(await target(flags.stack), flags.tenant ?? '', {
+        json: flags.json,
+        print: (line) => print([line]),
+        ...(flags.conversation !== undefined && { conversationId: flags.conversation }),
+      });
+      return code === 1000 ? 0 : 1;
+    },
+  }),
+  defineCommand({
+    name: 'quarantine list',
+    synopsis: ['[--tenant <t>] [--json]'],
+    summary: ['requests the processor could never process,', 'newest first, with why (never their content)'],
+    options: { tenant: { type: 'string' }, ...jsonOption, ...stackOption },
+    async run(flags) {
+      const { formatQuarantined, listQuarantined } = await import('./quarantine.ts');
+      show(await listQuarantined(await queueTarget(flags.stack), { ...(flags.tenant && { tenant: flags.tenant }) }), formatQuarantined, flags.json);
+    },
+  }),
+  defineCommand({
+    name: 'quarantine replay',
+    synopsis: ['<id> [--json]'],
+    summary: ['queue a quarantined request again, after a fix'],
+    options: { ...jsonOption, ...stackOption },
+    operands: ['<id>'],
+    async run(flags, [id]) {
+      const { describeReplay, replayQuarantined } = await import('./quarantine.ts');
+      show(await replayQuarantined(await queueTarget(flags.stack), id), describeReplay, flags.json);
+    },
+  }),
+  defineCommand({
+    name: 'dlq list',
+    synopsis: ['[--json]'],
+    summary: ['what is in the DLQ and why, without consuming it'],
+    options: { ...jsonOption, ...stackOption },
+    async run(flags) {
+      const { formatDeadLetters, listDeadLetters } = await import('./dlq.ts');
+      show(await listDeadLetters(await queueTarget(flags.stack)), formatDeadLetters, flags.json);
+    },
+  }),
+  defineCommand({
+    name: 'dlq redrive',
+    synopsis: ['[--json]'],
+    summary: ['move everything in the DLQ back to the ingest queue'],
+    options: { ...jsonOption, ...stackOption },
+    async run(flags) {
+      const { describeRedrive, redrive } = await import('./dlq.ts');
+      show(await redrive(await queueTarget(flags.stack)), describeRedrive, flags.json);
+    },
+  }),
+];
+
+const wordsOf = (name: string) => name.split(' ');
+
+/** The usage of the commands of a group (`endpoint`), or of all of them. */
+const usageOf = (listed: readonly Command[], group?: string): string[] => [
+  `usage: switchboard ${group === undefined ? '' : `${group} `}<command> [options] [--stack <name>]`,
+  '',
+  ...listed.flatMap((command) => command.listing),
+  '',
+  stackUsage,
+];
+
+/** `--stack <name>` may also come first (`switchboard --stack prod dlq list`): it moves after the command, where each command parses it. */
+const stackLast = (args: readonly string[]): readonly string[] => {
+  const [first, second] = args;
+  if (first === '--stack' && second !== undefined && !second.startsWith('-')) return [...args.slice(2), first, second];
+  if (first?.startsWith('--stack=')) return [...args.slice(1), first];
+  return args;
+};
+
+export type Found = { readonly command: Command; readonly rest: readonly string[] } | { readonly wrong: string; readonly usage: readonly string[] };
+
+/**
+ * The command that `args` call, by the words they start with (the command comes first, its
+ * options after), and the arguments that follow its name; or what is wrong, and the usage to
+ * show: that of the group the words name (`endpoint`), else the whole usage.
+ */
+export const findCommand = (given: readonly string[]): Found => {
+  const args = stackLast(given);
+  const leading = args.findIndex((arg) => arg.startsWith('-'));
+  const words = leading === -1 ? [...args] : args.slice(0, leading);
+  const matches = (command: Command) => wordsOf(command.name).every((word, index) => words[index] === word);
+  const command = commands.filter(matches).sort((a, b) => wordsOf(b.name).length - wordsOf(a.name).length)[0];
+  if (command) return { command, rest: args.slice(wordsOf(command.name).length) };
+  if (words.length === 0) return { wrong: args.length === 0 ? 'a command is needed' : `expected a command before ${args[0]}`, usage: usageOf(commands) };
+  // The longest run of words that starts some commands: the group the caller meant.
+  for (let length = words.length; length > 0; length--) {
+    const group = words.slice(0, length).join(' ');
+    const members = commands.filter((candidate) => candidate.name.startsWith(`${group} `));
+    if (members.length === 0) continue;
+    const next = [...new Set(members.map((member) => wordsOf(member.name)[length]))];
+    const wrong = length === words.length ? `${group} needs one of: ${next.join(', ')}` : `unknown command "${words.slice(0, length + 1).join(' ')}"`;
+    return { wrong, usage: usageOf(members, group) };
+  }
+  return { wrong: `unknown command "${words[0]}"`, usage: usageOf(commands) };
+};
