@@ -8,6 +8,7 @@ import { issueToken } from '../../functions/core/tokens.ts';
 import { loadProvider } from '../../functions/providers/registry.ts';
 import { functionNames, type FunctionName } from '../definitions/functions.ts';
 import { localCredentials } from './aws.ts';
+import { defaultLocalTenant } from './default-tenant.ts';
 import type { LocalStackDescription } from './stack.ts';
 
 /**
@@ -30,7 +31,8 @@ export const functionOfSample = (file: string): FunctionName | undefined => func
 export const sampleEndpoint: Endpoint = {
   endpointId: 'ep_sampleTwilioEndpoint000000000',
   provider: 'twilio',
-  tenantId: 'demo',
+  // The banner's tenant, so that the samples show up behind its inbox link.
+  tenantId: defaultLocalTenant,
   secrets: ['sample-auth-token'],
   createdAt: '2026-11-23T00:00:00.000Z',
 };

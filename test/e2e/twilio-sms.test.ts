@@ -198,7 +198,7 @@ describe('Twilio SMS through the local stack', () => {
     const result = JSON.parse(run(['processor', 'events/lambda/processor-sqs.json'])) as unknown;
 
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(await storedMessage('demo', 'SM6fe4c5b1d1a5ee2ef6c7e0b3f6b4b1a0')).toMatchObject({ tenantId: 'demo', text: 'Hi! Is my order #1042 on its way? 📦' });
+    expect(await storedMessage('acme', 'SM6fe4c5b1d1a5ee2ef6c7e0b3f6b4b1a0')).toMatchObject({ tenantId: 'acme', text: 'Hi! Is my order #1042 on its way? 📦' });
   });
 
   it('answers GET /health with the queues\' depths', async () => {
