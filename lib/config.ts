@@ -77,12 +77,19 @@ export interface SwitchboardSettings {
    */
   readonly webSocketThrottle?: Partial<StageThrottle>;
   /**
-   * Reserved concurrency of the query, $connect and client-message functions, or false for none
+   * Reserved concurrency of the query, $connect, client-message and send functions, or false for none
    * (an account whose concurrency quota is under 1,000 may have no room for it: Lambda keeps 100 unreserved).
    *
    * @default - defaultReservedConcurrency
    */
   readonly reservedConcurrency?: Partial<ReservedConcurrency> | false;
+  /**
+   * Where the providers' send APIs are: Twilio's regional edge (https://api.dublin.ie1.twilio.com),
+   * say, or a stand-in of your own for a staging stack.
+   *
+   * @default - providerApiBaseUrls: https://api.twilio.com and https://graph.facebook.com
+   */
+  readonly providerApiBaseUrls?: Partial<ProviderApiBaseUrls>;
   /**
    * An address subscribed to the alarm topic (it must confirm AWS's email).
    *
@@ -122,6 +129,8 @@ export interface ResolvedSettings {
   readonly webSocketThrottle: StageThrottle;
   /** undefined: no reserved concurrency. */
   readonly reservedConcurrency?: ReservedConcurrency;
+  /** undefined: the real APIs, providerApiBaseUrls. */
+  readonly providerApiBaseUrls?: ProviderApiBaseUrls;
   readonly alarmEmail?: string;
   /** undefined: no web ACL. */
   readonly floodGuard?: FloodGuardLimits;
@@ -158,7 +167,7 @@ export const defaultWebSocketThrottle: StageThrottle = { rateLimit: 1_000, burst
 /**
  * What a token holder can keep busy, capped so that it cannot spend the account's Lambda
  * concurrency (1,000 by default, shared with the ack, the processor and every other function of
- * the account) and so starve the ack. 175 in all leaves 825 of the default quota unreserved.
+ * the account) and so starve the ack. 200 in all leaves 800 of the default quota unreserved.
  */
 export const defaultReservedConcurrency: ReservedConcurrency = {
   // 100 long-polls waiting at once (up to 25 s each), or about 2,000 short queries a second.
@@ -167,7 +176,18 @@ export const defaultReservedConcurrency: ReservedConcurrency = {
   connect: 50,
   // A ping or subscribe takes ~10 ms: 2,500 messages a second, above the WebSocket stage's rate.
   socket: 25,
+  // An accept is a read and one transaction (~20 ms): about 1,000 sends a second; each `?wait=` holds one up to 10 s.
+  send: 25,
 };
+
+/** Where the sender and the reconciler call each provider's send API, without a trailing slash. */
+export interface ProviderApiBaseUrls {
+  readonly twilioApiBaseUrl: string;
+  readonly graphApiBaseUrl: string;
+}
+
+/** The providers' send APIs a deployed stack calls; the local stack points its functions at its stand-ins. */
+export const providerApiBaseUrls = { twilioApiBaseUrl: 'https://api.twilio.com', graphApiBaseUrl: 'https://graph.facebook.com' } as const satisfies ProviderApiBaseUrls;
 
 /** CloudWatch Logs accepts only these retention periods (AWS::Logs::LogGroup RetentionInDays). */
 export const logRetentionChoices = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -248,6 +268,11 @@ export const resolveSettings = (settings: SwitchboardSettings): { settings: Reso
     // 0 would throttle every invocation: turning reservation off is reservedConcurrency=false.
     check(isWholeNumber(value, 1), `reservedConcurrency.${name} (context ${name}Concurrency) must be a whole number, 1 or more (reservedConcurrency=false reserves none), got ${show(value)}`);
   }
+  const baseUrls = settings.providerApiBaseUrls && { ...providerApiBaseUrls, ...settings.providerApiBaseUrls };
+  for (const [name, url] of Object.entries(baseUrls ?? {})) {
+    // Credentials travel in these requests: a deployed stack sends them over TLS only.
+    check(isHttpsUrl(url) && !url.endsWith('/'), `providerApiBaseUrls.${name} (context ${name}) must be an https:// URL without a trailing '/', got ${show(url)}`);
+  }
   if (alarmEmail !== undefined) check(/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail), `alarmEmail must be an email address, got ${show(alarmEmail)}`);
   const floodGuard = settings.floodGuard === false ? undefined : { ...defaultFloodGuardLimits, ...settings.floodGuard };
   if (floodGuard) {
@@ -279,6 +304,7 @@ export const resolveSettings = (settings: SwitchboardSettings): { settings: Reso
       restApiThrottle,
       webSocketThrottle,
       ...(reservedConcurrency && { reservedConcurrency }),
+      ...(baseUrls && { providerApiBaseUrls: baseUrls }),
       ...(alarmEmail !== undefined && { alarmEmail }),
       ...(floodGuard && { floodGuard }),
       logRetentionDays,
@@ -332,7 +358,12 @@ export const settingsFromContext = (context: (key: string) => unknown): { stackN
   };
   const throttleOf = (prefix: string) => someOf({ rateLimit: number(`${prefix}RateLimit`), burstLimit: number(`${prefix}BurstLimit`) });
   const reserving = boolean('reservedConcurrency');
-  const reserved = someOf({ query: number('queryConcurrency'), connect: number('connectConcurrency'), socket: number('socketConcurrency') });
+  const reserved = someOf({
+    query: number('queryConcurrency'),
+    connect: number('connectConcurrency'),
+    socket: number('socketConcurrency'),
+    send: number('sendConcurrency'),
+  });
 
   return {
     stackName: string('stackName') ?? 'Switchboard',
@@ -352,6 +383,7 @@ export const settingsFromContext = (context: (key: string) => unknown): { stackN
       restApiThrottle: throttleOf('restApi'),
       webSocketThrottle: throttleOf('webSocket'),
       reservedConcurrency: reserving === false ? false : reserved,
+      providerApiBaseUrls: someOf({ twilioApiBaseUrl: string('twilioApiBaseUrl'), graphApiBaseUrl: string('graphApiBaseUrl') }),
       alarmEmail: string('alarmEmail'),
       floodGuard: waf === false ? false : wafRateLimit !== undefined ? { requestsPerIpPer5Minutes: wafRateLimit } : undefined,
       logRetentionDays: number('logRetentionDays'),
@@ -366,11 +398,17 @@ export const tokenModeOf = (settings: ResolvedSettings): TokenMode => (settings.
 
 /**
  * The values of the settings functions are given (lib/definitions/functions.ts), as their
- * variables carry them; the issuer's are unset on a stack that signs its own tokens.
+ * variables carry them; the issuer's are unset on a stack that signs its own tokens. The local
+ * runtime overrides what differs on a laptop: a shortened visibility timeout, and the provider
+ * stand-ins' http://127.0.0.1 URLs, which a deployed stack's https check would refuse.
  */
 export const settingValuesOf = (
   settings: ResolvedSettings,
-  { ingestVisibilityTimeoutSeconds = ingestQueueSettings.visibilityTimeoutSeconds } = {},
+  {
+    ingestVisibilityTimeoutSeconds = ingestQueueSettings.visibilityTimeoutSeconds,
+    twilioApiBaseUrl = (settings.providerApiBaseUrls ?? providerApiBaseUrls).twilioApiBaseUrl,
+    graphApiBaseUrl = (settings.providerApiBaseUrls ?? providerApiBaseUrls).graphApiBaseUrl,
+  }: { ingestVisibilityTimeoutSeconds?: number } & Partial<ProviderApiBaseUrls> = {},
 ): Record<SettingId, string | undefined> => ({
   tokenMaxLifetimeSeconds: String(settings.tokenMaxLifetimeSeconds),
   jwtIssuer: settings.oidc?.issuer,
@@ -378,4 +416,6 @@ export const settingValuesOf = (
   jwtAudience: settings.oidc?.audience,
   jwtTenantClaim: settings.oidc && (settings.oidc.tenantClaim ?? 'tenant'),
   ingestVisibilityTimeoutSeconds: String(ingestVisibilityTimeoutSeconds),
+  twilioApiBaseUrl,
+  graphApiBaseUrl,
 });

@@ -6,11 +6,14 @@ import type { HandlerFunction } from './constructs/handler-function.ts';
 import { HealthCheck } from './constructs/health.ts';
 import { Ingest } from './constructs/ingest.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { capitalized } from './constructs/names.ts';
 import { Processing } from './constructs/processing.ts';
 import { Query } from './constructs/query.ts';
 import { Realtime } from './constructs/realtime.ts';
+import { Sending } from './constructs/sending.ts';
 import { Storage } from './constructs/storage.ts';
 import type { FunctionName } from './definitions/functions.ts';
+import { sendQueues } from './definitions/pipeline.ts';
 
 export interface SwitchboardStackProps extends StackProps, SwitchboardSettings {}
 
@@ -35,6 +38,7 @@ export class SwitchboardStack extends Stack {
   public readonly processing: Processing;
   public readonly realtime: Realtime;
   public readonly query: Query;
+  public readonly sending: Sending;
   public readonly monitoring: Monitoring;
   /** Every function, by its name in lib/definitions/functions.ts. */
   public readonly functions: Readonly<Record<FunctionName, HandlerFunction>>;
@@ -48,15 +52,15 @@ export class SwitchboardStack extends Stack {
     Aspects.of(this).add(new LogRetention(settings.logRetentionDays));
 
     this.storage = new Storage(this, 'Storage', settings);
-    const { endpointsTable: Endpoints, messagesTable: Messages, connectionsTable: Connections, noncesTable: Nonces, feedTable: Feed } = this.storage;
     this.ingest = new Ingest(this, 'Ingest', {
-      resources: { settings, tables: { Endpoints, Messages, Connections, Nonces, Feed }, buckets: { bodies: this.storage.bodyBucket }, queues: {}, secrets: {}, urls: {} },
+      resources: { settings, tables: this.storage.tables, buckets: { bodies: this.storage.bodyBucket }, queues: {}, secrets: {}, urls: {} },
       ...settings,
     });
     this.health = new HealthCheck(this, 'Health', { api: this.ingest.api, resources: this.ingest.resources });
     this.processing = new Processing(this, 'Processing', { resources: this.ingest.resources });
     this.realtime = new Realtime(this, 'Realtime', { resources: this.ingest.resources, ...settings });
     this.query = new Query(this, 'Query', { api: this.ingest.api, resources: this.realtime.resources });
+    this.sending = new Sending(this, 'Sending', { api: this.ingest.api, webSocketApi: this.realtime.webSocketApi, resources: this.realtime.resources });
     this.functions = {
       ack: this.ingest.ackFunction,
       processor: this.processing.processorFunction,
@@ -66,6 +70,9 @@ export class SwitchboardStack extends Stack {
       socket: this.realtime.socketFunction,
       query: this.query.queryFunction,
       health: this.health.healthFunction,
+      send: this.sending.sendFunction,
+      sender: this.sending.senderFunction,
+      reconciler: this.sending.reconcilerFunction,
     };
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.ingest.api,
@@ -73,9 +80,10 @@ export class SwitchboardStack extends Stack {
       queue: this.ingest.queue,
       deadLetterQueue: this.ingest.deadLetterQueue,
       broadcastFailureQueue: this.realtime.broadcastFailureQueue,
+      sendQueues: this.sending.queues,
       streamConsumer: this.realtime.broadcasterFunction,
       // Alarm ids and dashboard labels name functions capitalized (AckErrorRate).
-      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [`${name[0]?.toUpperCase()}${name.slice(1)}`, fn])),
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [capitalized(name), fn])),
       ...settings,
     });
 
@@ -94,6 +102,16 @@ export class SwitchboardStack extends Stack {
       TokenMaxLifetimeSeconds: String(settings.tokenMaxLifetimeSeconds),
       // Operators writing endpoints need kms:Encrypt and kms:Decrypt on it, as well as the table.
       EndpointsKeyArn: this.storage.endpointsKey.keyArn,
+      // The outbox commands: retry queues a failed message again, list reads the table.
+      SendingTableName: this.storage.sendingTable.tableName,
+      ...Object.fromEntries(
+        sendQueues.flatMap(({ queue, deadLetter }) => [
+          [`${capitalized(queue)}QueueUrl`, this.sending.queues[queue].queue.queueUrl],
+          [`${capitalized(deadLetter)}QueueUrl`, this.sending.queues[queue].deadLetterQueue.queueUrl],
+        ]),
+      ),
+      // The ARN only: `switchboard endpoint credentials` reads the key with the caller's own permissions.
+      SendKeySecretArn: this.sending.sendKey.secretArn,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
     if (this.ingest.domainName) {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Subscriber } from '../core/broadcast.ts';
 
 /** API Gateway closes a WebSocket connection after 2 hours; its record expires with it. */
@@ -17,6 +17,12 @@ export const createConnectionStore = (client: DynamoDBDocumentClient, tableName:
   async add(connection: Connection): Promise<void> {
     const expiresAt = Math.floor(Date.parse(connection.connectedAt) / 1000) + connectionLifetimeSeconds;
     await client.send(new PutCommand({ TableName: tableName, Item: { ...connection, expiresAt } }));
+  },
+
+  /** The tenant an open connection was admitted for, or undefined once it is gone. */
+  async tenantOf(connectionId: string): Promise<string | undefined> {
+    const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { connectionId }, ProjectionExpression: 'tenantId' }));
+    return Item?.tenantId as string | undefined;
   },
 
   async remove(connectionId: string): Promise<void> {

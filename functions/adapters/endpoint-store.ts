@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Endpoint } from '../core/endpoint.ts';
+import type { Endpoint, EndpointSending } from '../core/endpoint.ts';
 
 export interface EndpointStore {
   get(endpointId: string): Promise<Endpoint | undefined>;
@@ -8,6 +8,10 @@ export interface EndpointStore {
   list(): Promise<Endpoint[]>;
   /** Replaces an existing endpoint's secrets; false when there is no such endpoint. */
   setSecrets(endpointId: string, secrets: readonly string[]): Promise<boolean>;
+  /** Sets (or replaces) an existing endpoint's sending, which also lifts a pause; false when there is no such endpoint. */
+  setSending(endpointId: string, sending: EndpointSending): Promise<boolean>;
+  /** Stops sending through an endpoint whose credentials its provider refused, until they are set again. */
+  pauseSending(endpointId: string, reason: string, at: string): Promise<void>;
   remove(endpointId: string): Promise<boolean>;
 }
 
@@ -45,6 +49,39 @@ export const createEndpointStore = (client: DynamoDBDocumentClient, tableName: s
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
+    }
+  },
+  async setSending(endpointId, sending) {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { endpointId },
+          UpdateExpression: 'SET sending = :sending',
+          ConditionExpression: 'attribute_exists(endpointId)',
+          ExpressionAttributeValues: { ':sending': sending },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  },
+  async pauseSending(endpointId, reason, at) {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { endpointId },
+          UpdateExpression: 'SET sending.pausedAt = :at, sending.pausedReason = :reason',
+          // Only the first failure pauses; credentials set since then are not paused by a late one.
+          ConditionExpression: 'attribute_exists(sending) AND attribute_not_exists(sending.pausedAt) AND sending.updatedAt < :at',
+          ExpressionAttributeValues: { ':at': at, ':reason': reason },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   },
   async remove(endpointId) {

@@ -20,6 +20,14 @@ import {
   type StoredMessage,
 } from '../core/items.ts';
 import type { EventOutcome, StoreOutcome } from '../core/process.ts';
+import { aliasKeyOf, outboxPartition, type OutboundMessage } from '../core/sending-items.ts';
+
+/** One write of a TransactWriteItems request, as the document client takes it. */
+export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** An outbound message is also filed in its tenant's outbox, by acceptance time. */
+const outboxKeys = (message: StoredMessage | OutboundMessage) =>
+  message.direction === 'outbound' && 'sendState' in message ? { outboxpk: outboxPartition(message.tenantId), outboxsk: `${message.storedAt}#${message.id}` } : {};
 
 /** Concurrent writers of the same message conflict; the loser retries and then sees the winner's item. */
 const maxConflictRetries = 4;
@@ -74,11 +82,11 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
    * conversation with the given attributes, created on first use and counted; `asLatest`
    * makes it the conversation's last message, only if none later is there.
    */
-  const storeWith = (message: StoredMessage, conversation: Record<string, unknown>, asLatest: boolean) => {
+  const storeWith = (message: StoredMessage | OutboundMessage, conversation: Record<string, unknown>, asLatest: boolean, extra: readonly TransactItem[]) => {
     const names = Object.keys(conversation);
     return new TransactWriteCommand({
       TransactItems: [
-        { Put: { TableName: tableName, Item: messageItem(message), ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: tableName, Item: { ...messageItem(message), ...outboxKeys(message) }, ConditionExpression: 'attribute_not_exists(pk)' } },
         {
           Update: {
             TableName: tableName,
@@ -89,6 +97,7 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
             ExpressionAttributeValues: { ...Object.fromEntries(Object.entries(conversation).map(([name, value]) => [`:${name}`, value])), ':one': 1 },
           },
         },
+        ...extra,
       ],
     });
   };
@@ -143,15 +152,17 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
     /**
      * Stores the message once and threads it, atomically: a provider retry, a redelivery or a
      * concurrent duplicate stores nothing twice. A message older than the conversation's latest
-     * (a late redelivery) is stored and counted without becoming its last message.
+     * (a late redelivery) is stored and counted without becoming its last message. `extra`
+     * writes (a sent message's idempotency record) commit with it or not at all.
      */
-    async saveMessage(message: StoredMessage, key: ConversationKey): Promise<StoreOutcome> {
+    async saveMessage(message: StoredMessage | OutboundMessage, key: ConversationKey, extra: readonly TransactItem[] = []): Promise<StoreOutcome> {
       const latest = conversationChange(message, key);
-      const { lastMessageAt, lastMessageId, lastMessagePreview, gsi1sk, ...identity } = latest;
+      // An older message than the latest (a late redelivery) moves neither the latest message nor the window's start.
+      const { lastMessageAt, lastMessageId, lastMessagePreview, gsi1sk, lastInboundAt, ...identity } = latest as typeof latest & { lastInboundAt?: string };
       let asLatest = true;
       for (let attempt = 0; ; attempt++) {
         try {
-          await client.send(storeWith(message, asLatest ? latest : identity, asLatest));
+          await client.send(storeWith(message, asLatest ? latest : identity, asLatest, extra));
           return 'stored';
         } catch (error) {
           const [messageCode, conversationCode] = cancellationCodes(error);
@@ -217,6 +228,12 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
     },
 
     applyPending,
+
+    /** The message Switchboard sent that a provider-scoped id names (its alias, sending-items.ts), if it is the tenant's. */
+    async sentMessageOf(providerScopedMessageId: string, tenantId: string): Promise<string | undefined> {
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: aliasKeyOf(providerScopedMessageId) }));
+      return Item?.tenantId === tenantId ? (Item.messageId as string) : undefined;
+    },
 
     /** Keeps a request that can never be processed as it is, for an operator to inspect and replay. */
     async quarantine(record: QuarantineRecord): Promise<void> {

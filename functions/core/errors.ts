@@ -37,17 +37,36 @@ export class PermanentError extends SwitchboardError {}
  * - `too_large`: its body is over the limit;
  * - `bad_request`: a parameter or cursor is not one the API takes;
  * - `not_found`: what it asks for does not exist, or is another tenant's;
- * - `unauthenticated`: it carries no valid inbox token.
+ * - `unauthenticated`: it carries no valid inbox token;
+ * - `window_closed`, `recipient_opted_out`, `no_send_credentials`: a message the conversation cannot take now;
+ * - `idempotency_key_reused`: an Idempotency-Key already used for another request.
  */
-export type RefusalReason = 'signature' | 'replayed' | 'unknown_endpoint' | 'too_large' | 'bad_request' | 'not_found' | 'unauthenticated';
+export type RefusalReason =
+  | 'signature'
+  | 'replayed'
+  | 'unknown_endpoint'
+  | 'too_large'
+  | 'bad_request'
+  | 'not_found'
+  | 'unauthenticated'
+  | 'window_closed'
+  | 'recipient_opted_out'
+  | 'no_send_credentials'
+  | 'idempotency_key_reused';
 
-/** A request refused for what it is: nothing was done with it, and the same request is refused again. The message is the caller's to read. */
+/**
+ * A request refused for what it is: nothing was done with it, and the same request is refused
+ * again. The message is the caller's to read; `details` are facts it can act on (when a window
+ * closed), answered beside it.
+ */
 export class Refused extends SwitchboardError {
   readonly reason: RefusalReason;
+  readonly details?: Readonly<Record<string, unknown>>;
 
-  constructor(reason: RefusalReason, message: string) {
+  constructor(reason: RefusalReason, message: string, details?: Readonly<Record<string, unknown>>) {
     super(message);
     this.reason = reason;
+    if (details) this.details = details;
   }
 }
 

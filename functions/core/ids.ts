@@ -37,6 +37,12 @@ export const messageIdFor = (scope: IdScope, providerMessageId: string): string 
 /** One record per (tenant, provider namespace, provider event id): a receipt, reaction or notice seen twice is kept once. */
 export const eventIdFor = (scope: IdScope, providerEventId: string): string => `evt_${digest(scope.tenantId, scope.namespace, providerEventId)}`;
 
+/**
+ * A message an agent sends, by the tenant and the caller's Idempotency-Key: the same request
+ * retried lands on the same message, and no other tenant's key can name it.
+ */
+export const outboundMessageIdFor = (tenantId: string, idempotencyKey: string): string => `msg_${digest(tenantId, 'outbound', idempotencyKey)}`;
+
 /** 160 random bits: an endpoint id is part of a webhook URL and must not be guessable. */
 export const newEndpointId = (): string => `ep_${randomBytes(20).toString('base64url')}`;
 

@@ -1,5 +1,6 @@
 import type { ConversationKey } from './ids.ts';
 import type { Channel, DeliveryStatus, Direction, MediaItem, NormalizedEvent } from './message.ts';
+import type { OutboundMessage } from './sending-items.ts';
 
 /**
  * The entities of the messages table and the keys they own (see lib/definitions/tables.ts).
@@ -108,7 +109,7 @@ export const eventRetentionSeconds = 8 * 24 * 3600;
  * Delivery states only move forward. `failed` is terminal, except that WhatsApp may report
  * `read` after `failed`, and the read wins.
  */
-export const statusRank: Readonly<Record<DeliveryStatus, number>> = { queued: 0, sent: 1, delivered: 2, failed: 3, read: 4 };
+export const statusRank: Readonly<Record<DeliveryStatus, number>> = { queued: 0, sending: 0.5, sent: 1, delivered: 2, failed: 3, read: 4 };
 
 export const messageKey = (messageId: string) => ({ pk: `MSG#${messageId}`, sk: 'MSG' });
 export const conversationKey = (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'CONV' });
@@ -131,8 +132,8 @@ export const eventItem = (stored: StoredEvent) => ({
   ...stored,
 });
 
-/** A message item. Its key is derived from the provider's id, so storing it twice is impossible. */
-export const messageItem = (message: StoredMessage) => ({
+/** A message item. Its key is derived from the provider's id (ours, for a message an agent sends), so storing it twice is impossible. */
+export const messageItem = (message: StoredMessage | OutboundMessage) => ({
   ...messageKey(message.id),
   entity: entityKinds.message,
   // A conversation's messages in arrival order.
@@ -142,21 +143,45 @@ export const messageItem = (message: StoredMessage) => ({
   ...message,
 });
 
-/** The attributes an arriving message sets on its conversation, created on first use. */
-export const conversationChange = (message: StoredMessage, key: ConversationKey) => ({
-  entity: entityKinds.conversation,
-  id: message.conversationId,
-  ...key,
-  lastMessageAt: message.receivedAt,
-  lastMessageId: message.id,
-  lastMessagePreview: message.text.slice(0, 140),
-  // A tenant's conversations by latest activity.
-  gsi1pk: `TENANT#${key.tenantId}`,
-  gsi1sk: `${message.receivedAt}#${message.conversationId}`,
-  changedAt: message.storedAt,
-});
+/**
+ * The keywords carriers and Twilio treat as an SMS opt-out or opt-in
+ * (https://help.twilio.com/articles/223134027): a customer's STOP is remembered on the
+ * conversation, and sending to it is refused until START.
+ */
+const optOutKeywords = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);
+const optInKeywords = new Set(['START', 'YES', 'UNSTOP']);
 
-const storageAttributes = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'changedAt', 'expiresAt']);
+/** Whether an inbound message opts its sender out (true) or back in (false), or neither. */
+export const optOutOf = (message: Pick<StoredMessage, 'direction' | 'channel' | 'text'>): boolean | undefined => {
+  if (message.direction !== 'inbound' || (message.channel !== 'sms' && message.channel !== 'mms' && message.channel !== 'whatsapp')) return undefined;
+  const word = message.text.trim().toUpperCase();
+  return optOutKeywords.has(word) ? true : optInKeywords.has(word) ? false : undefined;
+};
+
+/** The attributes a stored message sets on its conversation, created on first use. */
+export const conversationChange = (message: StoredMessage | OutboundMessage, key: ConversationKey) => {
+  const optedOut = message.direction === 'inbound' ? optOutOf(message) : undefined;
+  return {
+    entity: entityKinds.conversation,
+    id: message.conversationId,
+    ...key,
+    // Where a reply goes out: the provider and endpoint the conversation's messages come through.
+    provider: message.provider,
+    endpointId: message.source.endpointId,
+    ...(optedOut !== undefined && { optedOut }),
+    // The start of the customer service window (core/window.ts).
+    ...(message.direction === 'inbound' && { lastInboundAt: message.receivedAt }),
+    lastMessageAt: message.receivedAt,
+    lastMessageId: message.id,
+    lastMessagePreview: message.text.slice(0, 140),
+    // A tenant's conversations by latest activity.
+    gsi1pk: `TENANT#${key.tenantId}`,
+    gsi1sk: `${message.receivedAt}#${message.conversationId}`,
+    changedAt: message.storedAt,
+  };
+};
+
+const storageAttributes = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'outboxpk', 'outboxsk', 'entity', 'changedAt', 'expiresAt', 'claimId', 'claimedAt']);
 
 /** An item as clients see it: without the table's own bookkeeping. */
 export const publicView = (item: Record<string, unknown>): Record<string, unknown> =>

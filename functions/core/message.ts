@@ -64,7 +64,7 @@ export interface NormalizedMessage extends Parties {
 }
 
 /** Delivery states in the order they are reached; `failed` is terminal but a later `read` wins (WhatsApp). */
-export const deliveryStatuses = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
+export const deliveryStatuses = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 /** A delivery receipt for a message the business sent. */
@@ -77,6 +77,12 @@ export interface NormalizedStatus extends Parties {
    * and carry only a watermark.
    */
   readonly providerMessageIds: readonly string[];
+  /**
+   * Our id of the message, when the provider names it back (the `sb_message` parameter of a
+   * Twilio StatusCallback URL, WhatsApp's biz_opaque_callback_data, Messenger's metadata): a
+   * receipt for a message Switchboard sent finds it by this, before and without its provider id.
+   */
+  readonly correlationId?: string;
   /** Messenger/Instagram: every message sent before this time (ISO 8601) is covered. */
   readonly watermark?: string;
   readonly status: DeliveryStatus;

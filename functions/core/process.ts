@@ -41,6 +41,11 @@ export interface ProcessDependencies {
    * one Twilio account) may serve several tenants. Defaults to the endpoint's tenant.
    */
   tenantOf?(endpointId: string, businessAddress: string): Promise<string | undefined>;
+  /**
+   * The message Switchboard sent that a provider's id names, through the alias the sender kept
+   * (sending-items.ts aliasKeyOf), when it is the tenant's; undefined for any other id.
+   */
+  sentMessageOf?(providerScopedMessageId: string, tenantId: string): Promise<string | undefined>;
   /** Reads a body the ack put in the body store because it was too large to queue. */
   fetchBody(key: string): Promise<Buffer>;
   now(): Date;
@@ -81,17 +86,24 @@ const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, scope: Id
   source: { requestId: envelope.requestId, endpointId: envelope.endpointId, ...('bodyKey' in envelope && { bodyKey: envelope.bodyKey }) },
 });
 
+/** Our message ids, as a status may carry them back (ids.ts outboundMessageIdFor); anything else is not looked up. */
+const ourMessageId = /^msg_[\w-]{26}$/;
+
 /** The changes one non-message event makes, one per message it names (a Messenger delivery names several). */
-const changesOf = (event: StoredEvent['event'], scope: IdScope, storedAt: string): { suffix: string; change?: ItemChange }[] => {
+const changesOf = async (event: StoredEvent['event'], scope: IdScope, storedAt: string, deps: ProcessDependencies): Promise<{ suffix: string; change?: ItemChange }[]> => {
   const messageId = (providerMessageId: string) => messageIdFor(scope, providerMessageId);
   switch (event.kind) {
-    case 'status':
+    case 'status': {
+      // A receipt for a message Switchboard sent names it: the update's tenant condition still holds it to the tenant's own.
+      if (event.correlationId !== undefined && ourMessageId.test(event.correlationId)) return [{ suffix: '', change: statusChange(event, event.correlationId, storedAt) }];
       if (event.providerMessageIds.length > 0) {
         const many = event.providerMessageIds.length > 1;
-        return event.providerMessageIds.map((id) => ({ suffix: many ? id : '', change: statusChange(event, messageId(id), storedAt) }));
+        const target = async (id: string) => (await deps.sentMessageOf?.(messageId(id), scope.tenantId)) ?? messageId(id);
+        return Promise.all(event.providerMessageIds.map(async (id) => ({ suffix: many ? id : '', change: statusChange(event, await target(id), storedAt) })));
       }
       if (event.watermark === undefined) return [{ suffix: '' }];
       return [{ suffix: '', change: watermarkChange({ ...event, watermark: event.watermark }, conversationIdFor({ tenantId: scope.tenantId, ...partiesOf(event) }), storedAt) }];
+    }
     case 'reaction':
       return [{ suffix: '', change: reactionChange(event, messageId(event.providerMessageId), storedAt) }];
     case 'revision':
@@ -134,7 +146,7 @@ export const processEnvelope = async (envelope: Envelope, deps: ProcessDependenc
       processed.push(...applied.map(({ event: stored, outcome }) => ({ kind: stored.event.kind, outcome, event: stored })));
       continue;
     }
-    for (const { suffix, change } of changesOf(event, scope, storedAt)) {
+    for (const { suffix, change } of await changesOf(event, scope, storedAt, deps)) {
       const stored: StoredEvent = {
         id: eventIdFor(scope, suffix ? `${event.eventId}#${suffix}` : event.eventId),
         tenantId,

@@ -2,6 +2,8 @@ import * as z from 'zod/mini';
 import { Refused } from './errors.ts';
 import { contiguousRun, parseFeedCursor, type FeedReader } from './feed.ts';
 import { conversationKey, messageKey, publicView } from './items.ts';
+import type { Channel } from './message.ts';
+import { hasWindow, windowOf } from './window.ts';
 
 /**
  * The query API (DESIGN §2): a tenant's conversations and a conversation's messages, newest
@@ -142,10 +144,14 @@ const pageOf = async (store: QueryStore, list: IndexList, parameters: QueryParam
   return { items: kept, cursor: (more || cut) && last ? encodePageCursor(indexKey.parse(last)) : null };
 };
 
-/** GET /conversations: the tenant's conversations, latest activity first. */
-export const listConversations = async (store: QueryStore, tenantId: string, parameters: QueryParameters) => {
+/** GET /conversations: the tenant's conversations, latest activity first, each with its customer service window at `now`. */
+export const listConversations = async (store: QueryStore, tenantId: string, parameters: QueryParameters, now = new Date()) => {
   const { items, cursor } = await pageOf(store, conversationsList(tenantId), parameters);
-  return { conversations: items, cursor };
+  const withWindow = (item: Item): Item => {
+    const channel = item.channel as Channel;
+    return hasWindow(channel) ? { ...item, window: windowOf(channel, item.lastInboundAt as string | undefined, now) } : item;
+  };
+  return { conversations: items.map(withWindow), cursor };
 };
 
 /** Another tenant's conversation is answered exactly like one that does not exist. */

@@ -32,7 +32,8 @@ export const handler = withHttpMiddleware(
     // The inbox may be hosted on any origin; the preflight is answered here, through the same
     // Lambda proxy route, because API Gateway's mock preflight fails on this REST API, which
     // treats every media type as binary.
-    corsForAnyOrigin({ allowMethods: 'GET, OPTIONS', allowHeaders: 'authorization', maxAgeSeconds: 7200 }),
+    // A conversation's messages are also where a reply is POSTed (the send function): one preflight allows both.
+    corsForAnyOrigin({ allowMethods: 'GET, POST, OPTIONS', allowHeaders: 'authorization, content-type, idempotency-key', maxAgeSeconds: 7200 }),
     // After CORS: a failure is answered first, and the answer then gets CORS's header too.
     answerFailures(),
     bearerTenant(verify),

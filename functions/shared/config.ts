@@ -21,6 +21,8 @@ export const settingSchemas = {
   jwksUrl: z.url(),
   jwtAudience: nonEmpty,
   jwtTenantClaim: nonEmpty,
+  twilioApiBaseUrl: z.url(),
+  graphApiBaseUrl: z.url(),
 } as const satisfies Record<SettingId, z.ZodMiniType>;
 
 /** Names, ARNs and ids are non-empty strings; queue and API URLs are URLs; a setting has its own schema. */

@@ -60,6 +60,11 @@ const refusalStatus: Readonly<Record<RefusalReason, number>> = {
   unknown_endpoint: 404,
   not_found: 404,
   too_large: 413,
+  // The request is right, the conversation cannot take it now: a person must act first.
+  window_closed: 409,
+  recipient_opted_out: 409,
+  no_send_credentials: 409,
+  idempotency_key_reused: 422,
 };
 
 /**
@@ -90,5 +95,6 @@ export const errorResponse = (error: unknown, replayStatus?: number): APIGateway
     return json(500, { error: 'internal error' });
   }
   if (error instanceof Unavailable) logger.error(error.message, { error: error.cause ?? error });
-  return json(failureStatus(error, replayStatus), { error: error.message }, failureHeaders(error));
+  const body = error instanceof Refused ? { error: error.message, reason: error.reason, ...error.details } : { error: error.message };
+  return json(failureStatus(error, replayStatus), body, failureHeaders(error));
 };

@@ -2,7 +2,8 @@ import { createEndpointStore } from '../../functions/adapters/endpoint-store.ts'
 import { defaultTokenMaxLifetimeSeconds } from '../../functions/core/tokens.ts';
 import { localCredentials } from '../local/aws.ts';
 import { readStateFile, stateFilePath } from '../local/state-file.ts';
-import { documentClient, type QueueTarget, type Target } from './target.ts';
+import { sendQueues } from '../definitions/pipeline.ts';
+import { documentClient, type QueueTarget, type SendingTarget, type Target } from './target.ts';
 
 /** The stack `npm start` runs, found through its state file. */
 export const localTarget = async (): Promise<Target> => {
@@ -15,6 +16,7 @@ export const localTarget = async (): Promise<Target> => {
     // The local functions run with the default cap.
     tokenMaxLifetimeSeconds: defaultTokenMaxLifetimeSeconds,
     jwtSecret: async () => state.jwtSecret,
+    sendKey: async () => state.sendKey,
   };
 };
 
@@ -34,5 +36,18 @@ export const localQueueTarget = async (): Promise<QueueTarget> => {
     messagesTable: state.tables.Messages,
     bodies: createBodyStore({ bucket: state.bodyBucket, credentials: async () => localCredentials, region: async () => state.region, endpoint: state.sqsEndpoint }),
     redrive: 'message-by-message',
+  };
+};
+
+/** The same stack's send queues, messages and sending tables. */
+export const localSendingTarget = async (): Promise<SendingTarget> => {
+  const [state, { SQSClient }] = await Promise.all([readStateFile(stateFilePath()), import('@aws-sdk/client-sqs')]);
+  const config = { region: state.region, credentials: localCredentials };
+  return {
+    sqs: new SQSClient({ ...config, endpoint: state.sqsEndpoint }),
+    queueUrls: Object.fromEntries(sendQueues.flatMap(({ queue, deadLetter }) => [queue, deadLetter].map((id) => [id, state.queues[id]]))) as SendingTarget['queueUrls'],
+    messages: documentClient({ ...config, endpoint: state.dynamodbEndpoint }),
+    messagesTable: state.tables.Messages,
+    sendingTable: state.tables.Sending,
   };
 };

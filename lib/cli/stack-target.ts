@@ -4,7 +4,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createBodyStore } from '../../functions/adapters/body-store.ts';
 import { createEndpointStore } from '../../functions/adapters/endpoint-store.ts';
 import { defaultTokenMaxLifetimeSeconds } from '../../functions/core/tokens.ts';
-import { documentClient, type QueueTarget, type Target } from './target.ts';
+import { capitalized } from '../constructs/names.ts';
+import { sendQueues } from '../definitions/pipeline.ts';
+import { documentClient, type QueueTarget, type SendingTarget, type Target } from './target.ts';
 
 const stackOutputs = async (stackName: string) => {
   const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stackName }));
@@ -24,16 +26,19 @@ const stackOutputs = async (stackName: string) => {
 export const stackTarget = async (stackName: string): Promise<Target> => {
   const outputs = await stackOutputs(stackName);
   const secretArn = outputs.required('JwtSecretArn');
+  const secretValue = async (arn: string): Promise<string> => {
+    const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+    if (!SecretString) throw new Error(`secret ${arn} has no value`);
+    return SecretString;
+  };
   return {
     publicBaseUrl: outputs.required('WebhookBaseUrl'),
     webSocketUrl: outputs.required('WebSocketUrl'),
     endpoints: createEndpointStore(documentClient({}), outputs.required('EndpointsTableName')),
     tokenMaxLifetimeSeconds: Number(outputs.optional('TokenMaxLifetimeSeconds') ?? defaultTokenMaxLifetimeSeconds),
-    async jwtSecret() {
-      const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
-      if (!SecretString) throw new Error(`secret ${secretArn} has no value`);
-      return SecretString;
-    },
+    jwtSecret: () => secretValue(secretArn),
+    // Asked for only when used: a stack deployed before sending has no such output.
+    sendKey: () => secretValue(outputs.required('SendKeySecretArn')),
   };
 };
 
@@ -48,5 +53,19 @@ export const stackQueueTarget = async (stackName: string): Promise<QueueTarget> 
     messagesTable: outputs.required('MessagesTableName'),
     bodies: createBodyStore({ bucket: outputs.required('BodyBucketName') }),
     redrive: 'move-task',
+  };
+};
+
+export const stackSendingTarget = async (stackName: string): Promise<SendingTarget> => {
+  const outputs = await stackOutputs(stackName);
+  return {
+    sqs: new SQSClient({}),
+    // The stack's output names (lib/switchboard-stack.ts): `<QueueId>QueueUrl`.
+    queueUrls: Object.fromEntries(
+      sendQueues.flatMap(({ queue, deadLetter }) => [queue, deadLetter].map((id) => [id, outputs.required(`${capitalized(id)}QueueUrl`)])),
+    ) as SendingTarget['queueUrls'],
+    messages: documentClient({}),
+    messagesTable: outputs.required('MessagesTableName'),
+    sendingTable: outputs.required('SendingTableName'),
   };
 };

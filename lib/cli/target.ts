@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BodyStore } from '../../functions/adapters/body-store.ts';
 import type { EndpointStore } from '../../functions/adapters/endpoint-store.ts';
+import type { SendQueueId } from '../definitions/functions.ts';
 
 /** The Switchboard a command talks to: the local stack, or a deployed one. */
 export interface Target {
@@ -12,7 +13,10 @@ export interface Target {
   /** The longest-lived token the stack's functions accept (its tokenMaxLifetimeSeconds). */
   readonly tokenMaxLifetimeSeconds: number;
   jwtSecret(): Promise<string>;
+  /** The key send credentials are encrypted with (the stack's sendKey secret). */
+  sendKey(): Promise<string>;
 }
+
 
 /**
  * What the operator's commands (quarantine, dlq) reach: the ingest queue, its DLQ and the
@@ -30,6 +34,18 @@ export interface QueueTarget {
   readonly redrive: RedriveStrategy;
 }
 
+/**
+ * What the outbox commands (list, retry) reach: the messages table (outbound messages through
+ * its outbox index), the sending table, and each send queue and its DLQ.
+ */
+export interface SendingTarget {
+  readonly sqs: SQSClient;
+  readonly queueUrls: Readonly<Record<SendQueueId | `${SendQueueId}DeadLetter`, string>>;
+  readonly messages: DynamoDBDocumentClient;
+  readonly messagesTable: string;
+  readonly sendingTable: string;
+}
+
 export type RedriveStrategy = 'move-task' | 'message-by-message';
 
 export const documentClient = (config: DynamoDBClientConfig) =>
@@ -42,3 +58,6 @@ export const resolveTarget = async (stackName: string | undefined): Promise<Targ
 
 export const resolveQueueTarget = async (stackName: string | undefined): Promise<QueueTarget> =>
   stackName ? (await import('./stack-target.ts')).stackQueueTarget(stackName) : (await import('./local-target.ts')).localQueueTarget();
+
+export const resolveSendingTarget = async (stackName: string | undefined): Promise<SendingTarget> =>
+  stackName ? (await import('./stack-target.ts')).stackSendingTarget(stackName) : (await import('./local-target.ts')).localSendingTarget();

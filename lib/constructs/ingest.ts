@@ -1,14 +1,15 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { functionDefinitions } from '../definitions/functions.ts';
-import { ingestQueueSettings } from '../definitions/pipeline.ts';
+import { ingestQueue } from '../definitions/pipeline.ts';
 import { FloodGuard, type FloodGuardLimits } from './flood-guard.ts';
 import { HandlerFunction } from './handler-function.ts';
+import { redrivenQueue } from './redriven-queue.ts';
 import type { StackResources } from './stack-resources.ts';
 import type { StageThrottle } from './throttling.ts';
 import { addRestRoutes } from './triggers.ts';
@@ -82,19 +83,7 @@ export class Ingest extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
-    const sslOnlyEncrypted = { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
-
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      ...sslOnlyEncrypted,
-      retentionPeriod: Duration.seconds(ingestQueueSettings.dlqRetentionPeriodSeconds),
-    });
-    this.queue = new Queue(this, 'Queue', {
-      ...sslOnlyEncrypted,
-      visibilityTimeout: Duration.seconds(ingestQueueSettings.visibilityTimeoutSeconds),
-      retentionPeriod: Duration.seconds(ingestQueueSettings.retentionPeriodSeconds),
-      maxMessageSizeBytes: ingestQueueSettings.maximumMessageBytes,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: ingestQueueSettings.maxReceiveCount },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = redrivenQueue(this, { queue: 'Queue', deadLetter: 'DeadLetterQueue' }, ingestQueue));
 
     this.api = new apigateway.RestApi(this, 'Api', {
       // Named by stack: the ack latency alarm finds the API's metrics by this name.

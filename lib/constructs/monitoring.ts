@@ -20,6 +20,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { SendQueueId } from '../definitions/functions.ts';
+import { capitalized } from './names.ts';
 
 /**
  * The alarms' thresholds in one place (the README's table lists them; the tests repeat them as
@@ -38,6 +40,17 @@ export const alarmThresholds = {
   throttles: 0,
   /** WhatsApp wants under 1% of acks over 1 s (DESIGN §9): p99 is that budget. */
   ackLatencyP99Ms: 1000,
+  /**
+   * Above SQS's longest DelaySeconds (15 minutes, https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-delay-queues.html),
+   * which the sender's own waits use: older than that, a send is waiting on a sender that does not run.
+   */
+  oldestSendMessageSeconds: 1200,
+  /** Any credential failure pauses an endpoint's sending: someone must act at once. Looked at per minute. */
+  sendCredentialFailures: 0,
+  /** Permanent and temporary send failures together in 5 minutes: a few are recipients' numbers, a burst is a provider or configuration fault. */
+  sendFailures: 10,
+  /** Any endpoint paused for its credentials. */
+  sendCredentialsPaused: 0,
 } as const;
 
 export interface MonitoringProps {
@@ -47,6 +60,8 @@ export interface MonitoringProps {
   readonly queue: IQueue;
   readonly deadLetterQueue: IQueue;
   readonly broadcastFailureQueue: IQueue;
+  /** Each send queue and its DLQ, by the queue's id in the definitions. */
+  readonly sendQueues: Readonly<Record<SendQueueId, { readonly queue: IQueue; readonly deadLetterQueue: IQueue }>>;
   /** The function reading the messages table's stream: its IteratorAge is the push lag. */
   readonly streamConsumer: IFunction;
   /** Every function of the stack, by a short name used in alarm and widget ids. */
@@ -60,6 +75,10 @@ const period = Duration.minutes(5);
 /** A metric the functions emit as EMF; Powertools adds the `service` dimension to every one. */
 const switchboardMetric = (metricName: string, statistic: string = Stats.SUM): Metric =>
   new Metric({ namespace: 'Switchboard', metricName, dimensionsMap: { service: 'switchboard' }, statistic, period });
+
+/** The sender's failures of one category (functions/core/outbound.ts FailureCategory), as it publishes them. */
+const sendFailed = (category: string, periodOfIt: Duration = period): Metric =>
+  new Metric({ namespace: 'Switchboard', metricName: 'SendFailed', dimensionsMap: { service: 'switchboard', category }, statistic: Stats.SUM, period: periodOfIt });
 
 /** One line per value of the dimensions (provider, reason), however many providers send; each labelled by them. */
 const searchBy = (metricName: string, dimensions: readonly string[]): MathExpression =>
@@ -135,6 +154,52 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       description: 'The ingest queue holds a webhook older than 5 minutes: the processor is failing or starved.',
+    });
+    for (const [queueId, { queue, deadLetterQueue }] of Object.entries(props.sendQueues)) {
+      const name = capitalized(queueId);
+      this.alarm(`${name}DeadLetterQueueNotEmpty`, {
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: Stats.MAXIMUM }),
+        threshold: alarmThresholds.deadLetterMessages,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description: `Sends in the ${queueId} DLQ: the sender crashed on them 5 times. Read the sender's logs for their message ids, fix the cause, then move them back with the SQS console's DLQ redrive (the claim on each message keeps a resend from sending twice).`,
+      });
+      this.alarm(`${name}QueueOldestMessageAge`, {
+        metric: queue.metricApproximateAgeOfOldestMessage({ period, statistic: Stats.MAXIMUM }),
+        threshold: alarmThresholds.oldestSendMessageSeconds,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        description: `The ${queueId} queue holds a send older than 20 minutes: the sender is not consuming it. Check the sender's errors and throttles alarms and its event source mapping (enabled, not at its maximum concurrency).`,
+      });
+    }
+    this.alarm('SendCredentialFailure', {
+      metric: sendFailed('credentials', Duration.minutes(1)),
+      threshold: alarmThresholds.sendCredentialFailures,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        "A provider refused an endpoint's send credentials (Twilio 401/20003, Meta 190) and its sending is paused. Find the endpoint in the sender's logs, set new credentials with `switchboard endpoint credentials`, then retry its failed messages with `switchboard outbox retry`.",
+    });
+    this.alarm('SendFailures', {
+      metric: new MathExpression({
+        expression: 'FILL(permanent, 0) + FILL(temporary, 0)',
+        usingMetrics: { permanent: sendFailed('permanent'), temporary: sendFailed('temporary') },
+        label: 'permanent + temporary send failures',
+        period,
+      }),
+      threshold: alarmThresholds.sendFailures,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        "More than 10 sends failed permanently or ran out of retries in 5 minutes. `switchboard outbox list --status failed` shows each one's provider code and hint: many of one code is a provider outage or a misconfigured endpoint, not bad numbers.",
+    });
+    this.alarm('SendCredentialsPaused', {
+      metric: switchboardMetric('SendCredentialsPaused'),
+      threshold: alarmThresholds.sendCredentialsPaused,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        "An endpoint's sending was paused after its credentials were refused: nothing it sends leaves until they are replaced. Set them with `switchboard endpoint credentials`, which resumes it.",
     });
     this.alarm('StreamIteratorAge', {
       metric: props.streamConsumer.metric('IteratorAge', { period, statistic: Stats.MAXIMUM }),
@@ -238,6 +303,22 @@ export class Monitoring extends Construct {
         title: 'Processor outcomes',
         left: ['MessageStored', 'MessageDuplicate', 'RequestQuarantined', 'RecordRetried'].map((name) => switchboardMetric(name)),
         width: 8,
+      }),
+    );
+    const sendQueues = Object.entries(props.sendQueues);
+    dashboard.addWidgets(
+      new GraphWidget({ title: 'Messages sent', left: [switchboardMetric('MessageSent')], width: 6 }),
+      new GraphWidget({ title: 'Send failures, by category', left: [searchBy('SendFailed', ['category'])], width: 6 }),
+      new GraphWidget({
+        title: 'Send queues: depth (left), oldest message age in s (right)',
+        left: sendQueues.map(([id, { queue }]) => queue.metricApproximateNumberOfMessagesVisible({ period, statistic: Stats.MAXIMUM, label: id })),
+        right: sendQueues.map(([id, { queue }]) => queue.metricApproximateAgeOfOldestMessage({ period, statistic: Stats.MAXIMUM, label: `${id} oldest` })),
+        width: 6,
+      }),
+      new GraphWidget({
+        title: 'Send dead letters',
+        left: sendQueues.map(([id, { deadLetterQueue }]) => deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: Stats.MAXIMUM, label: `${id} DLQ` })),
+        width: 6,
       }),
     );
     dashboard.addWidgets(

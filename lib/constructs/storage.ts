@@ -3,15 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import {
-  connectionsTable,
-  endpointsTable,
-  feedTable,
-  messagesTable,
-  noncesTable,
-  type KeyAttribute,
-  type TableDefinition,
-} from '../definitions/tables.ts';
+import { tableDefinitions, type KeyAttribute, type TableDefinition, type TableId } from '../definitions/tables.ts';
 import { bodyRetentionDays } from '../definitions/pipeline.ts';
 
 const attributeTypes = { S: dynamodb.AttributeType.STRING, N: dynamodb.AttributeType.NUMBER } as const;
@@ -50,6 +42,21 @@ export interface StorageProps {
   readonly logRetentionDays: number;
 }
 
+/** Whether each table outlives the stack: a new table is typed here, so its fate is a decision. */
+const removalPolicies = {
+  Endpoints: RemovalPolicy.RETAIN,
+  Messages: RemovalPolicy.RETAIN,
+  // A connection lives two hours at most: nothing worth keeping outlives the stack.
+  Connections: RemovalPolicy.DESTROY,
+  Nonces: RemovalPolicy.DESTROY,
+  // Frames expire after a day, but a tenant's counter must outlive the stack's updates: a new
+  // counter would hand out numbers clients already hold.
+  Feed: RemovalPolicy.RETAIN,
+  // Idempotency records (24 h), rate slots and open-message markers: the messages themselves,
+  // with their states, are in the retained messages table.
+  Sending: RemovalPolicy.DESTROY,
+} as const satisfies Record<TableId, RemovalPolicy>;
+
 /**
  * The DynamoDB tables, on demand, recoverable to any point in the last 35 days, encrypted with
  * KMS; and the bucket of large bodies and archived requests.
@@ -71,6 +78,10 @@ export class Storage extends Construct {
   public readonly noncesTable: dynamodb.Table;
   /** Each tenant's change feed: the frames the broadcaster pushed, by sequence number, for GET /events. */
   public readonly feedTable: dynamodb.Table;
+  /** Sending's idempotency records, rate slots and open-message markers (functions/core/sending-items.ts). */
+  public readonly sendingTable: dynamodb.Table;
+  /** Every table, by its id in lib/definitions/tables.ts. */
+  public readonly tables: Readonly<Record<TableId, dynamodb.Table>>;
   /**
    * Webhook bodies too large for an SQS message, under bodies/<day>/<request id> (the claim
    * check), and every queued request as received, under archive/<day>/<request id>.json.
@@ -88,14 +99,14 @@ export class Storage extends Construct {
       // Without the key the retained table cannot be read: the key stays with it.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.endpointsTable = tableFrom(this, endpointsTable, RemovalPolicy.RETAIN, this.endpointsKey);
-    this.messagesTable = tableFrom(this, messagesTable, RemovalPolicy.RETAIN);
-    // A connection lives two hours at most: nothing worth keeping outlives the stack.
-    this.connectionsTable = tableFrom(this, connectionsTable, RemovalPolicy.DESTROY);
-    this.noncesTable = tableFrom(this, noncesTable, RemovalPolicy.DESTROY);
-    // Frames expire after a day, but a tenant's counter must outlive the stack's updates: a new
-    // counter would hand out numbers clients already hold.
-    this.feedTable = tableFrom(this, feedTable, RemovalPolicy.RETAIN);
+    this.tables = Object.fromEntries(
+      tableDefinitions.map((definition) => [
+        definition.id,
+        tableFrom(this, definition, removalPolicies[definition.id], definition.id === 'Endpoints' ? this.endpointsKey : undefined),
+      ]),
+    ) as Record<TableId, dynamodb.Table>;
+    ({ Endpoints: this.endpointsTable, Messages: this.messagesTable, Connections: this.connectionsTable, Nonces: this.noncesTable, Feed: this.feedTable, Sending: this.sendingTable } =
+      this.tables);
     const privateBucket = {
       // S3 server access logging delivers only to buckets under S3-managed keys.
       encryption: s3.BucketEncryption.S3_MANAGED,

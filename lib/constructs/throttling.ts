@@ -20,4 +20,6 @@ export interface ReservedConcurrency {
   readonly connect: number;
   /** The WebSocket's client messages ($default: ping, subscribe). */
   readonly socket: number;
+  /** Accepting messages to send (REST and the WebSocket's `send`), whose `?wait=` holds an instance up to 10 s. */
+  readonly send: number;
 }

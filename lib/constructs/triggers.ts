@@ -2,11 +2,23 @@ import { Duration } from 'aws-cdk-lib';
 import { LambdaIntegration, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { WebSocketApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { functionDefinitions, isHttpTrigger, isQueueTrigger, isStreamTrigger, isWebSocketTrigger, type FunctionName, type Trigger } from '../definitions/functions.ts';
+import {
+  functionDefinitions,
+  isHttpTrigger,
+  isQueueTrigger,
+  isScheduleTrigger,
+  isStreamTrigger,
+  isWebSocketTrigger,
+  type FunctionName,
+  type Trigger,
+} from '../definitions/functions.ts';
 import type { HandlerFunction } from './handler-function.ts';
 import { acknowledgeOwnAuthentication } from './nag.ts';
+import { capitalized } from './names.ts';
 import { required, type StackResources } from './stack-resources.ts';
 
 const triggersOf = (name: FunctionName): readonly Trigger[] => functionDefinitions[name].triggers;
@@ -18,7 +30,12 @@ const triggersOf = (name: FunctionName): readonly Trigger[] => functionDefinitio
 export const addRestRoutes = (api: RestApi, name: FunctionName, target: IFunction): void => {
   const integration = new LambdaIntegration(target);
   for (const { http, authenticatedBy } of triggersOf(name).filter(isHttpTrigger)) {
-    acknowledgeOwnAuthentication(api.root.resourceForPath(http.path).addMethod(http.method, integration), authenticatedBy);
+    const resource = api.root.resourceForPath(http.path);
+    // CDK's own "already a Construct with name" would not say which declarations collide.
+    if (resource.node.tryFindChild(http.method)) {
+      throw new Error(`${name} declares ${http.method} ${http.path}, which another function already serves: each route goes to one function (lib/definitions/functions.ts)`);
+    }
+    acknowledgeOwnAuthentication(resource.addMethod(http.method, integration), authenticatedBy);
   }
 };
 
@@ -26,12 +43,24 @@ export const addRestRoutes = (api: RestApi, name: FunctionName, target: IFunctio
 export const addWebSocketRoutes = (api: WebSocketApi, name: FunctionName, fn: IFunction): void => {
   for (const { webSocket, authenticatedBy } of triggersOf(name).filter(isWebSocketTrigger)) {
     // Named after the function: CDK drops a 'Default' path segment from logical ids.
-    const integrationId = `${name[0]?.toUpperCase()}${name.slice(1)}`;
-    acknowledgeOwnAuthentication(api.addRoute(webSocket, { integration: new WebSocketLambdaIntegration(integrationId, fn) }), authenticatedBy);
+    acknowledgeOwnAuthentication(api.addRoute(webSocket, { integration: new WebSocketLambdaIntegration(capitalized(name), fn) }), authenticatedBy);
   }
 };
 
-/** The function's queue and stream event source mappings. */
+/** The function's EventBridge schedules: a rule per schedule, invoking the function every `rateMinutes`. */
+export const addSchedules = (fn: HandlerFunction, name: FunctionName): void => {
+  triggersOf(name)
+    .filter(isScheduleTrigger)
+    .forEach(({ schedule }, index) => {
+      new Rule(fn, `Schedule${index}`, {
+        description: `Switchboard: runs the ${name} function every ${schedule.rateMinutes} minutes`,
+        schedule: Schedule.rate(Duration.minutes(schedule.rateMinutes)),
+        targets: [new LambdaFunction(fn)],
+      });
+    });
+};
+
+/** The function's queue and stream event source mappings: one per trigger, however many queues it reads. */
 export const addEventSources = (fn: HandlerFunction, name: FunctionName, resources: StackResources): void => {
   for (const trigger of triggersOf(name).filter(isQueueTrigger)) {
     fn.addEventSource(

@@ -11,11 +11,21 @@ import type { TableId } from './tables.ts';
  */
 
 /** Queues of the stack, by the name the declarations use. */
-export type QueueId = 'ingest' | 'deadLetter' | 'broadcastFailures';
+export type QueueId = 'ingest' | 'deadLetter' | 'broadcastFailures' | SendQueueId | `${SendQueueId}DeadLetter`;
+/**
+ * The send queues, one per channel type (lib/definitions/sending.ts maps channels onto them):
+ * a burst of WhatsApp sends never holds up an SMS reply.
+ */
+export type SendQueueId = 'sendSms' | 'sendWhatsapp' | 'sendMessenger';
+export const sendQueueIds = ['sendSms', 'sendWhatsapp', 'sendMessenger'] as const satisfies readonly SendQueueId[];
 /** The one bucket: large bodies under bodies/, the archive under archive/. */
 export type BucketId = 'bodies';
 /** Secrets Manager secrets the stack creates. */
-export type SecretId = 'jwt';
+export type SecretId =
+  /** The inbox tokens' signing secret. */
+  | 'jwt'
+  /** The key providers' send credentials are encrypted with (functions/adapters/credential-box.ts). */
+  | 'sendKey';
 /** URLs of the stack's own APIs, known once they exist. */
 export type UrlId =
   /** The base every webhook URL starts with, as providers call it (a custom domain or publicBaseUrl when set). */
@@ -27,7 +37,16 @@ export type UrlId =
  * Settings of the stack (lib/config.ts) a function is given. Token verification is either
  * the stack's own secret or an OIDC issuer; the issuer's settings exist only with one.
  */
-export type SettingId = 'tokenMaxLifetimeSeconds' | 'jwtIssuer' | 'jwksUrl' | 'jwtAudience' | 'jwtTenantClaim' | 'ingestVisibilityTimeoutSeconds';
+export type SettingId =
+  | 'tokenMaxLifetimeSeconds'
+  | 'jwtIssuer'
+  | 'jwksUrl'
+  | 'jwtAudience'
+  | 'jwtTenantClaim'
+  | 'ingestVisibilityTimeoutSeconds'
+  /** Where the providers' send APIs are: the real ones on AWS, the local stand-ins on a laptop. */
+  | 'twilioApiBaseUrl'
+  | 'graphApiBaseUrl';
 
 /** Where a variable's value comes from: it is the resource's name, URL or ARN, or a setting's value. */
 export type Source =
@@ -67,7 +86,8 @@ export interface HttpTrigger {
 }
 
 export interface WebSocketTrigger {
-  readonly webSocket: '$connect' | '$disconnect' | '$default';
+  /** API Gateway's own routes, or a client message's `action`. */
+  readonly webSocket: '$connect' | '$disconnect' | '$default' | 'send';
   readonly authenticatedBy: string;
 }
 
@@ -98,7 +118,12 @@ export interface StreamTrigger {
   readonly onFailure: QueueId;
 }
 
-export type Trigger = HttpTrigger | WebSocketTrigger | QueueTrigger | StreamTrigger;
+/** An EventBridge schedule: the function runs every `rateMinutes` minutes. */
+export interface ScheduleTrigger {
+  readonly schedule: { readonly rateMinutes: number };
+}
+
+export type Trigger = HttpTrigger | WebSocketTrigger | QueueTrigger | StreamTrigger | ScheduleTrigger;
 
 export interface FunctionDefinition {
   /** Lambda allots CPU in proportion to memory (1769 MB is one vCPU). */
@@ -111,7 +136,7 @@ export interface FunctionDefinition {
    * The reserved concurrency setting that caps it (lib/config.ts reservedConcurrency): for the
    * functions a caller can keep busy. None: it draws on the account's unreserved pool.
    */
-  readonly reservedConcurrency?: 'query' | 'connect' | 'socket';
+  readonly reservedConcurrency?: 'query' | 'connect' | 'socket' | 'send';
   /** Invoked through a `live` alias that keeps ackProvisionedConcurrency instances warm. */
   readonly warm?: true;
 }
@@ -147,6 +172,35 @@ const queryRoutes = ['/conversations', '/conversations/{id}/messages', '/events'
   // mock preflight fails on this API, which treats every media type as binary.
   { http: { method: 'OPTIONS', path }, authenticatedBy: preflight },
 ]);
+
+const sendRoutes = ['/conversations/{id}/messages', '/messages'];
+const sendQueueVariables = {
+  SEND_SMS_QUEUE_URL: { from: { queue: 'sendSms' } },
+  SEND_WHATSAPP_QUEUE_URL: { from: { queue: 'sendWhatsapp' } },
+  SEND_MESSENGER_QUEUE_URL: { from: { queue: 'sendMessenger' } },
+} as const satisfies Record<string, Variable>;
+const senderEnvironment = {
+  MESSAGES_TABLE: { from: { table: 'Messages' } },
+  SENDING_TABLE: { from: { table: 'Sending' } },
+  ENDPOINTS_TABLE: { from: { table: 'Endpoints' } },
+  ...sendQueueVariables,
+  SEND_KEY_ARN: { from: { secret: 'sendKey' } },
+  // Twilio's StatusCallback URL is the endpoint's own webhook URL.
+  PUBLIC_BASE_URL: { from: { url: 'webhookBase' } },
+  TWILIO_API_BASE_URL: { from: { setting: 'twilioApiBaseUrl' } },
+  GRAPH_API_BASE_URL: { from: { setting: 'graphApiBaseUrl' } },
+} as const satisfies Record<string, Variable>;
+const senderGrants = [
+  // The message by key: claim, outcome and alias in one transaction; the conversation's opt-out.
+  { table: 'Messages', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
+  // Rate slots per sender, and the open-message markers.
+  { table: 'Sending', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+  // The endpoint's credentials, and pausing it after a credential failure.
+  { table: 'Endpoints', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+  { secret: 'sendKey' },
+  // A record that must wait (its sender's rate, a backoff, a callback) is queued again with a delay.
+  ...sendQueueIds.map((queue) => ({ queue, actions: ['sqs:SendMessage'] }) as const),
+] as const satisfies readonly Grant[];
 
 /**
  * Memory and timeout are what `npm run bench` recommended from measured figures (its footprint
@@ -288,6 +342,66 @@ export const functionDefinitions = {
     environment: connectionsTable,
     grants: [{ table: 'Connections', actions: ['dynamodb:DeleteItem'] }],
   },
+  /**
+   * Accepts an agent's message to send (POST /conversations/{id}/messages, POST /messages, and
+   * the WebSocket's `send` action): checks it can be sent, stores it as queued with its
+   * idempotency record in one transaction, then queues it for its channel's sender.
+   */
+  send: {
+    memoryMb: 256,
+    // `?wait=` holds an answer up to 10 s.
+    timeoutSeconds: 15,
+    // Capped: a token holder could otherwise keep any number of instances busy.
+    reservedConcurrency: 'send',
+    triggers: [
+      ...sendRoutes.map((path): HttpTrigger => ({ http: { method: 'POST', path }, authenticatedBy: byInboxToken })),
+      // /conversations/{id}/messages has its preflight already: the query function answers it for GET and POST.
+      { http: { method: 'OPTIONS', path: '/messages' }, authenticatedBy: preflight },
+      { webSocket: 'send', authenticatedBy: onAcceptedConnection },
+    ],
+    environment: {
+      MESSAGES_TABLE: { from: { table: 'Messages' } },
+      SENDING_TABLE: { from: { table: 'Sending' } },
+      ENDPOINTS_TABLE: { from: { table: 'Endpoints' } },
+      ...sendQueueVariables,
+      ...connectionsTable,
+      ...managementEndpoint,
+      ...tokenVariables,
+    },
+    grants: [
+      // The conversation and the message by key; the accept's transaction (message, conversation, open marker).
+      { table: 'Messages', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+      // The idempotency record, read and written in the accept's transaction.
+      { table: 'Sending', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+      // Whether the sending endpoint is the tenant's and has send credentials; never their values.
+      { table: 'Endpoints', actions: ['dynamodb:GetItem'] },
+      ...sendQueueIds.map((queue) => ({ queue, actions: ['sqs:SendMessage'] }) as const),
+      // A WebSocket send: the connection's tenant, and the answer on that connection.
+      { table: 'Connections', actions: ['dynamodb:GetItem'] },
+      { webSocketConnections: true },
+      tokenSecretRead,
+    ],
+  },
+  /** Sends queued messages through the providers' APIs, one conditional claim per attempt, within each sender's rate. */
+  sender: {
+    memoryMb: 256,
+    // A provider call is cut at 10 s; a rate-limited record waits at most 5 s before it is put back.
+    timeoutSeconds: 30,
+    triggers: sendQueueIds.map((queue) => ({ queue, batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 20 })),
+    environment: { ...senderEnvironment },
+    grants: senderGrants,
+  },
+  /**
+   * Every few minutes: queues a message accepted but never queued, settles a send whose outcome
+   * is unknown, and asks the provider about messages sent long ago that no callback closed.
+   */
+  reconciler: {
+    memoryMb: 256,
+    timeoutSeconds: 120,
+    triggers: [{ schedule: { rateMinutes: 2 } }],
+    environment: { ...senderEnvironment },
+    grants: [...senderGrants, { table: 'Sending', actions: ['dynamodb:Query'] }],
+  },
   /** GET /health: liveness, ingest queue depth and age of its oldest message, DLQ depth. */
   health: {
     memoryMb: 256,
@@ -330,6 +444,7 @@ export const isHttpTrigger = (trigger: Trigger): trigger is HttpTrigger => 'http
 export const isWebSocketTrigger = (trigger: Trigger): trigger is WebSocketTrigger => 'webSocket' in trigger;
 export const isQueueTrigger = (trigger: Trigger): trigger is QueueTrigger => 'queue' in trigger;
 export const isStreamTrigger = (trigger: Trigger): trigger is StreamTrigger => 'stream' in trigger;
+export const isScheduleTrigger = (trigger: Trigger): trigger is ScheduleTrigger => 'schedule' in trigger;
 
 /** The one trigger of a kind a function has (the processor's queue, the broadcaster's stream). */
 export const onlyTriggerOf = <Kind extends Trigger>(functionName: FunctionName, is: (trigger: Trigger) => trigger is Kind): Kind => {

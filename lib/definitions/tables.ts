@@ -51,6 +51,12 @@ export const messagesTable = {
       partitionKey: { name: 'gsi1pk', type: 'S' },
       sortKey: { name: 'gsi1sk', type: 'S' },
     },
+    {
+      // A tenant's outbound messages by acceptance time: `switchboard outbox list`.
+      indexName: 'outbox',
+      partitionKey: { name: 'outboxpk', type: 'S' },
+      sortKey: { name: 'outboxsk', type: 'S' },
+    },
   ],
   timeToLiveAttribute: 'expiresAt',
   stream: 'NEW_AND_OLD_IMAGES',
@@ -96,7 +102,20 @@ export const noncesTable = {
   timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
-export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable, noncesTable, feedTable] as const;
+/**
+ * What sending keeps beside the messages (functions/core/sending-items.ts): idempotency records
+ * (24 h), each sender's rate slot, and a marker per message not yet settled, which the
+ * reconciler walks. Apart from the messages table so that none of it reaches its stream.
+ */
+export const sendingTable = {
+  id: 'Sending',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'expiresAt',
+} as const satisfies TableDefinition;
+
+export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable, noncesTable, feedTable, sendingTable] as const;
 
 /** A table by its logical id, as function definitions name it. */
 export type TableId = (typeof tableDefinitions)[number]['id'];

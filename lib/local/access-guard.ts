@@ -1,7 +1,7 @@
 import { createServer, request as forward, Agent, type IncomingMessage } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { grantsOf } from '../definitions/environment.ts';
-import { functionNames, type FunctionName, type Grant, type QueueId, type TokenMode } from '../definitions/functions.ts';
+import { functionNames, type FunctionName, type Grant, type QueueId, type SecretId, type TokenMode } from '../definitions/functions.ts';
 import type { TableId } from '../definitions/tables.ts';
 import { listeningUrl, loopbackHost } from './address.ts';
 import { localCredentials } from './aws.ts';
@@ -31,12 +31,12 @@ export const callerOf = (authorization: string | undefined): FunctionName | unde
   return functionNames.find((name) => accessKeyId === functionAccessKeyId(name));
 };
 
-/** The local names of what definitions name: a table's name, a queue's URL, the bucket, the secret's ARN. */
+/** The local names of what definitions name: a table's name, a queue's URL, the bucket, each secret's ARN. */
 export interface LocalNames {
   readonly tables: Readonly<Record<TableId, string>>;
   readonly queues: Readonly<Partial<Record<QueueId, string>>>;
   readonly bucket: string;
-  readonly jwtSecretArn: string;
+  readonly secrets: Readonly<Record<SecretId, string>>;
 }
 
 /** One IAM action on one resource, as a request asks for it. */
@@ -44,7 +44,7 @@ export type Access =
   | { readonly action: string; readonly table: TableId | undefined; readonly named: string }
   | { readonly action: string; readonly queue: QueueId | undefined; readonly named: string }
   | { readonly action: string; readonly bucket: boolean; readonly key: string; readonly named: string }
-  | { readonly action: string; readonly secret: 'jwt' | undefined; readonly named: string }
+  | { readonly action: string; readonly secret: SecretId | undefined; readonly named: string }
   | { readonly action: string; readonly webSocketConnections: true; readonly named: string }
   | { readonly action: string; readonly anyResource: true; readonly named: string };
 
@@ -104,8 +104,9 @@ export const accessesOf = (service: Service, request: GuardedRequest, names: Loc
     }
     case 'secretsmanager': {
       const secretId = String(body().SecretId ?? '');
-      const isJwt = secretId === names.jwtSecretArn || names.jwtSecretArn.includes(`:secret:${secretId}-`);
-      return [{ action: `secretsmanager:${operation}`, secret: isJwt ? 'jwt' : undefined, named: secretId }];
+      // By its ARN, or by its name, which the ARN carries before Secrets Manager's suffix.
+      const secret = idOf(names.secrets, secretId, (arn, id) => id === arn || arn.includes(`:secret:${id}-`));
+      return [{ action: `secretsmanager:${operation}`, secret, named: secretId }];
     }
     case 'cloudwatch':
       return [{ action: `cloudwatch:${operation}`, anyResource: true, named: '*' }];

@@ -1,6 +1,6 @@
 import { CreateTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ingestQueueSettings } from '../definitions/pipeline.ts';
+import { redrivenQueues, type RedrivenQueue, type RedrivenQueueId } from '../definitions/pipeline.ts';
 import { tableDefinitions, type KeyAttribute, type TableDefinition } from '../definitions/tables.ts';
 
 const keySchema = (partitionKey: KeyAttribute, sortKey?: KeyAttribute) => [
@@ -50,10 +50,8 @@ export const createTables = async (client: DynamoDBClient, prefix: string): Prom
   return names as TableNames;
 };
 
-export interface QueueUrls {
-  readonly ingest: string;
-  readonly deadLetter: string;
-}
+/** Every queue the local stack has, by its id in the definitions: each consumed queue and its DLQ. */
+export type QueueUrls = Readonly<Record<RedrivenQueueId, string>>;
 
 /**
  * fauxqs names queues sqs.<region>.localhost, which does not resolve everywhere, and the SDK
@@ -64,30 +62,34 @@ const reachableQueueUrl = (queueUrl: string | undefined, endpoint: string): stri
   new URL(new URL(queueUrl ?? '').pathname, endpoint).toString();
 
 /**
- * The ingest queue and its DLQ with the deployed redrive policy. Tests may shorten the
- * visibility timeout so that redelivery and redrive happen in seconds, not minutes.
+ * Every queue a function consumes and its DLQ (lib/definitions/pipeline.ts redrivenQueues), with
+ * the deployed redrive policy, named `<prefix><queue>` and `<prefix><queue>-dlq`. Tests may
+ * shorten the consumed queues' visibility timeout so that redelivery and redrive happen in
+ * seconds, not minutes.
  */
 export const createQueues = async (
   client: SQSClient,
-  { prefix, endpoint, visibilityTimeoutSeconds = ingestQueueSettings.visibilityTimeoutSeconds }: { prefix: string; endpoint: string; visibilityTimeoutSeconds?: number },
+  { prefix, endpoint, visibilityTimeoutSeconds }: { prefix: string; endpoint: string; visibilityTimeoutSeconds?: number },
 ): Promise<QueueUrls> => {
-  const deadLetter = await client.send(
-    new CreateQueueCommand({
-      QueueName: `${prefix}ingest-dlq`,
-      Attributes: { MessageRetentionPeriod: String(ingestQueueSettings.dlqRetentionPeriodSeconds) },
-    }),
-  );
-  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: deadLetter.QueueUrl, AttributeNames: ['QueueArn'] }));
-  const ingest = await client.send(
-    new CreateQueueCommand({
-      QueueName: `${prefix}ingest`,
-      Attributes: {
-        VisibilityTimeout: String(visibilityTimeoutSeconds),
-        MessageRetentionPeriod: String(ingestQueueSettings.retentionPeriodSeconds),
-        MaximumMessageSize: String(ingestQueueSettings.maximumMessageBytes),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: ingestQueueSettings.maxReceiveCount }),
-      },
-    }),
-  );
-  return { ingest: reachableQueueUrl(ingest.QueueUrl, endpoint), deadLetter: reachableQueueUrl(deadLetter.QueueUrl, endpoint) };
+  const urls: Partial<Record<RedrivenQueueId, string>> = {};
+  for (const { queue, deadLetter, settings } of redrivenQueues as readonly RedrivenQueue<RedrivenQueueId, RedrivenQueueId>[]) {
+    const deadLetterQueue = await client.send(
+      new CreateQueueCommand({ QueueName: `${prefix}${queue}-dlq`, Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionPeriodSeconds) } }),
+    );
+    const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueue.QueueUrl, AttributeNames: ['QueueArn'] }));
+    const consumed = await client.send(
+      new CreateQueueCommand({
+        QueueName: `${prefix}${queue}`,
+        Attributes: {
+          VisibilityTimeout: String(visibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds),
+          MessageRetentionPeriod: String(settings.retentionPeriodSeconds),
+          ...(settings.maximumMessageBytes !== undefined && { MaximumMessageSize: String(settings.maximumMessageBytes) }),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: settings.maxReceiveCount }),
+        },
+      }),
+    );
+    urls[queue] = reachableQueueUrl(consumed.QueueUrl, endpoint);
+    urls[deadLetter] = reachableQueueUrl(deadLetterQueue.QueueUrl, endpoint);
+  }
+  return urls as QueueUrls;
 };

@@ -1,25 +1,31 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sendKeyOf } from '../../functions/adapters/credential-box.ts';
+import { createEndpointStore } from '../../functions/adapters/endpoint-store.ts';
+import { sendRecordOf } from '../../functions/adapters/send-queue.ts';
 import { envelopeOf } from '../../functions/core/envelope.ts';
 import { configOf } from '../../functions/shared/config.ts';
 import { ingestQueueSettings } from '../definitions/pipeline.ts';
-import { resolveSettings, settingValuesOf } from '../config.ts';
+import { resolveSettings, settingValuesOf, type ProviderApiBaseUrls } from '../config.ts';
 import { environmentOf, type ResourceValues } from '../definitions/environment.ts';
 import {
   functionDefinitions,
   functionNames,
   isHttpTrigger,
   isQueueTrigger,
+  isScheduleTrigger,
   isStreamTrigger,
   isWebSocketTrigger,
   triggersOf,
   type FunctionName,
+  type SecretId,
 } from '../definitions/functions.ts';
 import { loopbackHost } from './address.ts';
 import { localCredentials, localRegion } from './aws.ts';
@@ -27,7 +33,9 @@ import { startCloudWatchStandIn } from './cloudwatch-standin.ts';
 import { startDynamoDbLocal } from './dynamodb.ts';
 import { startFauxqsOn } from './fauxqs.ts';
 import { startHttpGateway, type HttpRoute } from './http-gateway.ts';
+import { startProviderApis } from './provider-apis.ts';
 import { createQueues, createTables, type QueueUrls, type TableNames } from './resources.ts';
+import { startSchedulePoller } from './schedule-poller.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 import { startStreamPoller } from './stream-poller.ts';
 import { AccessDenied, connectionsRefusal, functionAccessKeyId, localSigningCredentials, startAccessGuardsThread, type GuardedEndpoints } from './access-guard.ts';
@@ -53,8 +61,17 @@ export interface LocalStackOptions {
   readonly publicBaseUrl?: string;
   /** The token signing secret; a random one per run when absent. */
   readonly jwtSecret?: string;
-  /** Shortens redelivery for tests; the deployed value otherwise. */
+  /** Shortens redelivery of every consumed queue (ingest, the send queues) for tests; the deployed value otherwise. */
   readonly visibilityTimeoutSeconds?: number;
+  /** Runs each scheduled function (the reconciler) this often, for tests; every `rateMinutes` of its definition otherwise. */
+  readonly scheduleIntervalMs?: number;
+  /**
+   * Where the sender and the reconciler call the providers' send APIs. Only to reach real ones
+   * (or a stand-in of a test's own) on purpose.
+   *
+   * @default - the stack's own stand-ins for Twilio's and the Graph API's send endpoints on loopback (provider-apis.ts)
+   */
+  readonly providerApiBaseUrls?: ProviderApiBaseUrls;
   onError(source: string, error: unknown): void;
 }
 
@@ -77,6 +94,14 @@ export interface LocalStackDescription {
   /** The stand-in for Secrets Manager, which holds jwtSecret for the functions, as deployed. */
   readonly secretsEndpoint: string;
   readonly jwtSecretArn: string;
+  /** The key send credentials are encrypted with, which `switchboard endpoint credentials` encrypts with too. */
+  readonly sendKey: string;
+  /** The same key in the Secrets Manager stand-in, for the sender and the reconciler, as deployed. */
+  readonly sendKeyArn: string;
+  /** Where the sender and the reconciler reach each provider's send API. */
+  readonly providerApiBaseUrls: ProviderApiBaseUrls;
+  /** Each scheduled function, and how often the local stack runs it. */
+  readonly schedules: readonly { readonly functionName: FunctionName; readonly intervalMs: number }[];
   /** The processor's backoff is capped at the ingest queue's visibility timeout, which a test may shorten. */
   readonly ingestVisibilityTimeoutSeconds: number;
   /** The functions' endpoints: the access guards in front of the stand-ins (access-guard.ts). */
@@ -122,9 +147,9 @@ const localValues = (stack: LocalStackDescription): ResourceValues => ({
   // The SDK sends to a queue URL's own host: the functions' queue URLs point at their access guard.
   queues: Object.fromEntries(Object.entries(stack.queues).map(([queue, url]) => [queue, new URL(new URL(url).pathname, stack.functionEndpoints.sqs).toString()])),
   buckets: { bodies: stack.bodyBucket },
-  secrets: { jwt: stack.jwtSecretArn },
+  secrets: { jwt: stack.jwtSecretArn, sendKey: stack.sendKeyArn },
   urls: { webhookBase: stack.publicBaseUrl, webSocketManagement: stack.wsUrl.replace(/^ws/, 'http') },
-  settings: settingValuesOf(resolveSettings({}).settings, { ingestVisibilityTimeoutSeconds: stack.ingestVisibilityTimeoutSeconds }),
+  settings: settingValuesOf(resolveSettings({}).settings, { ingestVisibilityTimeoutSeconds: stack.ingestVisibilityTimeoutSeconds, ...stack.providerApiBaseUrls }),
   tokenMode: localTokenMode,
 });
 
@@ -165,6 +190,7 @@ export const localTriggers = () => ({
     batchSize: trigger.batchSize,
     retryAttempts: trigger.retryAttempts,
   })),
+  schedules: triggersOf(isScheduleTrigger).map(({ functionName, trigger }) => ({ functionName, rateMinutes: trigger.schedule.rateMinutes })),
 });
 
 /**
@@ -208,9 +234,17 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       ...(options.visibilityTimeoutSeconds !== undefined && { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
     });
 
-    const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
-    const secrets = await startSecretsStandIn({ host, secrets: { [`${namePrefix}jwt`]: jwtSecret } });
+    const secretValues: Record<SecretId, string> = {
+      jwt: options.jwtSecret ?? randomBytes(32).toString('base64url'),
+      // A fresh key per run, as the jwt secret: credentials set in an earlier run of a --data-dir must be set again.
+      sendKey: randomBytes(32).toString('base64'),
+    };
+    const secrets = await startSecretsStandIn({
+      host,
+      secrets: Object.fromEntries(Object.entries(secretValues).map(([id, value]) => [`${namePrefix}${id}`, value])),
+    });
     stops.push(secrets.stop);
+    const secretArns = Object.fromEntries(Object.keys(secretValues).map((id) => [id, secrets.arnOf(`${namePrefix}${id}`)])) as Record<SecretId, string>;
 
     // The gateways listen before the functions start, because the functions' configuration
     // holds the gateways' URLs; nothing is announced until both are ready.
@@ -245,7 +279,19 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     stops.push(ws.stop);
     inboxConfig = () => ({ statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' }, body: JSON.stringify({ ws: ws.url }) });
 
-    const names = { tables, queues, bucket: bodyBucket, jwtSecretArn: secrets.arnOf(`${namePrefix}jwt`) };
+    // The providers' send APIs: stand-ins on loopback unless others are named, so that a laptop sends nothing anywhere.
+    const startStandIns = async (): Promise<ProviderApiBaseUrls> => {
+      const standIns = await startProviderApis({
+        endpoints: createEndpointStore(DynamoDBDocumentClient.from(dynamodb), tables.Endpoints),
+        sendKey: async () => sendKeyOf(secretValues.sendKey),
+        publicBaseUrl: options.publicBaseUrl ?? http.url,
+      });
+      stops.push(standIns.stop);
+      return standIns.baseUrls;
+    };
+    const providerApiUrls = options.providerApiBaseUrls ?? (await startStandIns());
+
+    const names = { tables, queues, bucket: bodyBucket, secrets: secretArns };
     const guards = await startAccessGuardsThread({
       host,
       targets: { dynamodb: dynamo.endpoint, sqs: fauxqs.address, cloudwatch: cloudwatch.endpoint, secretsManager: secrets.endpoint },
@@ -265,9 +311,13 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       tables,
       queues,
       bodyBucket,
-      jwtSecret,
+      jwtSecret: secretValues.jwt,
       secretsEndpoint: secrets.endpoint,
-      jwtSecretArn: names.jwtSecretArn,
+      jwtSecretArn: secretArns.jwt,
+      sendKey: secretValues.sendKey,
+      sendKeyArn: secretArns.sendKey,
+      providerApiBaseUrls: providerApiUrls,
+      schedules: triggers.schedules.map(({ functionName, rateMinutes }) => ({ functionName, intervalMs: options.scheduleIntervalMs ?? rateMinutes * 60_000 })),
       functionEndpoints: guards.endpoints,
       ingestVisibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? ingestQueueSettings.visibilityTimeoutSeconds,
     };
@@ -290,7 +340,19 @@ export const startLocalStack = async (options: LocalStackOptions) => {
         ...settings,
         timeoutSeconds: functionDefinitions[functionName].timeoutSeconds,
         // On AWS the ingest queue is a fair queue, grouped by tenant (functions/adapters/ingest-queue.ts); fauxqs has none.
-        ...(queue === 'ingest' && { groupOf: (body: string) => envelopeOf(body)?.tenantId }),
+        // So are the send queues (functions/adapters/send-queue.ts).
+        groupOf: queue === 'ingest' ? (body: string) => envelopeOf(body)?.tenantId : (body: string) => sendRecordOf(body)?.tenantId,
+        onError: (error) => options.onError(functionName, error),
+      });
+      stops.push(poller.stop);
+    }
+
+    for (const { functionName, intervalMs } of description.schedules) {
+      const poller = startSchedulePoller({
+        functionName,
+        handler: handlerOf(functionName) as never,
+        intervalMs,
+        timeoutSeconds: functionDefinitions[functionName].timeoutSeconds,
         onError: (error) => options.onError(functionName, error),
       });
       stops.push(poller.stop);

@@ -25,6 +25,8 @@ const settingValues: Readonly<Record<SettingId, string>> = {
   jwksUrl: 'https://issuer.example/.well-known/jwks.json',
   jwtAudience: 'switchboard',
   jwtTenantClaim: 'tenant',
+  twilioApiBaseUrl: 'https://api.twilio.com',
+  graphApiBaseUrl: 'https://graph.facebook.com',
 };
 
 /** A dummy value that passes a handler's configuration, for a variable from `source`. */

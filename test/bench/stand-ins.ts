@@ -1,3 +1,5 @@
+import { newSendKeySecret } from '../../functions/adapters/credential-box.ts';
+import { providerApiBaseUrls } from '../../lib/config.ts';
 import { randomBytes } from 'node:crypto';
 import { connectionsRefusal, localSigningCredentials, startAccessGuards } from '../../lib/local/access-guard.ts';
 import { ingestQueueSettings } from '../../lib/definitions/pipeline.ts';
@@ -56,10 +58,12 @@ export const startStandIns = async ({ prefix, publicBaseUrl }: { prefix: string;
     const jwtSecret = randomBytes(32).toString('base64url');
     // The functions read the token secret from Secrets Manager, as deployed.
     const jwtSecretName = `${prefix}jwt`;
-    const secrets = await startSecretsStandIn({ secrets: { [jwtSecretName]: jwtSecret } });
+    const sendKeyName = `${prefix}send-key`;
+    const sendKey = newSendKeySecret();
+    const secrets = await startSecretsStandIn({ secrets: { [jwtSecretName]: jwtSecret, [sendKeyName]: sendKey } });
     stops.push(secrets.stop);
     // The functions reach the stand-ins through access guards, as in the local stack: IAM, locally.
-    const names = { tables: dynamo.tables, queues, bucket: bodyBucket, jwtSecretArn: secrets.arnOf(jwtSecretName) };
+    const names = { tables: dynamo.tables, queues, bucket: bodyBucket, secrets: { jwt: secrets.arnOf(jwtSecretName), sendKey: secrets.arnOf(sendKeyName) } };
     const guards = await startAccessGuards({
       targets: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, cloudwatch: cloudwatch.endpoint, secretsManager: secrets.endpoint },
       names,
@@ -80,9 +84,13 @@ export const startStandIns = async ({ prefix, publicBaseUrl }: { prefix: string;
       bodyBucket,
       jwtSecret,
       secretsEndpoint: secrets.endpoint,
-      jwtSecretArn: names.jwtSecretArn,
+      jwtSecretArn: names.secrets.jwt,
+      sendKey,
+      sendKeyArn: names.secrets.sendKey,
       functionEndpoints: guards.endpoints,
       ingestVisibilityTimeoutSeconds: ingestQueueSettings.visibilityTimeoutSeconds,
+      providerApiBaseUrls,
+      schedules: [],
     };
     return { dynamo, sqs, gateway, connectionIds, jwtSecret, description, stop };
   } catch (error) {

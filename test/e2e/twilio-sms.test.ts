@@ -115,8 +115,8 @@ describe('Twilio SMS through the local stack', () => {
     await sleep(1_000);
 
     expect([forged.status, missing.status, otherTenantsSecret.status]).toEqual([401, 401, 401]);
-    expect(await forged.json()).toEqual({ error: 'invalid X-Twilio-Signature' });
-    expect(await missing.json()).toEqual({ error: 'missing X-Twilio-Signature' });
+    expect(await forged.json()).toEqual({ error: 'invalid X-Twilio-Signature', reason: 'signature' });
+    expect(await missing.json()).toEqual({ error: 'missing X-Twilio-Signature', reason: 'signature' });
     expect(framesAbout(acmeSocket, messageSid)).toEqual([]);
     expect(await storedMessage('acme', messageSid)).toBeUndefined();
   });

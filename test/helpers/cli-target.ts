@@ -16,7 +16,17 @@ export const inMemoryTarget = () => {
       stored.set(id, { ...endpoint, secrets });
       return true;
     },
+    setSending: async (id, sending) => {
+      const endpoint = stored.get(id);
+      if (!endpoint) return false;
+      stored.set(id, { ...endpoint, sending });
+      return true;
+    },
+    pauseSending: async (id, reason, at) => {
+      const endpoint = stored.get(id);
+      if (endpoint?.sending && !endpoint.sending.pausedAt) stored.set(id, { ...endpoint, sending: { ...endpoint.sending, pausedAt: at, pausedReason: reason } });
+    },
   };
-  const target: Target = { publicBaseUrl: 'https://hooks.example.com/prod', webSocketUrl: 'wss://ws.example.com', endpoints, tokenMaxLifetimeSeconds: 86_400, jwtSecret: async () => 'x' };
+  const target: Target = { publicBaseUrl: 'https://hooks.example.com/prod', webSocketUrl: 'wss://ws.example.com', endpoints, tokenMaxLifetimeSeconds: 86_400, jwtSecret: async () => 'x', sendKey: async () => 'x' };
   return { target, stored };
 };

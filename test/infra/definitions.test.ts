@@ -1,6 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { commonEnvironment, functionDefinitions, functionNames, type FunctionName, type Variable } from '../../lib/definitions/functions.ts';
+import {
+  commonEnvironment,
+  functionDefinitions,
+  functionNames,
+  isQueueTrigger,
+  type FunctionName,
+  type Trigger,
+  type Variable,
+} from '../../lib/definitions/functions.ts';
+import { redrivenQueues } from '../../lib/definitions/pipeline.ts';
 import { localTriggers } from '../../lib/local/stack.ts';
 import { queryRoutes } from '../../functions/query/routes.ts';
 import { synthesize } from '../helpers/synth.ts';
@@ -37,11 +46,17 @@ const templateTriggers = (synthesized: Synthesized) => {
   const sourceIs = (mapping: (typeof mappings)[number], kind: 'queue' | 'stream') => JSON.stringify(mapping.Properties.EventSourceArn).includes(kind === 'queue' ? 'Queue' : 'StreamArn');
   const queueOf = (arn: unknown): string => {
     const text = JSON.stringify(arn);
-    const queues = { ingest: synthesized.stack.ingest.queue, deadLetter: synthesized.stack.ingest.deadLetterQueue, broadcastFailures: synthesized.stack.realtime.broadcastFailureQueue };
+    const { ingest, realtime, sending } = synthesized.stack;
+    const queues = {
+      ingest: ingest.queue,
+      deadLetter: ingest.deadLetterQueue,
+      broadcastFailures: realtime.broadcastFailureQueue,
+      ...Object.fromEntries(Object.entries(sending.queues).flatMap(([id, { queue, deadLetterQueue }]) => [[id, queue], [`${id}DeadLetter`, deadLetterQueue]])),
+    };
     return Object.entries(queues).find(([, queue]) => text.includes(`"${synthesized.logicalId(queue)}"`))?.[0] ?? text;
   };
   const tableOf = (arn: unknown): string =>
-    Object.entries(synthesized.stack.storage).find(([property, table]) => property.endsWith('Table') && JSON.stringify(arn).includes(`"${synthesized.logicalId(table)}"`))?.[0] ?? '';
+    Object.entries(synthesized.stack.storage.tables).find(([, table]) => JSON.stringify(arn).includes(`"${synthesized.logicalId(table)}"`))?.[0] ?? '';
   return {
     http: ofType('AWS::ApiGateway::Method').map((method) => ({
       method: method.Properties.HttpMethod,
@@ -69,6 +84,12 @@ const templateTriggers = (synthesized: Synthesized) => {
         batchSize: mapping.BatchSize,
         retryAttempts: mapping.MaximumRetryAttempts,
       })),
+    schedules: ofType('AWS::Events::Rule').flatMap((rule) =>
+      (rule.Properties.Targets as { Arn: unknown }[]).map((target) => ({
+        functionName: functionIn(target.Arn, synthesized, resources),
+        rateMinutes: Number(/^rate\((\d+) minutes?\)$/.exec(String(rule.Properties.ScheduleExpression))?.[1]),
+      })),
+    ),
   };
 };
 
@@ -78,7 +99,6 @@ describe('function definitions', () => {
   it('make the same triggers in the template and in the local runtime', () => {
     // Prepare
     const local = localTriggers();
-    const tableIds = { endpointsTable: 'Endpoints', messagesTable: 'Messages', connectionsTable: 'Connections', noncesTable: 'Nonces', feedTable: 'Feed' };
 
     // Act
     const deployed = templateTriggers(synthesize());
@@ -87,8 +107,34 @@ describe('function definitions', () => {
     expect(byKey(deployed.http)).toEqual(byKey(local.http));
     expect(byKey(deployed.webSocket)).toEqual(byKey(local.webSocket));
     expect(deployed.queues).toEqual(local.queues.map(({ concurrency: _local, ...mapping }) => mapping));
-    expect(deployed.streams.map((stream) => ({ ...stream, table: tableIds[stream.table as keyof typeof tableIds] }))).toEqual(local.streams);
-    expect(local.http.length + local.webSocket.length + local.queues.length + local.streams.length).toBeGreaterThan(functionNames.length);
+    expect(deployed.streams).toEqual(local.streams);
+    expect(deployed.schedules).toEqual(local.schedules);
+    expect(local.http.length + local.webSocket.length + local.queues.length + local.streams.length + local.schedules.length).toBeGreaterThan(functionNames.length);
+  });
+
+  it('route each REST route and WebSocket action to one function only', () => {
+    // Prepare
+    const { http, webSocket } = localTriggers();
+
+    // Act
+    const routes = [...http.map(({ method, resource }) => `${method} ${resource}`), ...webSocket.map(({ routeKey }) => `WebSocket ${routeKey}`)];
+
+    // Assess
+    expect(routes.filter((route, index) => routes.indexOf(route) !== index)).toEqual([]);
+  });
+
+  it('have the local runtime create every queue a function reads or is told the URL of', () => {
+    // Prepare
+    const named = functionNames.flatMap((name) => [
+      ...(functionDefinitions[name].triggers as readonly Trigger[]).filter(isQueueTrigger).map((trigger) => trigger.queue),
+      ...Object.values(functionDefinitions[name].environment as Readonly<Record<string, Variable>>).flatMap(({ from }) => ('queue' in from ? [from.queue] : [])),
+    ]);
+
+    // Act
+    const local = new Set(redrivenQueues.flatMap(({ queue, deadLetter }) => [queue, deadLetter]));
+
+    // Assess
+    expect([...new Set(named)].filter((queue) => !local.has(queue as never))).toEqual([]);
   });
 
   it("route in the query handler exactly the GET routes of the query function's definition", () => {

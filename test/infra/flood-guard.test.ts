@@ -3,6 +3,7 @@ import { newEndpointId } from '../../functions/core/ids.ts';
 import { providerNames } from '../../functions/providers/registry.ts';
 import { defaultFloodGuardLimits } from '../../lib/config.ts';
 import { routablePathPatterns } from '../../lib/constructs/flood-guard.ts';
+import { localTriggers } from '../../lib/local/stack.ts';
 import { synthesize } from '../helpers/synth.ts';
 
 /** The WAF web ACL in front of the REST API: on by default, off by configuration, never in the way of a provider. */
@@ -76,9 +77,21 @@ describe('flood guard', () => {
     for (const path of paths) expect(routable(path), path).toBe(true);
   });
 
-  it('lets the query and health routes through, and refuses what scanners try', () => {
+  it('lets every route the definitions declare through, with the stage in front', () => {
     // Prepare
-    const routes = ['/prod/health', '/health', '/prod/events', '/prod/conversations', '/prod/conversations/c_1-a/messages'];
+    const paths = localTriggers().http.map(({ resource }) => `/prod${resource.replaceAll(/\{[^}]+\}/g, 'abc')}`);
+
+    // Act
+    const refused = paths.filter((path) => !routable(path));
+
+    // Assess
+    expect(paths).toContain('/prod/messages');
+    expect(refused).toEqual([]);
+  });
+
+  it('lets the query, send and health routes through, and refuses what scanners try', () => {
+    // Prepare
+    const routes = ['/prod/health', '/health', '/prod/events', '/prod/conversations', '/prod/conversations/c_1-a/messages', '/prod/messages'];
     const probes = ['/', '/.env', '/wp-login.php', '/prod/webhooks/twilio', '/prod/webhooks/twilio/ep_1/../../etc/passwd', '/prod/admin', '/a/b/health'];
 
     // Act

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { SwitchboardStackProps } from '../../lib/switchboard-stack.ts';
+import { sendQueueIds } from '../../lib/definitions/functions.ts';
 import { synthesize } from '../helpers/synth.ts';
 
 /** The monitoring side of a synthesized stack: the alarm topic, the alarms and the dashboard. */
@@ -9,7 +10,7 @@ const synthesizeMonitoring = (props?: SwitchboardStackProps) => {
   return { ...synthesized, topic: synthesized.ref(synthesized.stack.monitoring.topic) };
 };
 
-const functionNames = ['Ack', 'Processor', 'Broadcaster', 'Connect', 'Disconnect', 'Socket', 'Query', 'Health'] as const;
+const functionNames = ['Ack', 'Processor', 'Broadcaster', 'Connect', 'Disconnect', 'Socket', 'Query', 'Health', 'Send', 'Sender', 'Reconciler'] as const;
 
 describe('monitoring: the alarm topic', () => {
   it('is encrypted with a key CloudWatch may use, lets only this account\'s alarms publish, refuses publishing without TLS and has no subscriber by default', () => {
@@ -66,7 +67,7 @@ describe('monitoring: the alarm topic', () => {
 });
 
 describe('monitoring: alarms', () => {
-  it('has one alarm per queue, the stream, each function twice and the ack latency, every one telling the topic of ALARM and OK', () => {
+  it('has one alarm per queue, the stream, each function twice, the ack latency and sending, every one telling the topic of ALARM and OK', () => {
     // Prepare
     const { template, topic } = synthesizeMonitoring();
 
@@ -74,7 +75,8 @@ describe('monitoring: alarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((resource) => resource.Properties);
 
     // Assess
-    expect(alarms).toHaveLength(2 + 1 + 1 + 2 * functionNames.length + 1);
+    // Sending: each send queue's DLQ and age, credential failures, failures, paused endpoints.
+    expect(alarms).toHaveLength(2 + 1 + 1 + 2 * functionNames.length + 1 + 2 * sendQueueIds.length + 3);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
@@ -158,6 +160,9 @@ describe('monitoring: alarms', () => {
       stack.realtime.socketFunction,
       stack.query.queryFunction,
       stack.health.healthFunction,
+      stack.sending.sendFunction,
+      stack.sending.senderFunction,
+      stack.sending.reconcilerFunction,
     ];
 
     // Assess
@@ -222,6 +227,88 @@ describe('monitoring: alarms', () => {
   });
 });
 
+describe('monitoring: sending', () => {
+  it.each(sendQueueIds)('alarms on any message in the %s DLQ, and on a send waiting over 20 minutes in the queue', (queueId) => {
+    // Prepare
+    const { template, stack, logicalId } = synthesizeMonitoring();
+    const { queue, deadLetterQueue } = stack.sending.queues[queueId];
+
+    // Act
+    const queueName = (of: Parameters<typeof logicalId>[0]) => [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(of), 'QueueName'] } }];
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: queueName(deadLetterQueue),
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 0,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('redrive'),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: queueName(queue),
+      Statistic: 'Maximum',
+      Threshold: 1200,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms at once on a credential failure, and on a paused endpoint, each saying what to run', () => {
+    // Prepare
+    const { template } = synthesizeMonitoring();
+
+    // Act
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((resource) => resource.Properties);
+    const credentials = alarms.find((alarm) => JSON.stringify(alarm.Dimensions ?? []).includes('"credentials"'));
+    const paused = alarms.find((alarm) => alarm.MetricName === 'SendCredentialsPaused');
+
+    // Assess
+    expect(credentials).toMatchObject({
+      Namespace: 'Switchboard',
+      MetricName: 'SendFailed',
+      Dimensions: expect.arrayContaining([{ Name: 'category', Value: 'credentials' }, { Name: 'service', Value: 'switchboard' }]),
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(credentials?.AlarmDescription).toContain('switchboard endpoint credentials');
+    expect(paused).toMatchObject({ Namespace: 'Switchboard', Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(paused?.AlarmDescription).toContain('switchboard endpoint credentials');
+  });
+
+  it('alarms on more than 10 permanent and temporary send failures in 5 minutes', () => {
+    // Prepare
+    const { template } = synthesizeMonitoring();
+
+    // Act
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      .map((resource) => resource.Properties)
+      .find((properties) => JSON.stringify(properties.Metrics ?? []).includes('SendFailed'));
+
+    // Assess
+    expect(alarm).toMatchObject({ Threshold: 10, EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    expect(alarm?.Metrics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Expression: 'FILL(permanent, 0) + FILL(temporary, 0)', ReturnData: true }),
+        ...['permanent', 'temporary'].map((category) =>
+          expect.objectContaining({
+            Id: category,
+            MetricStat: expect.objectContaining({
+              Metric: expect.objectContaining({ MetricName: 'SendFailed', Dimensions: expect.arrayContaining([{ Name: 'category', Value: category }]) }),
+              Period: 300,
+            }),
+          }),
+        ),
+      ]),
+    );
+    expect(alarm?.AlarmDescription).toContain('switchboard outbox list --status failed');
+  });
+});
+
 describe('monitoring: dashboard', () => {
   it("is one dashboard graphing the pipeline's figures and lags", () => {
     // Prepare
@@ -249,6 +336,10 @@ describe('monitoring: dashboard', () => {
       'FramesSent',
       'FramesFailed',
       'IteratorAge',
+      'MessageSent',
+      'SendFailed',
+      'Dim.category',
+      'Send dead letters',
       'AWS/ApiGateway',
       'p50',
       'p99',

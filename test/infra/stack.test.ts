@@ -13,7 +13,7 @@ import {
 } from '../../lib/definitions/pipeline.ts';
 import { SwitchboardStack, type SwitchboardStackProps } from '../../lib/switchboard-stack.ts';
 import { synthesize } from '../helpers/synth.ts';
-import { functionSizes, type FunctionName } from '../../lib/definitions/functions.ts';
+import { functionNames, functionSizes, type FunctionName } from '../../lib/definitions/functions.ts';
 
 const dynamodbWrites = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
@@ -63,7 +63,12 @@ describe('ingest', () => {
 
     // Act
     const api = template.findResources('AWS::ApiGateway::RestApi');
-    const method = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } });
+    // The send routes are POSTs too, to the send function.
+    const method = Object.fromEntries(
+      Object.entries(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } })).filter(([, post]) =>
+        JSON.stringify(post.Properties.Integration.Uri).includes(logicalId(stack.ingest.ackAlias)),
+      ),
+    );
     const resourceId = (Object.values(method)[0]?.Properties.ResourceId as { Ref: string }).Ref;
     const leaf = template.toJSON().Resources[resourceId].Properties;
 
@@ -383,7 +388,7 @@ describe('functions', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties);
 
     // Assess
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(functionNames.length);
     for (const fn of functions) {
       expect(fn).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -408,6 +413,9 @@ describe('functions', () => {
       socket: stack.realtime.socketFunction,
       disconnect: stack.realtime.disconnectFunction,
       health: stack.health.healthFunction,
+      send: stack.sending.sendFunction,
+      sender: stack.sending.senderFunction,
+      reconciler: stack.sending.reconcilerFunction,
     } satisfies Record<FunctionName, IConstruct>;
     const bench = JSON.parse(await readFile(new URL('../../bench/results/2026-11-23-footprint.json', import.meta.url), 'utf8'));
 
@@ -627,6 +635,14 @@ describe('stack', () => {
       'JwtSecretArn',
       'TokenMaxLifetimeSeconds',
       'EndpointsKeyArn',
+      'SendingTableName',
+      'SendSmsQueueUrl',
+      'SendSmsDeadLetterQueueUrl',
+      'SendWhatsappQueueUrl',
+      'SendWhatsappDeadLetterQueueUrl',
+      'SendMessengerQueueUrl',
+      'SendMessengerDeadLetterQueueUrl',
+      'SendKeySecretArn',
     ];
 
     // Act
@@ -649,6 +665,9 @@ describe('stack', () => {
     [{ logRetentionDays: 45 }, /logRetentionDays must be one of CloudWatch's retention periods \(1, 3, 5, 7, 14, 30, 60, 90,.*got 45/],
     [{ archiveRetentionDays: 0 }, /archiveRetentionDays must be a whole number of days, 1 or more, got 0/],
     [{ alarmEmail: 'oncall' }, /alarmEmail must be an email address, got "oncall"/],
+    [{ providerApiBaseUrls: { twilioApiBaseUrl: 'http://127.0.0.1:4010' } }, /providerApiBaseUrls.twilioApiBaseUrl \(context twilioApiBaseUrl\) must be an https:\/\/ URL/],
+    [{ providerApiBaseUrls: { graphApiBaseUrl: 'https://graph.example.com/' } }, /providerApiBaseUrls.graphApiBaseUrl \(context graphApiBaseUrl\) must be an https:\/\/ URL without a trailing/],
+    [{ reservedConcurrency: { send: 0 } }, /reservedConcurrency.send \(context sendConcurrency\) must be a whole number, 1 or more/],
     [{ customDomain: { domainName: 'Hooks.Example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/ab-12' } }, /customDomain.domainName \(context domainName\) must be a lower-case host name/],
     [{ customDomain: { domainName: 'hooks.example.com', certificateArn: 'arn:aws:iam::123456789012:server-certificate/x' } }, /customDomain.certificateArn \(context certificateArn\) must be an ACM certificate ARN/],
     [

@@ -27,7 +27,7 @@ describe('stage throttling', () => {
 });
 
 describe('reserved concurrency', () => {
-  it('caps the query, $connect and client-message functions, and never the ack, whose verified traffic is not throttled for load', () => {
+  it('caps the query, $connect, client-message and send functions, and never the ack, whose verified traffic is not throttled for load', () => {
     // Prepare
     const { resource, stack } = synthesize();
     const reserved = (fn: Parameters<typeof resource>[0]) => resource(fn).Properties.ReservedConcurrentExecutions as number | undefined;
@@ -37,20 +37,23 @@ describe('reserved concurrency', () => {
       query: reserved(stack.query.queryFunction),
       connect: reserved(stack.realtime.connectFunction),
       socket: reserved(stack.realtime.socketFunction),
+      send: reserved(stack.sending.sendFunction),
       ack: reserved(stack.ingest.ackFunction),
+      sender: reserved(stack.sending.senderFunction),
     };
 
     // Assess
-    expect(defaultReservedConcurrency).toEqual({ query: 100, connect: 50, socket: 25 });
-    expect(byFunction).toEqual({ query: 100, connect: 50, socket: 25, ack: undefined });
+    expect(defaultReservedConcurrency).toEqual({ query: 100, connect: 50, socket: 25, send: 25 });
+    expect(byFunction).toEqual({ query: 100, connect: 50, socket: 25, send: 25, ack: undefined, sender: undefined });
   });
 
   it('reserves as configured, and nothing when turned off', () => {
-    const configured = synthesize({ reservedConcurrency: { query: 10 } });
+    const configured = synthesize({ reservedConcurrency: { query: 10, send: 5 } });
     const off = synthesize({ reservedConcurrency: false });
 
     expect(configured.resource(configured.stack.query.queryFunction).Properties.ReservedConcurrentExecutions).toBe(10);
     expect(configured.resource(configured.stack.realtime.connectFunction).Properties.ReservedConcurrentExecutions).toBe(50);
+    expect(configured.resource(configured.stack.sending.sendFunction).Properties.ReservedConcurrentExecutions).toBe(5);
     expect(JSON.stringify(off.template.toJSON())).not.toContain('ReservedConcurrentExecutions');
   });
 });

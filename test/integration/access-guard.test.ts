@@ -32,7 +32,7 @@ beforeAll(async () => {
   sqs = await startSqs();
   sqs.server.createBucket(bucket);
   queues = await createQueues(sqs.client, { prefix: 'guarded-', endpoint: sqs.endpoint });
-  const names = { tables: dynamo.tables, queues, bucket, jwtSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:jwt-AbCdEf' };
+  const names = { tables: dynamo.tables, queues, bucket, secrets: { jwt: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:jwt-AbCdEf', sendKey: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:send-key-AbCdEf' } };
   for (const [service, target, key] of [
     ['dynamodb', dynamo.endpoint, 'dynamodb'],
     ['sqs-and-s3', sqs.endpoint, 'sqs'],

@@ -281,7 +281,7 @@ describe('the query handler on DynamoDB Local', () => {
 
     // Assess
     expect(foreignMessages.statusCode).toBe(404);
-    expect(JSON.parse(foreignMessages.body)).toEqual({ error: 'no such conversation' });
+    expect(JSON.parse(foreignMessages.body)).toEqual({ error: 'no such conversation', reason: 'not_found' });
     expect(JSON.parse(foreignList.body)).toEqual({ conversations: [], cursor: null });
     expect(JSON.parse(foreignEvents.body)).toMatchObject({ frames: [] });
     expect(own.statusCode).toBe(200);
@@ -295,7 +295,7 @@ describe('the query handler on DynamoDB Local', () => {
     const answer = await request('/conversations', { token, query: { limit: '1000' } });
 
     expect(answer.statusCode).toBe(400);
-    expect(JSON.parse(answer.body)).toEqual({ error: 'limit must be a whole number from 1 to 100' });
+    expect(JSON.parse(answer.body)).toEqual({ error: 'limit must be a whole number from 1 to 100', reason: 'bad_request' });
   });
 
   it('holds a long-poll until a message is stored, then returns its frames and a cursor that does not repeat them', async () => {

@@ -27,10 +27,29 @@ const senderAndRecipient = ({ channel, event }: EventContext): { from: string; t
   to: required(event.recipient?.id, `the recipient of a ${channel} message`),
 });
 
+/** The prefix of Switchboard's message ids (core/ids.ts): an echo whose metadata has it is a message we sent. */
+const ourIdPrefix = 'msg_';
+
+/**
+ * The echo of a message Switchboard sent, which already stores it: its receipt that Meta sent
+ * it, carrying our id (the Send API's `metadata`) and Meta's mid, rather than a second copy.
+ */
+const sentEcho = (parties: Parties, mid: string, correlationId: string, providerTimestamp: string | undefined): NormalizedEvent => ({
+  kind: 'status',
+  ...parties,
+  eventId: `${mid}#echo`,
+  providerMessageIds: [mid],
+  correlationId,
+  status: 'sent',
+  providerStatus: 'echo',
+  providerTimestamp,
+});
+
 const messageEvent = (context: EventContext, message: NonNullable<MessagingEvent['message']>): NormalizedEvent => {
   const isEcho = message.is_echo === true;
   const parties = partiesOf(context, isEcho);
   const { providerTimestamp } = context;
+  if (isEcho && message.metadata?.startsWith(ourIdPrefix)) return sentEcho(parties, message.mid, message.metadata, providerTimestamp);
   if (message.is_deleted) {
     return { kind: 'revision', ...parties, eventId: `${message.mid}:deleted`, providerMessageId: message.mid, action: 'deleted', providerTimestamp };
   }

@@ -80,6 +80,8 @@ export const whatsappStatusSchema = z.object({
   timestamp: optionalText,
   recipient_id: optionalText,
   recipient_user_id: optionalText,
+  /** What the business sent with the message (Switchboard: our message id), named back in each of its statuses. */
+  biz_opaque_callback_data: optionalText,
   errors: z.optional(z.array(errorSchema)),
 });
 

@@ -97,6 +97,7 @@ const statusEvent = (status: WhatsappStatus, number: BusinessNumber): Normalized
     customerAddress: customerNumber(recipient),
     eventId,
     providerMessageIds: [status.id],
+    ...(status.biz_opaque_callback_data && { correlationId: status.biz_opaque_callback_data }),
     status: delivery,
     providerStatus: status.status,
     error: firstError(status.errors),

@@ -36,12 +36,27 @@ const statusCallbackSchema = z.object({
   ErrorMessage: z.optional(z.string()),
 });
 
+/** The query parameter of a StatusCallback URL that names our message: Switchboard sets it when it sends. */
+export const correlationParam = 'sb_message';
+
+/**
+ * Our id of the message, from the `sb_message` parameter of the URL Twilio called. The URL is
+ * covered by Twilio's signature, so the id is as trusted as the body.
+ */
+export const correlationIdOf = (url: string): string | undefined => {
+  try {
+    return new URL(url).searchParams.get(correlationParam) || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * A status callback about a message the business sent: the business is its From, the
  * customer its To. A status Twilio has no delivery rank for (`receiving`, or one added later)
- * is recorded as a notice.
+ * is recorded as a notice. `correlationId` is our id of the message, when the URL names it.
  */
-export const statusCallback = (fields: TwilioFields, providerStatus: string): NormalizedStatus | NormalizedNotice => {
+export const statusCallback = (fields: TwilioFields, providerStatus: string, correlationId?: string): NormalizedStatus | NormalizedNotice => {
   const parsed = statusCallbackSchema.safeParse(fields);
   if (!parsed.success) throw new PermanentError(`not a Twilio status callback: ${z.prettifyError(parsed.error)}`);
   const callback = parsed.data;
@@ -59,6 +74,7 @@ export const statusCallback = (fields: TwilioFields, providerStatus: string): No
     businessAddress: plainAddress(businessAddress),
     customerAddress: plainAddress(callback.To),
     providerMessageIds: [callback.MessageSid],
+    ...(correlationId && { correlationId }),
     status,
     providerStatus,
     ...(callback.ErrorCode && { error: { code: callback.ErrorCode, ...(callback.ErrorMessage && { message: callback.ErrorMessage }) } }),

@@ -71,11 +71,21 @@ describe('errorResponse', () => {
     ['unknown_endpoint', 404],
     ['not_found', 404],
     ['too_large', 413],
-  ] as const)('answers a refusal for %s with %i and its message', (reason, statusCode) => {
+    ['window_closed', 409],
+    ['recipient_opted_out', 409],
+    ['no_send_credentials', 409],
+    ['idempotency_key_reused', 422],
+  ] as const)('answers a refusal for %s with %i, its message and its reason', (reason, statusCode) => {
     const response = errorResponse(new Refused(reason, 'the reason, for the caller'));
 
     expect(response.statusCode).toBe(statusCode);
-    expect(JSON.parse(response.body)).toEqual({ error: 'the reason, for the caller' });
+    expect(JSON.parse(response.body)).toEqual({ error: 'the reason, for the caller', reason });
+  });
+
+  it("answers a refusal's details beside its message, for the caller to act on", () => {
+    const response = errorResponse(new Refused('window_closed', 'the window closed', { closesAt: '2026-12-01T00:00:00.000Z', templateRequired: true }));
+
+    expect(JSON.parse(response.body)).toEqual({ error: 'the window closed', reason: 'window_closed', closesAt: '2026-12-01T00:00:00.000Z', templateRequired: true });
   });
 
   it('answers a replay with the status the caller wants for one, and nothing else with it', () => {

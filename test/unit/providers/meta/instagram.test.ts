@@ -86,6 +86,17 @@ describe('meta.normalize: Instagram messages', () => {
     expect(event).toMatchObject({ direction: 'outbound', businessAddress: igAccountId, customerAddress: igsid, from: igAccountId, to: igsid });
   });
 
+  it('turns the echo of a message Switchboard sent into its sent status, and keeps an echo with other metadata a message', () => {
+    const echo = (metadata: string) =>
+      instagram({ sender: { id: igAccountId }, recipient: { id: igsid }, timestamp: milliseconds, message: { mid, text: 'Yes!', is_echo: true, metadata } });
+
+    const [ours] = echo('msg_0123456789abcdef');
+    const [theirs] = echo('campaign:7');
+
+    expect(ours).toMatchObject({ kind: 'status', channel: 'instagram', correlationId: 'msg_0123456789abcdef', eventId: `${mid}#echo`, status: 'sent' });
+    expect(theirs).toMatchObject({ kind: 'message', direction: 'outbound', providerMessageId: mid });
+  });
+
   it('turns an icebreaker tap (postback) into a postback message', () => {
     const [event] = instagram(fromIgsid({ postback: { mid, title: 'What are your hours?', payload: 'HOURS' } }));
 

@@ -113,6 +113,30 @@ describe('meta.normalize: Messenger messages', () => {
     });
   });
 
+  it('turns the echo of a message Switchboard sent (its metadata our id) into its sent status, not a second message', () => {
+    // Prepare
+    const echo = { sender: { id: pageId }, recipient: { id: psid }, timestamp: milliseconds };
+
+    // Act
+    const events = messenger({ ...echo, message: { is_echo: true, app_id: 1517776481860111, metadata: 'msg_0123456789abcdef', mid, text: 'We ship tomorrow.' } });
+
+    // Assess
+    expect(events).toEqual([
+      {
+        kind: 'status',
+        channel: 'messenger',
+        businessAddress: pageId,
+        customerAddress: psid,
+        eventId: `${mid}#echo`,
+        providerMessageIds: [mid],
+        correlationId: 'msg_0123456789abcdef',
+        status: 'sent',
+        providerStatus: 'echo',
+        providerTimestamp: isoOfMilliseconds,
+      },
+    ]);
+  });
+
   it('keeps a template the page sent in details', () => {
     const template = { template_type: 'generic', elements: [{ title: 'Blue shirt', subtitle: '$20' }] };
 

@@ -304,6 +304,17 @@ describe('meta.normalize: WhatsApp statuses', () => {
     ]);
   });
 
+  it('names our message by the biz_opaque_callback_data it was sent with', () => {
+    // Prepare
+    const receipt = status({ status: 'sent', biz_opaque_callback_data: 'msg_0123456789abcdef' });
+
+    // Act
+    const [event] = normalizedOf(whatsappStatuses(receipt));
+
+    // Assess
+    expect(event).toMatchObject({ kind: 'status', correlationId: 'msg_0123456789abcdef', providerMessageIds: [wamid], status: 'sent' });
+  });
+
   it('turns a failed receipt into a failed status with the first error', () => {
     // nyaruka/courier handlers/meta/testdata/wac/error_status.json
     const errors = [{ code: 131014, title: 'Request for url https://URL.jpg failed with error: 404 (Not Found)' }];

@@ -254,6 +254,33 @@ describe('twilio.normalize: status callbacks', () => {
     });
   });
 
+  it('names our message by the sb_message parameter of the StatusCallback URL it was called at', () => {
+    // Prepare
+    const url = `${endpointUrl}?sb_message=msg_0123456789abcdef`;
+
+    // Act
+    const [event] = twilio.normalize(formRequest(url, statusCallbackFields({ MessageSid: messageSid, MessageStatus: 'sent' })));
+
+    // Assess
+    expect(event).toMatchObject({ kind: 'status', correlationId: 'msg_0123456789abcdef', providerMessageIds: [messageSid], status: 'sent' });
+  });
+
+  it('names no message of ours when the URL has no sb_message, or an empty one', () => {
+    const fields = statusCallbackFields({ MessageSid: messageSid, MessageStatus: 'sent' });
+
+    const events = [endpointUrl, `${endpointUrl}?sb_message=`].flatMap((url) => twilio.normalize(formRequest(url, fields)));
+
+    expect(events.map((event) => event.kind === 'status' && 'correlationId' in event)).toEqual([false, false]);
+  });
+
+  it('takes sb_message from the URL only, never from a body field of that name', () => {
+    const fields = statusCallbackFields({ MessageSid: messageSid, MessageStatus: 'sent', sb_message: 'msg_forged' });
+
+    const [event] = normalizeForm(fields);
+
+    expect(event).not.toHaveProperty('correlationId');
+  });
+
   it('refuses a status callback without a MessageSid as permanent', () => {
     const { MessageSid: _, ...fields } = statusCallbackFields();
 

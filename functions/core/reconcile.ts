@@ -1,0 +1,74 @@
+import { sendTimings } from './send.ts';
+import { openShards, type OpenMarker, type OutboundMessage } from './sending-items.ts';
+
+/**
+ * The reconciler's decisions, every few minutes, over the markers of messages not yet settled:
+ * a message accepted but never queued (its queueing failed after the accept's transaction) is
+ * queued; one whose record was lost mid-wait, or whose sender vanished, is queued again for
+ * the sender to settle; one that reached a final state, or was sent long ago and never heard
+ * of again, is let go. It never sends anything itself: the sender's claim decides that.
+ */
+
+export interface ReconcileDependencies {
+  openMarkers(shard: number, before: string, limit: number): Promise<OpenMarker[]>;
+  closeMarker(marker: OpenMarker): Promise<void>;
+  outbound(tenantId: string, messageId: string): Promise<OutboundMessage | undefined>;
+  requeue(message: Pick<OutboundMessage, 'id' | 'tenantId' | 'channel'>, delaySeconds: number): Promise<void>;
+  now(): Date;
+  observe?(event: { readonly kind: 'requeued' | 'closed' | 'unconfirmed'; readonly marker: OpenMarker }): void;
+}
+
+export const reconcileTimings = {
+  /** Markers younger than this are left to the sender: its record is on its way. */
+  minAgeMs: 60_000,
+  /** A record late by more than this past its message's due time is taken for lost. */
+  lostRecordMs: 60_000,
+  /** A sent message no receipt followed for this long is let go as sent. */
+  unconfirmedAfterMs: 24 * 3600 * 1000,
+  /** Markers read per shard per run; the rest wait for the next run. */
+  batch: 200,
+} as const;
+
+type Decision = 'close' | 'requeue' | 'keep' | 'unconfirmed';
+
+const ageOf = (iso: string | undefined, now: number): number => (iso === undefined ? Number.POSITIVE_INFINITY : now - Date.parse(iso));
+
+export const decide = (message: OutboundMessage | undefined, now: Date): Decision => {
+  if (!message) return 'close';
+  const at = now.getTime();
+  const extra = message as OutboundMessage & { claimedAt?: string; unknownSince?: string; sentAt?: string };
+  switch (message.sendState) {
+    case 'ready':
+      return ageOf(message.notBefore, at) > reconcileTimings.lostRecordMs ? 'requeue' : 'keep';
+    case 'claimed':
+      return ageOf(extra.claimedAt, at) > sendTimings.claimLeaseMs + reconcileTimings.lostRecordMs ? 'requeue' : 'keep';
+    case 'unknown':
+      return ageOf(extra.unknownSince, at) > sendTimings.callbackWaitMs + reconcileTimings.lostRecordMs ? 'requeue' : 'keep';
+    case 'done':
+      if (message.status === 'delivered' || message.status === 'read' || message.status === 'failed') return 'close';
+      return ageOf(extra.sentAt ?? message.statusAt, at) > reconcileTimings.unconfirmedAfterMs ? 'unconfirmed' : 'keep';
+  }
+};
+
+/** One run over every shard of markers; answers how many messages it queued again and how many markers it closed. */
+export const reconcile = async (deps: ReconcileDependencies): Promise<{ requeued: number; closed: number }> => {
+  const now = deps.now();
+  const before = new Date(now.getTime() - reconcileTimings.minAgeMs).toISOString();
+  let requeued = 0;
+  let closed = 0;
+  for (let shard = 0; shard < openShards; shard++) {
+    for (const marker of await deps.openMarkers(shard, before, reconcileTimings.batch)) {
+      const decision = decide(await deps.outbound(marker.tenantId, marker.messageId), now);
+      if (decision === 'requeue') {
+        await deps.requeue({ id: marker.messageId, tenantId: marker.tenantId, channel: marker.channel }, 0);
+        requeued++;
+        deps.observe?.({ kind: 'requeued', marker });
+      } else if (decision === 'close' || decision === 'unconfirmed') {
+        await deps.closeMarker(marker);
+        closed++;
+        deps.observe?.({ kind: decision === 'close' ? 'closed' : 'unconfirmed', marker });
+      }
+    }
+  }
+  return { requeued, closed };
+};

@@ -1,0 +1,71 @@
+import { openCredentials } from '../../functions/adapters/credential-box.ts';
+import type { EndpointStore } from '../../functions/adapters/endpoint-store.ts';
+import type { Endpoint } from '../../functions/core/endpoint.ts';
+import type { SendCredentials } from '../../functions/core/outbound.ts';
+import { startGraphApiStandIn } from './provider-standins/graph-api.ts';
+import { startTwilioApiStandIn } from './provider-standins/twilio-api.ts';
+
+export interface ProviderApiOptions {
+  /** The endpoints table, where the stand-ins find the account a request authenticates as, as the providers know their own accounts. */
+  readonly endpoints: EndpointStore;
+  /** The stack's send key, to open the endpoints' sealed send credentials. */
+  sendKey(): Promise<Buffer>;
+  /** The base of webhook URLs: where Meta's stand-in posts an app's webhooks. */
+  readonly publicBaseUrl: string;
+  /** Tests shorten or lengthen the time between a send and its callbacks. */
+  readonly callbackDelaysMs?: { readonly sent?: number; readonly delivered?: number; readonly read?: number };
+}
+
+/**
+ * The providers' send APIs on 127.0.0.1, for the local stack: Twilio's Messages API and the
+ * Graph API's messages endpoints (provider-standins/). They know an account by the send
+ * credentials set on an endpoint (`switchboard endpoint credentials`), as the real ones know
+ * theirs, and post status callbacks signed with that endpoint's webhook secret, which is the
+ * account's auth token (Twilio) or the app secret (Meta), as the real ones sign them.
+ */
+export const startProviderApis = async (options: ProviderApiOptions) => {
+  const accounts = async (provider: string): Promise<{ endpoint: Endpoint; credentials: SendCredentials }[]> => {
+    const key = await options.sendKey();
+    return (await options.endpoints.list()).flatMap((endpoint) => {
+      if (endpoint.provider !== provider || !endpoint.sending) return [];
+      try {
+        return [{ endpoint, credentials: openCredentials(key, endpoint.endpointId, endpoint.sending.sealedCredentials) }];
+      } catch {
+        return [];
+      }
+    });
+  };
+  const twilioAccount = async (accountSid: string) =>
+    (await accounts('twilio')).find(({ credentials }) => credentials.provider === 'twilio' && credentials.accountSid === accountSid);
+
+  const twilio = await startTwilioApiStandIn({
+    ...(options.callbackDelaysMs && { callbackDelaysMs: options.callbackDelaysMs }),
+    authTokenOf: async (accountSid) => {
+      const account = await twilioAccount(accountSid);
+      if (!account) return undefined;
+      return 'authToken' in account.credentials ? account.credentials.authToken : account.endpoint.secrets[0];
+    },
+    apiKeySecretOf: async (accountSid, apiKeySid) => {
+      const credentials = (await twilioAccount(accountSid))?.credentials;
+      return credentials && 'apiKeySid' in credentials && credentials.apiKeySid === apiKeySid ? credentials.apiKeySecret : undefined;
+    },
+  });
+  const graph = await startGraphApiStandIn({
+    ...(options.callbackDelaysMs && { callbackDelaysMs: options.callbackDelaysMs }),
+    webhookOf: async (accessToken) => {
+      const account = (await accounts('meta')).find(({ credentials }) => credentials.provider === 'meta' && credentials.accessToken === accessToken);
+      const appSecret = account?.endpoint.secrets[0];
+      return account && appSecret ? { url: `${options.publicBaseUrl.replace(/\/+$/, '')}/webhooks/meta/${account.endpoint.endpointId}`, appSecret } : undefined;
+    },
+  });
+  return {
+    twilio,
+    graph,
+    baseUrls: { twilioApiBaseUrl: twilio.url, graphApiBaseUrl: graph.url },
+    stop: async () => {
+      await Promise.all([twilio.stop(), graph.stop()]);
+    },
+  };
+};
+
+export type ProviderApis = Awaited<ReturnType<typeof startProviderApis>>;
