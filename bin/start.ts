@@ -98,6 +98,8 @@ Switchboard is running locally.
   WebSocket    ${description.wsUrl}/?token=<JWT>
   DynamoDB     ${description.dynamodbEndpoint}   (${process.env.DYNAMODB_ENDPOINT ? 'DYNAMODB_ENDPOINT' : 'DynamoDB Local'})
   SQS          ${description.sqsEndpoint}   (fauxqs)
+  Twilio API   ${description.providerApiBaseUrls.twilioApiBaseUrl}   (stand-in: replies are sent here, nowhere else)
+  Graph API    ${description.providerApiBaseUrls.graphApiBaseUrl}   (stand-in)
   Data         ${dataDir ?? 'in memory (npm start -- --data-dir <folder> keeps it)'}
 
   The Inbox link and this token (1 h) are for tenant "${flags.tenant}" only;
@@ -105,6 +107,7 @@ Switchboard is running locally.
   ${token}
 
   Next:  npx switchboard endpoint add --provider twilio --tenant ${flags.tenant} --secret <auth token>
+         npx switchboard endpoint credentials <endpointId> --twilio-account-sid <AC…> --twilio-auth-token <auth token>
          npx switchboard tail --tenant ${flags.tenant}
 
 Ready. Press Ctrl-C to stop.`);

@@ -165,8 +165,9 @@ export const createMessageStore = (client: DynamoDBDocumentClient, tableName: st
           await client.send(storeWith(message, asLatest ? latest : identity, asLatest, extra));
           return 'stored';
         } catch (error) {
-          const [messageCode, conversationCode] = cancellationCodes(error);
-          if (messageCode === 'ConditionalCheckFailed') return 'duplicate';
+          const [messageCode, conversationCode, ...extraCodes] = cancellationCodes(error);
+          // An extra write's own condition (an idempotency record's: the key is taken) makes it a duplicate too.
+          if (messageCode === 'ConditionalCheckFailed' || extraCodes.includes('ConditionalCheckFailed')) return 'duplicate';
           if (conversationCode === 'ConditionalCheckFailed') {
             // The conversation id is derived from the tenant, so only "latest" can fail for the tenant's own.
             if (!asLatest) throw new Error(`conversation ${message.conversationId} is not tenant ${message.tenantId}'s`);

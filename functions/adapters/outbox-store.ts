@@ -6,6 +6,7 @@ import type { ClaimResult, Guard, Settlement } from '../core/send.ts';
 import {
   aliasKeyOf,
   idempotencyKeyOf,
+  openItem,
   openKeyOf,
   openPartition,
   outboxPartition,
@@ -192,7 +193,10 @@ export const createOutboxStore = (client: DynamoDBDocumentClient, tables: Outbox
       );
     },
 
-    /** Puts a failed message back in the queue's hands: only from failed, as a new attempt with a fresh validity. */
+    /**
+     * Puts a failed message back in the queue's hands: only from failed, as a new attempt with a
+     * fresh validity, watched again by the reconciler (a new marker) should queueing it fail.
+     */
     async retryFailed(tenantId: string, messageId: string, now: Date, validUntil: string): Promise<OutboundMessage | undefined> {
       const at = now.toISOString();
       const input = messageUpdate(tables.messages, { id: messageId, tenantId }, {
@@ -201,13 +205,16 @@ export const createOutboxStore = (client: DynamoDBDocumentClient, tables: Outbox
         condition: '#status = :failed AND #sendState = :doneState',
         values: { ':failed': 'failed', ':doneState': 'done' },
       });
+      const current = await getMessage(messageId);
+      if (current?.tenantId !== tenantId || current.direction !== 'outbound') return undefined;
+      const marker = openItem({ tenantId, messageId, channel: current.channel as OpenMarker['channel'], acceptedAt: at });
       try {
-        const { Attributes } = await client.send(new UpdateCommand({ ...input, ReturnValues: 'ALL_NEW' }));
-        return Attributes as OutboundMessage;
+        await client.send(new TransactWriteCommand({ TransactItems: [{ Update: input }, { Put: { TableName: tables.sending, Item: marker } }] }));
       } catch (error) {
-        if (isConditionFailure(error)) return undefined;
+        if (isCancelledByCondition(error)) return undefined;
         throw error;
       }
+      return (await getMessage(messageId)) as unknown as OutboundMessage;
     },
 
     /** The recipient opted out: the conversation refuses sends until they opt in again. */
@@ -250,21 +257,34 @@ export const createOutboxStore = (client: DynamoDBDocumentClient, tables: Outbox
       return items.slice(0, limit);
     },
 
-    /** Markers of messages accepted before `before`, oldest first, in one shard. */
-    async openMarkers(shard: number, before: string, limit: number): Promise<OpenMarker[]> {
-      const { Items = [] } = await client.send(
+    /** A page of the markers of messages accepted before `before`, oldest first, in one shard; `next` continues it. */
+    async openMarkers(shard: number, before: string, limit: number, after?: string): Promise<{ markers: OpenMarker[]; next?: string }> {
+      const { Items = [], LastEvaluatedKey } = await client.send(
         new QueryCommand({
           TableName: tables.sending,
           KeyConditionExpression: 'pk = :pk AND sk < :before',
           ExpressionAttributeValues: { ':pk': openPartition(shard), ':before': before },
           Limit: limit,
+          ...(after !== undefined && { ExclusiveStartKey: { pk: openPartition(shard), sk: after } }),
         }),
       );
-      return Items as OpenMarker[];
+      return { markers: Items as OpenMarker[], ...(LastEvaluatedKey && { next: LastEvaluatedKey.sk as string }) };
     },
 
+    /** Deletes a marker of the tenant's; another tenant's is left alone. */
     async closeMarker(marker: OpenMarker): Promise<void> {
-      await client.send(new DeleteCommand({ TableName: tables.sending, Key: openKeyOf(marker.messageId, marker.acceptedAt) }));
+      await client
+        .send(
+          new DeleteCommand({
+            TableName: tables.sending,
+            Key: openKeyOf(marker.messageId, marker.acceptedAt),
+            ConditionExpression: 'tenantId = :owner',
+            ExpressionAttributeValues: { ':owner': marker.tenantId },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error;
+        });
     },
   };
 };

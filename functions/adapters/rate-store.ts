@@ -74,16 +74,21 @@ export const createRateStore = (client: DynamoDBDocumentClient, tableName: strin
     return { retryAt: nowMs + 1000 };
   },
 
-  /** The provider said the sender is over its rate: no slot before `until`, and half the rate for a while after. */
+  /**
+   * The provider said the sender is over its rate: no slot before `until`, and half the rate for
+   * a while after, even when slots are already booked past `until` (a busy sender).
+   */
   async slowDown(endpointId: string, from: string, until: number): Promise<void> {
+    const key = rateKeyOf(endpointId, from);
+    await client.send(new UpdateCommand({ TableName: tableName, Key: key, UpdateExpression: 'SET slowUntil = :slowUntil', ExpressionAttributeValues: { ':slowUntil': until + slowForMs } }));
     await client
       .send(
         new UpdateCommand({
           TableName: tableName,
-          Key: rateKeyOf(endpointId, from),
-          UpdateExpression: 'SET nextAt = :until, slowUntil = :slowUntil',
+          Key: key,
+          UpdateExpression: 'SET nextAt = :until',
           ConditionExpression: 'attribute_not_exists(nextAt) OR nextAt < :until',
-          ExpressionAttributeValues: { ':until': until, ':slowUntil': until + slowForMs },
+          ExpressionAttributeValues: { ':until': until },
         }),
       )
       .catch((error: unknown) => {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { maySendThrough, type Endpoint } from './endpoint.ts';
 import { Refused } from './errors.ts';
-import { conversationIdFor, outboundMessageIdFor, type ConversationKey } from './ids.ts';
+import { conversationIdFor, newOutboundMessageId, type ConversationKey } from './ids.ts';
 import { statusRank } from './items.ts';
 import type { Channel, MediaItem } from './message.ts';
 import type { OutboundContent } from './outbound.ts';
@@ -31,7 +32,7 @@ export interface AcceptDependencies {
   idempotencyRecord(tenantId: string, idempotencyKey: string): Promise<IdempotencyRecord | undefined>;
   /**
    * Stores the message, its conversation's change, the idempotency record and the open marker
-   * in one transaction: 'taken' when the key was used first (nothing is written).
+   * in one transaction: 'taken' when the key's record exists (nothing is written).
    */
   store(message: OutboundMessage, conversation: ConversationKey, records: readonly Item[]): Promise<'stored' | 'taken'>;
   /** Puts the message on its channel's send queue. */
@@ -49,6 +50,9 @@ const sendableChannels: Readonly<Record<string, readonly Channel[]>> = {
   twilio: ['sms', 'mms', 'whatsapp'],
   meta: ['whatsapp', 'messenger', 'instagram'],
 };
+
+// zod/mini carries no messages of its own: without these, every mistake in a body reads "Invalid input".
+z.config(en());
 
 export const maxWaitSeconds = 10;
 /** WhatsApp's and Twilio's longest text; Messenger's is 2,000, which its API enforces itself. */
@@ -119,8 +123,17 @@ const contentOf = (body: { text?: string; media?: readonly { url: string; conten
   return { ...(body.text !== undefined && { text: body.text }), ...(body.media && { media: body.media }), ...(body.template && { template: body.template }) };
 };
 
+/** JSON with every object's keys in order: the same request written in another order is the same request. */
+const canonical = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+};
+
 /** The request as its Idempotency-Key remembers it: the same key with another request is refused. */
-const requestDigest = (target: SendTarget, body: unknown): string => createHash('sha256').update(JSON.stringify({ target, body })).digest('base64url');
+const requestDigest = (target: SendTarget, body: unknown): string => createHash('sha256').update(canonical({ target, body })).digest('base64url');
 
 interface Destination {
   readonly key: ConversationKey;
@@ -283,7 +296,7 @@ export const acceptSend = async (command: SendCommand, deps: AcceptDependencies)
       : await firstMessageDestination(tenantId, parsed as z.output<typeof firstMessageSchema>, deps);
   const tag = checkSendable(destination, content, now);
 
-  const message = outboundMessage(outboundMessageIdFor(tenantId, idempotencyKey), command, destination, content, tag, now);
+  const message = outboundMessage(newOutboundMessageId(), command, destination, content, tag, now);
   const record: IdempotencyRecord = { tenantId, requestDigest: digest, messageId: message.id, conversationId: message.conversationId, channel: message.channel, acceptedAt: message.storedAt };
   const outcome = await deps.store(
     message,

@@ -38,10 +38,10 @@ export const messageIdFor = (scope: IdScope, providerMessageId: string): string 
 export const eventIdFor = (scope: IdScope, providerEventId: string): string => `evt_${digest(scope.tenantId, scope.namespace, providerEventId)}`;
 
 /**
- * A message an agent sends, by the tenant and the caller's Idempotency-Key: the same request
- * retried lands on the same message, and no other tenant's key can name it.
+ * A message an agent sends: random, because its Idempotency-Key dedupes it only for 24 hours,
+ * after which the same key makes a new message. 26 characters, like the ids derived above.
  */
-export const outboundMessageIdFor = (tenantId: string, idempotencyKey: string): string => `msg_${digest(tenantId, 'outbound', idempotencyKey)}`;
+export const newOutboundMessageId = (): string => `msg_${randomBytes(20).toString('base64url').slice(0, 26)}`;
 
 /** 160 random bits: an endpoint id is part of a webhook URL and must not be guessable. */
 export const newEndpointId = (): string => `ep_${randomBytes(20).toString('base64url')}`;

@@ -86,7 +86,7 @@ const toStoredMessage = (event: NormalizedMessage, envelope: Envelope, scope: Id
   source: { requestId: envelope.requestId, endpointId: envelope.endpointId, ...('bodyKey' in envelope && { bodyKey: envelope.bodyKey }) },
 });
 
-/** Our message ids, as a status may carry them back (ids.ts outboundMessageIdFor); anything else is not looked up. */
+/** Our message ids, as a status may carry them back (ids.ts newOutboundMessageId); anything else is not looked up. */
 const ourMessageId = /^msg_[\w-]{26}$/;
 
 /** The changes one non-message event makes, one per message it names (a Messenger delivery names several). */

@@ -1,3 +1,4 @@
+import { statusRank } from './items.ts';
 import { sendTimings } from './send.ts';
 import { openShards, type OpenMarker, type OutboundMessage } from './sending-items.ts';
 
@@ -10,7 +11,8 @@ import { openShards, type OpenMarker, type OutboundMessage } from './sending-ite
  */
 
 export interface ReconcileDependencies {
-  openMarkers(shard: number, before: string, limit: number): Promise<OpenMarker[]>;
+  /** A page of a shard's markers older than `before`; `next` continues after it. */
+  openMarkers(shard: number, before: string, limit: number, after?: string): Promise<{ markers: OpenMarker[]; next?: string }>;
   closeMarker(marker: OpenMarker): Promise<void>;
   outbound(tenantId: string, messageId: string): Promise<OutboundMessage | undefined>;
   requeue(message: Pick<OutboundMessage, 'id' | 'tenantId' | 'channel'>, delaySeconds: number): Promise<void>;
@@ -25,8 +27,10 @@ export const reconcileTimings = {
   lostRecordMs: 60_000,
   /** A sent message no receipt followed for this long is let go as sent. */
   unconfirmedAfterMs: 24 * 3600 * 1000,
-  /** Markers read per shard per run; the rest wait for the next run. */
-  batch: 200,
+  /** Markers read per page. */
+  pageSize: 200,
+  /** Markers looked at per shard per run, at most: a run stays well inside the function's timeout; the rest wait for the next. */
+  maxPerShard: 2_000,
 } as const;
 
 type Decision = 'close' | 'requeue' | 'keep' | 'unconfirmed';
@@ -39,6 +43,8 @@ export const decide = (message: OutboundMessage | undefined, now: Date): Decisio
   const extra = message as OutboundMessage & { claimedAt?: string; unknownSince?: string; sentAt?: string };
   switch (message.sendState) {
     case 'ready':
+      // A receipt got there first (the provider had taken it after all): nothing left to send.
+      if (message.status === 'failed' || message.statusRank >= statusRank.sent) return 'close';
       return ageOf(message.notBefore, at) > reconcileTimings.lostRecordMs ? 'requeue' : 'keep';
     case 'claimed':
       return ageOf(extra.claimedAt, at) > sendTimings.claimLeaseMs + reconcileTimings.lostRecordMs ? 'requeue' : 'keep';
@@ -57,18 +63,26 @@ export const reconcile = async (deps: ReconcileDependencies): Promise<{ requeued
   let requeued = 0;
   let closed = 0;
   for (let shard = 0; shard < openShards; shard++) {
-    for (const marker of await deps.openMarkers(shard, before, reconcileTimings.batch)) {
-      const decision = decide(await deps.outbound(marker.tenantId, marker.messageId), now);
-      if (decision === 'requeue') {
-        await deps.requeue({ id: marker.messageId, tenantId: marker.tenantId, channel: marker.channel }, 0);
-        requeued++;
-        deps.observe?.({ kind: 'requeued', marker });
-      } else if (decision === 'close' || decision === 'unconfirmed') {
-        await deps.closeMarker(marker);
-        closed++;
-        deps.observe?.({ kind: decision === 'close' ? 'closed' : 'unconfirmed', marker });
+    // Every page, not only the first: markers of messages sent and awaiting receipts must not hide a lost one behind them.
+    let after: string | undefined;
+    let seen = 0;
+    do {
+      const page = await deps.openMarkers(shard, before, reconcileTimings.pageSize, after);
+      for (const marker of page.markers) {
+        const decision = decide(await deps.outbound(marker.tenantId, marker.messageId), now);
+        if (decision === 'requeue') {
+          await deps.requeue({ id: marker.messageId, tenantId: marker.tenantId, channel: marker.channel }, 0);
+          requeued++;
+          deps.observe?.({ kind: 'requeued', marker });
+        } else if (decision === 'close' || decision === 'unconfirmed') {
+          await deps.closeMarker(marker);
+          closed++;
+          deps.observe?.({ kind: decision === 'close' ? 'closed' : 'unconfirmed', marker });
+        }
       }
-    }
+      seen += page.markers.length;
+      after = page.next;
+    } while (after !== undefined && seen < reconcileTimings.maxPerShard);
   }
   return { requeued, closed };
 };

@@ -3,12 +3,15 @@
  * needs when it runs (its module, the AWS clients of its target), so that a call loads only
  * the command called: the CLI's start-up time is mostly module loading.
  */
-import { defineCommand, stackOption, stackUsage, type Command } from './command.ts';
+import { randomUUID } from 'node:crypto';
+import { defineCommand, stackOption, stackUsage, type Command, type Flags } from './command.ts';
+import type { CredentialFlag } from './credentials.ts';
 import { print, printJson, show } from './output.ts';
 import { UsageError } from './usage-error.ts';
 
 const target = async (stack: string | undefined) => (await import('./target.ts')).resolveTarget(stack);
 const queueTarget = async (stack: string | undefined) => (await import('./target.ts')).resolveQueueTarget(stack);
+const sendingTarget = async (stack: string | undefined) => (await import('./target.ts')).resolveSendingTarget(stack);
 
 const jsonOption = { json: { type: 'boolean', default: false } } as const;
 
@@ -27,6 +30,52 @@ const secretChange = (action: 'add' | 'remove', summary: readonly string[]) =>
       printJson(await changeSecret(await target(flags.stack), action, endpointId, secret));
     },
   });
+
+const credentialOptions = {
+  'twilio-account-sid': { type: 'string' },
+  'twilio-auth-token': { type: 'string' },
+  'twilio-api-key-sid': { type: 'string' },
+  'twilio-api-key-secret': { type: 'string' },
+  'meta-access-token': { type: 'string' },
+} as const satisfies Record<CredentialFlag, { type: 'string' }>;
+
+/** What `reply` and `send-message` send, as whom, and how. */
+const messageOptions = {
+  tenant: { type: 'string' },
+  text: { type: 'string' },
+  template: { type: 'string' },
+  language: { type: 'string' },
+  param: { type: 'string', multiple: true, default: [] as string[] },
+  wait: { type: 'string' },
+  'idempotency-key': { type: 'string' },
+  ...stackOption,
+} as const;
+
+const messageSynopsis = ['(--text <t> | --template <name> --language <code> [--param <v>]...)', '[--wait <s>] [--idempotency-key <k>]'];
+
+/**
+ * Posts a message through the stack's HTTP API as the tenant and prints the answer; a refusal
+ * also prints its reason on stderr and exits 1. A reply names its conversation; a first
+ * message its endpoint, channel and addresses in `addressing`.
+ */
+const postMessageCommand = async (
+  flags: Flags<typeof messageOptions>,
+  destination: { conversationId: string } | { addressing: Readonly<Record<string, string>> },
+): Promise<number> => {
+  const { contentOf, firstMessagePath, outcomeOf, postMessage, replyPath, waitSecondsOf } = await import('./reply.ts');
+  const content = contentOf({ text: flags.text, template: flags.template, language: flags.language, params: flags.param });
+  const waitSeconds = waitSecondsOf(flags.wait);
+  const [path, body] = 'conversationId' in destination ? [replyPath(destination.conversationId), content] : [firstMessagePath, { ...destination.addressing, ...content }];
+  const stack = await target(flags.stack);
+  const idempotencyKey = flags['idempotency-key'] ?? randomUUID();
+  // Told before the request goes: should its answer never come, a retry with the same key cannot send it twice.
+  if (flags['idempotency-key'] === undefined) print([`Idempotency-Key: ${idempotencyKey} (to retry this request, add --idempotency-key ${idempotencyKey})`], console.error);
+  const request = { path, body, idempotencyKey, ...(waitSeconds !== undefined && { waitSeconds }) };
+  const outcome = outcomeOf(await postMessage(stack, flags.tenant ?? '', request));
+  print(outcome.stdout);
+  if (outcome.error !== undefined) print([`switchboard: ${outcome.error}`], console.error);
+  return outcome.code;
+};
 
 export const commands: readonly Command[] = [
   defineCommand({
@@ -61,6 +110,35 @@ export const commands: readonly Command[] = [
   }),
   secretChange('add', ['accept a new secret beside the old one: add it,', 'switch the provider over, then remove the old one']),
   secretChange('remove', ['stop accepting a secret, once the provider signs', 'with the new one']),
+  defineCommand({
+    name: 'endpoint credentials',
+    synopsis: [
+      '<endpointId> (--twilio-account-sid <AC…> (--twilio-auth-token <t>',
+      '| --twilio-api-key-sid <SK…> --twilio-api-key-secret <s>)',
+      '| --meta-access-token <t>) [--from <address>] [--rate <per second>]',
+    ],
+    summary: [
+      'set what an endpoint sends with: sealed, never printed;',
+      'secrets may come from SWITCHBOARD_TWILIO_AUTH_TOKEN,',
+      'SWITCHBOARD_TWILIO_API_KEY_SECRET or SWITCHBOARD_META_ACCESS_TOKEN',
+      "instead (out of the shell's history); --from: the default",
+      'sender; --rate: messages (SMS: segments) per second',
+    ],
+    options: { ...credentialOptions, from: { type: 'string' }, rate: { type: 'string' }, ...stackOption },
+    operands: ['<endpointId>'],
+    async run(flags, [endpointId = '']) {
+      const { credentialFlags, setCredentials } = await import('./credentials.ts');
+      const credentials = Object.fromEntries(credentialFlags.map((flag) => [flag, flags[flag]]));
+      printJson(
+        await setCredentials(await target(flags.stack), endpointId, {
+          credentials,
+          env: process.env,
+          ...(flags.from !== undefined && { from: flags.from }),
+          ...(flags.rate !== undefined && { rate: flags.rate }),
+        }),
+      );
+    },
+  }),
   defineCommand({
     name: 'endpoint list',
     synopsis: [],
@@ -128,6 +206,36 @@ export const commands: readonly Command[] = [
     },
   }),
   defineCommand({
+    name: 'reply',
+    synopsis: ['<conversationId> --tenant <t>', ...messageSynopsis],
+    summary: [
+      "answer a conversation through the stack's HTTP API,",
+      'as the tenant; prints the answer (--wait: until sent',
+      'or failed, at most 10 s), and the Idempotency-Key to',
+      'retry with unless given; a refusal exits 1',
+    ],
+    options: messageOptions,
+    operands: ['<conversationId>'],
+    required: { tenant: 'a reply is sent as one tenant' },
+    run: (flags, [conversationId = '']) => postMessageCommand(flags, { conversationId }),
+  }),
+  defineCommand({
+    name: 'send-message',
+    synopsis: ['--tenant <t> --endpoint <id> --channel <c> --to <a> [--from <a>]', ...messageSynopsis],
+    summary: ['start a conversation: a first message through an', 'endpoint with send credentials, like reply'],
+    options: { endpoint: { type: 'string' }, channel: { type: 'string' }, to: { type: 'string' }, from: { type: 'string' }, ...messageOptions },
+    required: {
+      tenant: 'a message is sent as one tenant',
+      endpoint: 'the endpoint whose send credentials it goes out with',
+      channel: 'sms, mms, whatsapp, messenger or instagram',
+      to: "the customer's address",
+    },
+    run: (flags) =>
+      postMessageCommand(flags, {
+        addressing: { endpointId: flags.endpoint ?? '', channel: flags.channel ?? '', to: flags.to ?? '', ...(flags.from !== undefined && { from: flags.from }) },
+      }),
+  }),
+  defineCommand({
     name: 'tail',
     synopsis: ['--tenant <t> [--conversation <id>] [--json]'],
     summary: ["print a tenant's live events (or one conversation's)"],
@@ -182,6 +290,30 @@ export const commands: readonly Command[] = [
     async run(flags) {
       const { describeRedrive, redrive } = await import('./dlq.ts');
       show(await redrive(await queueTarget(flags.stack)), describeRedrive, flags.json);
+    },
+  }),
+  defineCommand({
+    name: 'outbox list',
+    synopsis: ['--tenant <t> [--status <s>] [--limit <n>] [--json]'],
+    summary: ["a tenant's outbound messages, newest first, with", 'why each failed (never what they say); --status:', 'queued, sending, sent, delivered, read or failed'],
+    options: { tenant: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, ...jsonOption, ...stackOption },
+    required: { tenant: 'an outbox is one tenant\'s' },
+    async run(flags) {
+      const { formatOutbox, listOutbox, outboxFilters } = await import('./outbox.ts');
+      const filters = outboxFilters(flags.status, flags.limit);
+      show(await listOutbox(await sendingTarget(flags.stack), flags.tenant ?? '', filters), formatOutbox, flags.json);
+    },
+  }),
+  defineCommand({
+    name: 'outbox retry',
+    synopsis: ['<messageId> --tenant <t> [--json]'],
+    summary: ['send a failed message again, with a fresh 10 h', 'to be sent in (only a failed one)'],
+    options: { tenant: { type: 'string' }, ...jsonOption, ...stackOption },
+    operands: ['<messageId>'],
+    required: { tenant: "the tenant whose message it is" },
+    async run(flags, [messageId = '']) {
+      const { describeRetry, retryOutbound } = await import('./outbox.ts');
+      show(await retryOutbound(await sendingTarget(flags.stack), flags.tenant ?? '', messageId), describeRetry, flags.json);
     },
   }),
 ];

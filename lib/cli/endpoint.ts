@@ -17,6 +17,10 @@ export interface AddEndpointOptions {
   readonly routes?: readonly string[];
 }
 
+/** How a listing shows an endpoint's sending: whether it can send, never with what. */
+export const sendingState = (endpoint: Endpoint): 'paused' | 'set' | 'none' =>
+  endpoint.sending === undefined ? 'none' : endpoint.sending.pausedAt === undefined ? 'set' : 'paused';
+
 const describe = (endpoint: Endpoint, target: Target) => {
   const url = webhookUrl(target.publicBaseUrl, endpoint.provider, endpoint.endpointId);
   const consoleUrl = findEdge(endpoint.provider)?.consoleUrl?.(url);
@@ -29,6 +33,9 @@ const describe = (endpoint: Endpoint, target: Target) => {
     ...(consoleUrl !== undefined && consoleUrl !== url && { consoleUrl }),
     secrets: endpoint.secrets.length,
     ...(endpoint.routes && { routes: endpoint.routes }),
+    // Why it cannot send, when its provider refused its credentials: the provider's words, never the credentials.
+    sending: sendingState(endpoint),
+    ...(endpoint.sending?.pausedReason !== undefined && { sendingPausedReason: endpoint.sending.pausedReason }),
     createdAt: endpoint.createdAt,
   };
 };

@@ -1,9 +1,11 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fileURLToPath } from 'node:url';
+import { sealCredentials, sendKeyOf } from '../../functions/adapters/credential-box.ts';
 import { createEndpointStore } from '../../functions/adapters/endpoint-store.ts';
 import { webhookUrl } from '../../functions/core/ack.ts';
 import type { Endpoint } from '../../functions/core/endpoint.ts';
+import type { SendCredentials } from '../../functions/core/outbound.ts';
 import { issueToken } from '../../functions/core/tokens.ts';
 import { loadProvider } from '../../functions/providers/registry.ts';
 import { functionNames, type FunctionName } from '../definitions/functions.ts';
@@ -77,11 +79,21 @@ const isSampleWebhook = (event: unknown): event is WebhookEvent => {
   return path?.provider === sampleEndpoint.provider && path.endpointId === sampleEndpoint.endpointId;
 };
 
-/** Registers the sample endpoint, unless an earlier sample (or a run with --data-dir) did. */
+/** A reply (events/lambda/send-reply.json): it goes out through the endpoint of the sample's conversation, which must be there to send. */
+const isSampleReply = (event: unknown): boolean => {
+  const { httpMethod, resource } = (event ?? {}) as { httpMethod?: string; resource?: string };
+  return httpMethod === 'POST' && resource === '/conversations/{id}/messages';
+};
+
+/** The sample endpoint's send credentials: an account the stack's Twilio stand-in knows by them, as Twilio knows its own. */
+const sampleSendCredentials: SendCredentials = { provider: 'twilio', accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: sampleEndpoint.secrets[0] ?? '' };
+
+/** Registers the sample endpoint, able to send (the reply sample), unless an earlier sample (or a run with --data-dir) did. */
 const registerSampleEndpoint = async (stack: LocalStackDescription): Promise<void> => {
   const client = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: stack.region, credentials: localCredentials });
+  const sending = { sealedCredentials: sealCredentials(sendKeyOf(stack.sendKey), sampleEndpoint.endpointId, sampleSendCredentials), updatedAt: sampleEndpoint.createdAt };
   try {
-    await createEndpointStore(DynamoDBDocumentClient.from(client), stack.tables.Endpoints).put(sampleEndpoint);
+    await createEndpointStore(DynamoDBDocumentClient.from(client), stack.tables.Endpoints).put({ ...sampleEndpoint, sending });
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
   } finally {
@@ -128,6 +140,7 @@ const signedForStack = async (event: WebhookEvent, stack: LocalStackDescription)
  */
 export const prepareSampleEvent = async (event: unknown, stack: LocalStackDescription): Promise<unknown> => {
   const filled = await withFreshTokens(event, stack.jwtSecret);
+  if (isSampleReply(filled)) await registerSampleEndpoint(stack);
   if (!isSampleWebhook(filled)) return filled;
   await registerSampleEndpoint(stack);
   return await signedForStack(filled, stack);

@@ -80,7 +80,7 @@ describe('query API through the local stack', () => {
     // Assess
     expect(own.status).toBe(200);
     expect(own.body.messages).toEqual([expect.objectContaining({ providerMessageId: messageSid, text: 'only acme sees this', tenantId: 'acme' })]);
-    expect(foreign).toEqual({ status: 404, body: { error: 'no such conversation' } });
+    expect(foreign).toEqual({ status: 404, body: { error: 'no such conversation', reason: 'not_found' } });
     expect(foreignList).toEqual({ status: 200, body: { conversations: [], cursor: null } });
     expect(foreignEvents.body.frames).toEqual([]);
     expect((ownEvents.body.frames as Frame[]).map((frame) => frame.tenantId)).toEqual(['acme', 'acme']);

@@ -1,7 +1,9 @@
 import type { Endpoint } from '../../functions/core/endpoint.ts';
 import type { Envelope } from '../../functions/core/envelope.ts';
+import { createHash } from 'node:crypto';
 import { conversationIdFor, messageIdFor, type ConversationKey } from '../../functions/core/ids.ts';
-import type { StoredMessage } from '../../functions/core/items.ts';
+import { statusRank, type StoredMessage } from '../../functions/core/items.ts';
+import { defaultValiditySeconds, type OutboundMessage } from '../../functions/core/sending-items.ts';
 import { signedTwilioRequest } from './twilio.ts';
 
 /** Builders for the core shapes, with overrides: a test states only what it is about. */
@@ -67,6 +69,39 @@ export const aTwilioEnvelope = (fields: Record<string, string>, overrides: Parti
       'x-twilio-signature': request.headers['x-twilio-signature'] ?? '',
     },
     body: Buffer.from(request.body).toString('base64'),
+    ...overrides,
+  };
+};
+
+/** A message id of the accept's form (`msg_` and 26 characters), fixed by tenant and key so a test can name it again. */
+export const outboundIdFor = (tenantId: string, idempotencyKey: string): string =>
+  `msg_${createHash('sha256').update(`${tenantId}/${idempotencyKey}`).digest('base64url').slice(0, 26)}`;
+
+/** A reply accepted at `storedAt`, queued and due, in `key`'s conversation, with an id its Idempotency-Key fixes. */
+export const anOutboundMessage = (overrides: Partial<OutboundMessage> = {}, key: ConversationKey = aConversationKey(), idempotencyKey = 'key-1'): OutboundMessage => {
+  const at = overrides.storedAt ?? '2026-11-22T12:00:00.000Z';
+  return {
+    id: outboundIdFor(key.tenantId, idempotencyKey),
+    conversationId: conversationIdFor(key),
+    tenantId: key.tenantId,
+    provider: 'twilio',
+    channel: 'sms',
+    direction: 'outbound',
+    from: key.businessAddress,
+    to: key.customerAddress,
+    text: 'Your order shipped',
+    media: [],
+    contentType: 'text',
+    receivedAt: at,
+    storedAt: at,
+    source: { requestId: 'req_send', endpointId },
+    status: 'queued',
+    statusRank: statusRank.queued,
+    statusAt: at,
+    sendState: 'ready',
+    attempts: 0,
+    notBefore: at,
+    validUntil: new Date(Date.parse(at) + defaultValiditySeconds * 1000).toISOString(),
     ...overrides,
   };
 };

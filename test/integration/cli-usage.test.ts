@@ -23,7 +23,7 @@ describe.concurrent('a wrong call of switchboard', () => {
     [['dlq', 'list', '--json=yes'], '--json takes no value', 'usage: switchboard dlq list '],
     [['frob'], 'unknown command "frob"', 'usage: switchboard <command> '],
     [['dlq', 'purge'], 'unknown command "dlq purge"', 'usage: switchboard dlq <command> '],
-    [['endpoint'], 'endpoint needs one of: add, secret, list, remove', 'usage: switchboard endpoint <command> '],
+    [['endpoint'], 'endpoint needs one of: add, secret, credentials, list, remove', 'usage: switchboard endpoint <command> '],
     [['endpoint', 'remove'], 'endpoint remove needs <endpointId>', 'usage: switchboard endpoint remove '],
     [['--stack', 'Switchboard', 'endpoint', 'remove'], 'endpoint remove needs <endpointId>', 'usage: switchboard endpoint remove '],
     [['quarantine', 'list', 'acme'], 'unexpected argument "acme"', 'usage: switchboard quarantine list '],

@@ -2,12 +2,16 @@ import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand,
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBodyStore } from '../../functions/adapters/body-store.ts';
+import { newSendKeySecret, openCredentials, sendKeyOf } from '../../functions/adapters/credential-box.ts';
+import { createEndpointStore } from '../../functions/adapters/endpoint-store.ts';
 import { createMessageStore } from '../../functions/adapters/message-store.ts';
 import { entityKinds, failureKey, quarantineKey, type QuarantineRecord, type RecordFailure } from '../../functions/core/items.ts';
 import { ingestQueueSettings } from '../../lib/definitions/pipeline.ts';
 import { listDeadLetters, peekMessages, redrive } from '../../lib/cli/dlq.ts';
+import { setCredentials } from '../../lib/cli/credentials.ts';
+import { addEndpoint, listEndpoints } from '../../lib/cli/endpoint.ts';
 import { listQuarantined, replayQuarantined } from '../../lib/cli/quarantine.ts';
-import type { QueueTarget } from '../../lib/cli/target.ts';
+import type { QueueTarget, Target } from '../../lib/cli/target.ts';
 import { localCredentials, localRegion } from '../../lib/local/aws.ts';
 import { createQueues, createTables } from '../../lib/local/resources.ts';
 import { aTwilioEnvelope } from '../helpers/factories.ts';
@@ -271,5 +275,63 @@ describe('dlq redrive, message by message', () => {
 
     expect(await redrive(target)).toEqual({ strategy: 'message-by-message', moved: 0 });
     expect(await drain(target.ingestQueueUrl)).toEqual([]);
+  });
+});
+
+describe('endpoint credentials', () => {
+  const accountSid = `AC${'5e'.repeat(16)}`;
+  const authToken = 'twilio-auth-token-sealed-at-rest';
+
+  /** An endpoint store on a table of its own, and the stack's send key. */
+  const credentialsTarget = async (): Promise<{ target: Target; endpointsTable: string; sendKey: string }> => {
+    const tables = await createTables(dynamo.client, `cred${++targets}-`);
+    const sendKey = newSendKeySecret();
+    const target: Target = {
+      publicBaseUrl: 'http://127.0.0.1:3000',
+      webSocketUrl: 'ws://127.0.0.1:3001',
+      endpoints: createEndpointStore(dynamo.documentClient, tables.Endpoints),
+      tokenMaxLifetimeSeconds: 86_400,
+      jwtSecret: async () => 'unused',
+      sendKey: async () => sendKey,
+    };
+    return { target, endpointsTable: tables.Endpoints, sendKey };
+  };
+
+  it('stores them sealed for the endpoint: the item holds no credential in plaintext, and the listing shows none', async () => {
+    // Prepare
+    const { target, endpointsTable, sendKey } = await credentialsTarget();
+    const { endpointId } = await addEndpoint(target, { provider: 'twilio', tenant: 'acme', secrets: ['webhook-signing-token'] });
+
+    // Act
+    await setCredentials(target, endpointId, { credentials: { 'twilio-account-sid': accountSid, 'twilio-auth-token': authToken }, env: {}, from: '+15550001111' });
+
+    // Assess
+    const { Item } = await dynamo.documentClient.send(new GetCommand({ TableName: endpointsTable, Key: { endpointId }, ConsistentRead: true }));
+    const raw = JSON.stringify(Item);
+    expect(raw).not.toContain(authToken);
+    expect(raw).not.toContain(accountSid);
+    expect(Item?.sending).toMatchObject({ defaultFrom: '+15550001111', sealedCredentials: expect.stringMatching(/^v1\./) });
+    const sealed = String(Item?.sending?.sealedCredentials);
+    expect(openCredentials(sendKeyOf(sendKey), endpointId, sealed)).toEqual({ provider: 'twilio', accountSid, authToken });
+    expect(() => openCredentials(sendKeyOf(sendKey), 'ep_another', sealed)).toThrow();
+    const listed = JSON.stringify(await listEndpoints(target));
+    expect(listed).toContain('"sending":"set"');
+    expect(listed).not.toMatch(new RegExp(`${authToken}|${accountSid}|sealed|webhook-signing-token`));
+  });
+
+  it('lifts the pause a refusal of the provider put on the endpoint', async () => {
+    const { target, endpointsTable } = await credentialsTarget();
+    const { endpointId } = await addEndpoint(target, { provider: 'twilio', tenant: 'acme', secrets: ['webhook-signing-token'] });
+    const credentials = { 'twilio-account-sid': accountSid, 'twilio-auth-token': authToken };
+    await setCredentials(target, endpointId, { credentials, env: {}, now: new Date('2026-11-23T10:00:00.000Z') });
+    await target.endpoints.pauseSending(endpointId, 'Twilio 20003: authentication failed', '2026-11-23T11:00:00.000Z');
+    const paused = (await listEndpoints(target))[0];
+
+    await setCredentials(target, endpointId, { credentials, env: {}, now: new Date('2026-11-23T12:00:00.000Z') });
+
+    expect(paused).toMatchObject({ sending: 'paused', sendingPausedReason: 'Twilio 20003: authentication failed' });
+    const { Item } = await dynamo.documentClient.send(new GetCommand({ TableName: endpointsTable, Key: { endpointId }, ConsistentRead: true }));
+    expect(Item?.sending).not.toHaveProperty('pausedAt');
+    expect((await listEndpoints(target))[0]).toMatchObject({ sending: 'set' });
   });
 });

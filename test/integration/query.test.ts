@@ -328,7 +328,7 @@ describe('the query handler on DynamoDB Local', () => {
 });
 
 describe('forged cursors and parameters on DynamoDB Local', () => {
-  const badCursor = { error: 'cursor is not one this list issued: pass the cursor of the previous page unchanged' };
+  const badCursor = { error: 'cursor is not one this list issued: pass the cursor of the previous page unchanged', reason: 'bad_request' };
   const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
   let acme: string;
   let acmeKey: ConversationKey;
@@ -397,7 +397,7 @@ describe('forged cursors and parameters on DynamoDB Local', () => {
 
     const answers = await Promise.all([conversations({ cursor: huge }), ownMessages({ cursor: huge }), request('/events', { token: acme, query: { cursor: huge } })].map(answerOf));
 
-    expect(answers).toEqual(Array(3).fill({ statusCode: 400, body: { error: 'cursor is too long' } }));
+    expect(answers).toEqual(Array(3).fill({ statusCode: 400, body: { error: 'cursor is too long', reason: 'bad_request' } }));
   });
 
   const notAFrameCursor = 'cursor must be the cursor of a frame or of an /events answer: a whole number from 0 to 9007199254740991';
@@ -411,7 +411,7 @@ describe('forged cursors and parameters on DynamoDB Local', () => {
     ['a fractional wait', { wait: '2.5' }, 'wait must be a whole number of seconds from 0 to 25'],
     ['a zero limit', { limit: '0' }, 'limit must be a whole number from 1 to 100'],
   ])('answers 400 with the reason for %s on /events', async (_case, query, reason) => {
-    expect(await answerOf(request('/events', { token: acme, query }))).toEqual({ statusCode: 400, body: { error: reason } });
+    expect(await answerOf(request('/events', { token: acme, query }))).toEqual({ statusCode: 400, body: { error: reason, reason: 'bad_request' } });
   });
 
   it.each<Record<string, string>>([{ limit: '' }, { limit: '-1' }, { limit: '1e2' }, { cursor: '' }])('answers 400 for %j on the lists', async (query) => {

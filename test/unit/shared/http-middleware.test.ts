@@ -41,7 +41,7 @@ describe('answerFailures', () => {
 
     const response = await handler(request('POST'), lambdaContext('ack'));
 
-    expect(response).toEqual({ statusCode: 406, headers: { 'content-type': 'application/json' }, body: '{"error":"this request was already received (replayed token)"}' });
+    expect(response).toEqual({ statusCode: 406, headers: { 'content-type': 'application/json' }, body: '{"error":"this request was already received (replayed token)","reason":"replayed"}' });
     expect(told).toEqual([{ reason: 'replayed', statusCode: 406 }]);
   });
 
@@ -109,7 +109,7 @@ describe('bearerTenant', () => {
     expect(response).toEqual({
       statusCode: 401,
       headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' },
-      body: '{"error":"a valid token is required: Authorization: Bearer <JWT>"}',
+      body: '{"error":"a valid token is required: Authorization: Bearer <JWT>","reason":"unauthenticated"}',
     });
   });
 });
