@@ -1,6 +1,8 @@
 // The inbox page in the browser: fetches, the live connection, storage and the DOM. What it
 // shows is decided in model.js; every piece of message content is set as text, never as HTML.
 import {
+  acceptedId,
+  acceptedReply,
   bodyView,
   conversationTitle,
   emptyInboxNotice,
@@ -8,23 +10,30 @@ import {
   eventsPath,
   hasGap,
   holdsBackImages,
+  idempotencyKeyFor,
   imageChoicesOf,
   loadsImages,
   markSeen,
+  mayHaveBeenAccepted,
   mediaView,
   orderedConversations,
   parseSeen,
   reactionsView,
   receiveAnswer,
   receiveFrame,
+  refusalNotice,
   refusedTokenNotice,
+  replyView,
   settingsOf,
   socketUrl,
   statusView,
   storedImageChoice,
+  templateRequest,
+  textRequest,
   tokenClaims,
   transportLabel,
   unreadCount,
+  withAcceptedReply,
   withConversations,
   withCursor,
   withImageChoice,
@@ -50,6 +59,17 @@ const elements = {
   messages: $('messages'),
   alwaysLoadImages: /** @type {HTMLInputElement} */ ($('always-load-images')),
   loadConversationImages: $('load-conversation-images'),
+  reply: $('reply'),
+  replyNotice: $('reply-notice'),
+  replyForm: /** @type {HTMLFormElement} */ ($('reply-form')),
+  replyText: /** @type {HTMLTextAreaElement} */ ($('reply-text')),
+  replySend: /** @type {HTMLButtonElement} */ ($('reply-send')),
+  replyStatus: $('reply-status'),
+  templateForm: /** @type {HTMLFormElement} */ ($('template-form')),
+  templateName: /** @type {HTMLInputElement} */ ($('template-name')),
+  templateLanguage: /** @type {HTMLInputElement} */ ($('template-language')),
+  templateParameters: /** @type {HTMLInputElement} */ ($('template-parameters')),
+  templateSend: /** @type {HTMLButtonElement} */ ($('template-send')),
 };
 
 /**
@@ -188,9 +208,10 @@ const renderMessages = () => {
         el('p', { class: 'meta' }, [
           el('time', { datetime: message.receivedAt, text: message.receivedAt ? new Date(message.receivedAt).toLocaleString() : '' }),
           ...(body.edited ? [el('span', { text: 'edited' })] : []),
-          ...(status ? [el('span', { class: `status ${status.status}`, text: status.label })] : []),
+          ...(status ? [el('span', { class: `status ${status.status}` }, [el('span', { class: 'ticks', 'aria-hidden': 'true', text: status.ticks }), ` ${status.label}`])] : []),
           ...reactions.map((reaction) => el('span', { class: 'reaction', text: reaction })),
         ]),
+        ...(status?.hint ? [el('p', { class: 'hint', text: status.hint })] : []),
       ]);
     }),
   );
@@ -200,10 +221,128 @@ const renderMessages = () => {
 elements.alwaysLoadImages.addEventListener('change', () => chooseImages({ always: elements.alwaysLoadImages.checked }));
 elements.loadConversationImages.addEventListener('click', () => selected !== undefined && chooseImages({ conversationId: selected }));
 
+/** A send under way: the box keeps its text and takes no other until the API answered. */
+let sending = false;
+/** @type {import('./model.js').UnsettledSend | undefined} */
+let unsettled;
+/** What the agent has typed in each conversation and not sent yet. @type {Record<string, string>} */
+const drafts = {};
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let windowTimer;
+/** setTimeout fires at once past this delay (about 24.8 days). */
+const longestTimeoutMs = 2 ** 31 - 1;
+
+const showReplyStatus = (/** @type {string} */ text) => {
+  elements.replyStatus.textContent = text;
+};
+
+const renderReply = () => {
+  const conversation = selected === undefined ? undefined : state.conversations[selected];
+  clearTimeout(windowTimer);
+  elements.reply.hidden = !conversation;
+  if (!conversation) return;
+  const view = replyView(conversation, Date.now());
+  // The box closes when the window does, whether or not a frame comes then.
+  if (view.changesAt !== undefined) windowTimer = setTimeout(renderReply, Math.min(view.changesAt - Date.now(), longestTimeoutMs));
+  elements.replyNotice.textContent = view.notice ?? '';
+  elements.replyNotice.hidden = view.notice === undefined;
+  elements.templateForm.hidden = !view.templateRequired;
+  elements.templateSend.disabled = sending;
+  elements.replyText.disabled = !view.enabled;
+  elements.replyText.readOnly = sending;
+  elements.replySend.disabled = !view.enabled || sending;
+};
+
 const render = () => {
   renderList();
   renderMessages();
+  renderReply();
 };
+
+/**
+ * POSTs a reply. A 401 stops the page as on every call; no answer at all is status 0.
+ * @param {string} url @param {import('./model.js').ReplyRequest} request @param {string} idempotencyKey
+ * @returns {Promise<import('./model.js').SendAnswer>}
+ */
+const post = async (url, request, idempotencyKey) => {
+  let response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${settings.token}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      body: JSON.stringify(request),
+    });
+  } catch (error) {
+    return { status: 0, body: { error: error instanceof Error ? error.message : String(error) } };
+  }
+  if (response.status === 401) throw new TokenRefused('401');
+  return { status: response.status, body: await response.json().catch(() => ({})) };
+};
+
+/**
+ * Sends a reply to the open conversation; it shows in the thread as queued the moment the API
+ * accepted it. A send that may have gone without an answer saying so keeps its Idempotency-Key
+ * for the same reply sent again, so that it cannot go twice.
+ * @param {import('./model.js').ReplyRequest} request @param {(conversationId: string) => void} onAccepted clears what was sent
+ */
+const send = async (request, onAccepted) => {
+  const conversation = selected === undefined ? undefined : state.conversations[selected];
+  if (!conversation || sending) return;
+  const attempt = JSON.stringify([conversation.id, request]);
+  const idempotencyKey = idempotencyKeyFor(unsettled, attempt, () => crypto.randomUUID());
+  sending = true;
+  showReplyStatus('Sending…');
+  renderReply();
+  try {
+    const answer = await post(`${settings.api}/conversations/${encodeURIComponent(conversation.id)}/messages`, request, idempotencyKey);
+    unsettled = mayHaveBeenAccepted(answer) ? { attempt, key: idempotencyKey } : undefined;
+    const id = acceptedId(answer);
+    if (id) {
+      state = withAcceptedReply(state, acceptedReply(id, conversation, request, Date.now()));
+      onAccepted(conversation.id);
+      // The thread shows where it got to from here on.
+      showReplyStatus('Accepted.');
+    } else {
+      const refusal = refusalNotice(answer);
+      // A closed window is said by the box itself (replyView), from the window the API reported.
+      if (refusal.window) state = withConversations(state, [{ ...(state.conversations[conversation.id] ?? conversation), window: refusal.window }]);
+      showReplyStatus(refusal.window ? 'Not sent.' : refusal.text);
+    }
+  } catch (error) {
+    if (error instanceof TokenRefused) stopForToken();
+    else showReplyStatus(`Not sent: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    sending = false;
+    render();
+  }
+};
+
+elements.replyText.addEventListener('input', () => {
+  if (selected !== undefined) drafts[selected] = elements.replyText.value;
+});
+elements.replyText.addEventListener('keydown', (event) => {
+  // Enter sends, Shift+Enter is a new line; Enter that ends an IME composition is neither.
+  if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+  event.preventDefault();
+  elements.replyForm.requestSubmit();
+});
+elements.replyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const request = textRequest(elements.replyText.value);
+  if (!request || elements.replySend.disabled) return;
+  void send(request, (conversationId) => {
+    drafts[conversationId] = '';
+    if (selected === conversationId) elements.replyText.value = '';
+  });
+});
+elements.templateForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const request = templateRequest(elements.templateName.value, elements.templateLanguage.value, elements.templateParameters.value);
+  if (!request || elements.templateSend.disabled) return;
+  void send(request, () => {
+    elements.templateParameters.value = '';
+  });
+});
 
 /** @param {string} conversationId */
 const loadMessages = async (conversationId) => {
@@ -219,6 +358,8 @@ const loadConversations = async () => {
 /** @param {string} conversationId */
 const open = async (conversationId) => {
   selected = conversationId;
+  elements.replyText.value = drafts[conversationId] ?? '';
+  showReplyStatus('');
   keepSelectedSeen();
   render();
   try {

@@ -3,11 +3,16 @@
 
 /**
  * @typedef {{ url?: string, providerMediaId?: string, contentType?: string, kind?: string, filename?: string, caption?: string, sizeBytes?: number }} MediaItem
+ * @typedef {{ category: string, code?: string, message?: string, hint?: string }} SendFailure  Why Switchboard could not send a message.
  * @typedef {{ id: string, conversationId: string, direction?: string, channel?: string, from?: string, to?: string, text?: string,
  *   media?: MediaItem[], receivedAt?: string, providerTimestamp?: string, status?: string, statusError?: { code: string, message?: string },
- *   customerReaction?: string, businessReaction?: string, deleted?: boolean, editedAt?: string, truncated?: boolean }} Message
+ *   failure?: SendFailure, customerReaction?: string, businessReaction?: string, deleted?: boolean, editedAt?: string, truncated?: boolean }} Message
+ * @typedef {{ open: boolean, closesAt?: string, templateRequired?: boolean, humanAgentTag?: boolean }} ReplyWindow
+ *   WhatsApp, Messenger and Instagram only: when the business may still write free-form text (absent: always);
+ *   `humanAgentTag`: open past 24 hours for a person's answer only (Messenger, Instagram).
  * @typedef {{ id: string, channel?: string, customerAddress?: string, businessAddress?: string, lastMessageAt?: string,
- *   lastMessagePreview?: string, messageCount?: number, readUpTo?: string, deliveredUpTo?: string }} Conversation
+ *   lastMessagePreview?: string, messageCount?: number, readUpTo?: string, deliveredUpTo?: string,
+ *   window?: ReplyWindow, lastInboundAt?: string }} Conversation
  * @typedef {{ type: string, tenantId?: string, data: Record<string, unknown>, cursor: string }} Frame
  *   `cursor`: the frame's place in the tenant's feed, a sequence number in decimal, one more than the frame before it.
  * @typedef {{ conversations: Record<string, Conversation>, messages: Record<string, Message[]>, cursor: string | null, pending: Frame[] }} InboxState
@@ -59,7 +64,22 @@ const applyChange = (state, frame) => {
   if (!loaded) return { state };
   if (message.truncated) return { state, refetch: { conversationId: message.conversationId } };
   // A frame carries the whole item: it replaces the message, and a removed reaction goes with it.
-  return { state: withMessages(state, message.conversationId, [...loaded.filter(({ id }) => id !== message.id), message]) };
+  return { state: withMessage(state, message) };
+};
+
+/**
+ * A message put in its conversation: in the place of the one with its id, else where its
+ * arrival falls. Nothing else moves, so a reply shown before the API stored it (its time the
+ * browser's) keeps its place when its frames bring the stored time.
+ * @param {InboxState} state @param {Message} message @returns {InboxState}
+ */
+const withMessage = (state, message) => {
+  const loaded = state.messages[message.conversationId] ?? [];
+  const index = loaded.findIndex(({ id }) => id === message.id);
+  const later = loaded.findIndex((other) => arrival(other) > arrival(message));
+  const messages =
+    index >= 0 ? loaded.with(index, message) : later >= 0 ? loaded.toSpliced(later, 0, message) : [...loaded, message];
+  return { ...state, messages: { ...state.messages, [message.conversationId]: messages } };
 };
 
 /**
@@ -144,22 +164,47 @@ export const parseSeen = (stored) => {
 /** @param {Conversation} conversation */
 export const conversationTitle = (conversation) => `${conversation.customerAddress ?? conversation.id} · ${conversation.channel ?? ''}`.replace(/ · $/, '');
 
+/** What a failure's category means to the agent. */
+const failureCategories = /** @type {Record<string, string>} */ ({
+  throttled: 'rate limited',
+  temporary: 'provider unavailable',
+  permanent: 'not deliverable',
+  credentials: 'send credentials refused',
+  window: 'outside the reply window',
+  'opted-out': 'recipient opted out',
+});
+
+/** How far a message got, later states ranking higher; a `read` after `failed` wins (WhatsApp reports that). */
+const statusRank = /** @type {Record<string, number>} */ ({ queued: 0, sending: 0.5, sent: 1, delivered: 2, failed: 3, read: 4 });
+
+/** The ticks beside a sent message, as chat apps draw them; `read` is coloured by the stylesheet. */
+const statusTicks = /** @type {Record<string, string>} */ ({ queued: '◷', sending: '↗', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠' });
+
+/** @param {Message} message */
+const failureLabel = (message) => {
+  const { failure, statusError } = message;
+  const provider = [failure?.code ?? statusError?.code, failure?.message ?? statusError?.message].filter(Boolean).join(' ');
+  const category = failure && (failureCategories[failure.category] ?? failure.category);
+  const reason = category && provider ? `${category} (${provider})` : category || provider;
+  return reason ? `failed: ${reason}` : 'failed';
+};
+
 /**
- * Where a sent message got to: its own receipt, or the conversation's read/delivered watermark
- * (Messenger and Instagram report those instead). Received messages have none.
+ * Where a sent message got to: its own status, or the conversation's read/delivered watermark
+ * (Messenger and Instagram report those instead), with its ticks; a failure's reason and the
+ * hint of what to do about it. Received messages have none.
  * @param {Message} message @param {Conversation | undefined} conversation
- * @returns {{ status: string, label: string } | undefined}
+ * @returns {{ status: string, ticks: string, label: string, hint?: string } | undefined}
  */
 export const statusView = (message, conversation) => {
   if (message.direction !== 'outbound') return undefined;
   const sentAt = message.providerTimestamp ?? message.receivedAt ?? '';
   const watermark = conversation?.readUpTo && sentAt <= conversation.readUpTo ? 'read' : conversation?.deliveredUpTo && sentAt <= conversation.deliveredUpTo ? 'delivered' : undefined;
-  const rank = /** @type {Record<string, number>} */ ({ queued: 0, sent: 1, delivered: 2, failed: 3, read: 4 });
-  const status = [message.status, watermark].filter((value) => value !== undefined).sort((a, b) => (rank[b ?? ''] ?? 0) - (rank[a ?? ''] ?? 0))[0];
+  const status = [message.status, watermark].filter((value) => value !== undefined).sort((a, b) => (statusRank[b ?? ''] ?? 0) - (statusRank[a ?? ''] ?? 0))[0];
   if (!status) return undefined;
-  if (status !== 'failed') return { status, label: status };
-  const error = message.statusError;
-  return { status, label: error ? `failed: ${error.code}${error.message ? ` ${error.message}` : ''}` : 'failed' };
+  const ticks = statusTicks[status] ?? '';
+  if (status !== 'failed') return { status, ticks, label: status };
+  return { status, ticks, label: failureLabel(message), ...(message.failure?.hint && { hint: message.failure.hint }) };
 };
 
 /**
@@ -321,3 +366,138 @@ export const emptyInboxNotice = (tenant) => {
   const name = tenant ?? '<tenant>';
   return `No conversations yet for tenant "${name}". Register an endpoint with npx switchboard endpoint add --provider twilio --tenant ${name} --secret <secret>, then send a message with npx switchboard send <endpointId>.`;
 };
+
+/*
+ * Replying: the reply box under the open conversation. POST /conversations/{id}/messages answers
+ * 202 once the message is durably queued, and its frames then carry it through its states.
+ */
+
+/** @typedef {{ name: string, language: string, parameters: string[] }} Template  An approved WhatsApp template, by name. */
+/** @typedef {{ text: string } | { template: Template }} ReplyRequest  The body of POST /conversations/{id}/messages. */
+/**
+ * @typedef {{ status: number, body?: { error?: string, reason?: string, closesAt?: string, templateRequired?: boolean, id?: string } }} SendAnswer
+ *   What the POST answered: a refusal names its `reason` and says it in `error`, for people; status 0 when nothing came back (the network failed).
+ * @typedef {{ attempt: string, key: string }} UnsettledSend  A send that may have been accepted without an answer saying so.
+ */
+
+const localTime = (/** @type {string} */ iso) => new Date(iso).toLocaleString();
+
+/** @param {string | undefined} closesAt @param {boolean} templateRequired @param {(iso: string) => string} formatTime */
+const windowNotice = (closesAt, templateRequired, formatTime) => {
+  const closed = closesAt ? `closed at ${formatTime(closesAt)}` : 'is closed';
+  return templateRequired
+    ? `The 24-hour window ${closed}: WhatsApp takes only an approved template until the customer writes again. Send a template below.`
+    : `The reply window ${closed}: Messenger and Instagram take replies only within 24 hours of the customer's last message (7 days for a human agent). You can reply once the customer writes again.`;
+};
+
+/**
+ * Whether the agent may write free-form text in the conversation now, and if not, why and
+ * whether a template may go instead. An open window that ends while the page is open closes the
+ * box when nothing can follow it: WhatsApp's (templates only, then) and Messenger's or
+ * Instagram's human-agent days. Their 24 hours give way to those days, which the API reports on
+ * the conversation's next update (or in a 409). `changesAt`: when the box closes (ms), for the
+ * page to look again then.
+ * @param {Conversation} conversation @param {number} now ms since the epoch @param {(iso: string) => string} [formatTime]
+ * @returns {{ enabled: boolean, templateRequired: boolean, notice?: string, changesAt?: number }}
+ */
+export const replyView = (conversation, now, formatTime = localTime) => {
+  const replyWindow = conversation.window;
+  if (!replyWindow) return { enabled: true, templateRequired: false };
+  const closesAt = replyWindow.closesAt === undefined ? Number.NaN : Date.parse(replyWindow.closesAt);
+  const isLast = conversation.channel === 'whatsapp' || replyWindow.humanAgentTag === true;
+  if (replyWindow.open && !(isLast && closesAt <= now)) {
+    return {
+      enabled: true,
+      templateRequired: false,
+      ...(replyWindow.humanAgentTag && replyWindow.closesAt && {
+        notice: `The customer wrote more than 24 hours ago: until ${formatTime(replyWindow.closesAt)}, replies go with the HUMAN_AGENT tag, for a person's answer only.`,
+      }),
+      ...(isLast && closesAt > now && { changesAt: closesAt }),
+    };
+  }
+  const templateRequired = replyWindow.templateRequired ?? conversation.channel === 'whatsapp';
+  return { enabled: false, templateRequired, notice: windowNotice(replyWindow.closesAt, templateRequired, formatTime) };
+};
+
+/** The text as sent, or nothing when there is nothing to send. @param {string} text @returns {ReplyRequest | undefined} */
+export const textRequest = (text) => (text.trim() === '' ? undefined : { text: text.trim() });
+
+/**
+ * The template form's fields as a request: parameters are the body's {{1}}, {{2}}… values,
+ * comma-separated. Nothing when the name or language is missing.
+ * @param {string} name @param {string} language @param {string} parameters @returns {ReplyRequest | undefined}
+ */
+export const templateRequest = (name, language, parameters) =>
+  name.trim() === '' || language.trim() === ''
+    ? undefined
+    : { template: { name: name.trim(), language: language.trim(), parameters: parameters.split(',').map((value) => value.trim()).filter((value) => value !== '') } };
+
+/**
+ * Whether a send may have been accepted though no answer said so (the network failed, or a 5xx):
+ * sent again with the same Idempotency-Key, the API answers the message it stored, if any, so
+ * it cannot go twice. @param {SendAnswer} answer
+ */
+export const mayHaveBeenAccepted = (answer) => answer.status === 0 || answer.status >= 500;
+
+/**
+ * The Idempotency-Key for an attempt (the conversation and body as sent): the unsettled send's
+ * when it is the same attempt, else a new one.
+ * @param {UnsettledSend | undefined} unsettled @param {string} attempt @param {() => string} newKey
+ */
+export const idempotencyKeyFor = (unsettled, attempt, newKey) => (unsettled?.attempt === attempt ? unsettled.key : newKey());
+
+/**
+ * Why a send was not accepted, said so that the agent can act on it, in the API's words where it
+ * gave them (they are written for people) with what to do next; for a closed window, the
+ * window as the API now reports it (closed), for the reply box to show. The text stays in the box.
+ * @param {SendAnswer} answer @param {(iso: string) => string} [formatTime]
+ * @returns {{ text: string, window?: ReplyWindow }}
+ */
+export const refusalNotice = (answer, formatTime = localTime) => {
+  const { reason, error: message, closesAt, templateRequired } = answer.body ?? {};
+  const said = message ? ` (${message})` : '';
+  if (answer.status === 0) return { text: `Not sent: the API could not be reached${said}. Your text is kept: Send again, it cannot go twice.` };
+  if (answer.status >= 500) return { text: `Perhaps not sent: the API answered ${answer.status}${said}. Your text is kept: Send again, it cannot go twice.` };
+  if (reason === 'window_closed') {
+    const replyWindow = { open: false, ...(closesAt && { closesAt }), templateRequired: templateRequired === true };
+    return { text: windowNotice(closesAt, replyWindow.templateRequired, formatTime), window: replyWindow };
+  }
+  if (reason === 'recipient_opted_out') return { text: `Not sent: ${message ?? 'the customer opted out (they sent STOP): they must send START before you can message them'}.` };
+  if (reason === 'no_send_credentials') return { text: `Not sent: this endpoint cannot send yet${said}. Set this endpoint's send credentials with npx switchboard endpoint credentials <endpointId> --twilio-account-sid … --twilio-auth-token … (Meta: --meta-access-token …), then Send again.` };
+  if (reason === 'idempotency_key_reused') return { text: `Not sent: its Idempotency-Key was already used for another message${said}. Send again: it goes with a new key.` };
+  return { text: `Not sent: ${message ?? `the API answered ${answer.status}`}.` };
+};
+
+/**
+ * The reply as the thread shows it from the moment the API accepted it (queued), until its own
+ * frames replace it. Its time is the browser's; the stored one replaces it without moving it.
+ * @param {string} id what the 202 answered @param {Conversation} conversation @param {ReplyRequest} request @param {number} now
+ * @returns {Message}
+ */
+export const acceptedReply = (id, conversation, request, now) => ({
+  id,
+  conversationId: conversation.id,
+  direction: 'outbound',
+  ...(conversation.channel && { channel: conversation.channel }),
+  ...(conversation.businessAddress && { from: conversation.businessAddress }),
+  ...(conversation.customerAddress && { to: conversation.customerAddress }),
+  // A template's text as the API stores it (functions/core/accept.ts), so that its frames do not change it.
+  text:
+    'text' in request
+      ? request.text
+      : `📄 Template ${request.template.name}${request.template.parameters.length ? `: ${request.template.parameters.join(', ')}` : ''}`,
+  media: [],
+  receivedAt: new Date(now).toISOString(),
+  status: 'queued',
+});
+
+/**
+ * An accepted reply put in its thread, unless its frames got there first: they are newer than
+ * the 202, and the thread never shows a message twice.
+ * @param {InboxState} state @param {Message} message @returns {InboxState}
+ */
+export const withAcceptedReply = (state, message) =>
+  state.messages[message.conversationId]?.some(({ id }) => id === message.id) ? state : withMessage(state, message);
+
+/** The id of the message the API accepted, when it did. @param {SendAnswer} answer */
+export const acceptedId = (answer) => (answer.status >= 200 && answer.status < 300 && answer.body?.id ? answer.body.id : undefined);

@@ -1,30 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { issueToken } from '../../functions/core/tokens.ts';
 import {
+  acceptedId,
+  acceptedReply,
   bodyView,
   emptyInboxNotice,
   emptyState,
   eventsPath,
   hasGap,
   holdsBackImages,
+  idempotencyKeyFor,
   imageChoicesOf,
   loadsImages,
   markSeen,
+  mayHaveBeenAccepted,
   mediaView,
   orderedConversations,
   parseSeen,
   reactionsView,
   receiveAnswer,
   receiveFrame,
+  refusalNotice,
   refusedTokenNotice,
+  replyView,
   safeHref,
   settingsOf,
   socketUrl,
   statusView,
   storedImageChoice,
+  templateRequest,
+  textRequest,
   tokenClaims,
   transportLabel,
   unreadCount,
+  withAcceptedReply,
   withConversations,
   withCursor,
   withImageChoice,
@@ -204,15 +213,18 @@ describe('message display', () => {
   const conversation = aConversation('conv_a', '2026-11-01T10:00:00.000Z');
   const sent = (overrides: Partial<Message>) => aMessage('msg_1', '2026-11-01T10:00:01.000Z', { direction: 'outbound', ...overrides });
 
-  it('shows the status of a sent message, with the error of a failed one', () => {
-    expect(statusView(sent({ status: 'sent' }), conversation)).toEqual({ status: 'sent', label: 'sent' });
-    expect(statusView(sent({ status: 'delivered' }), conversation)).toEqual({ status: 'delivered', label: 'delivered' });
-    expect(statusView(sent({ status: 'read' }), conversation)).toEqual({ status: 'read', label: 'read' });
+  it('shows the status of a sent message with its ticks, and the error of a failed one', () => {
+    expect(statusView(sent({ status: 'queued' }), conversation)).toEqual({ status: 'queued', ticks: '◷', label: 'queued' });
+    expect(statusView(sent({ status: 'sending' }), conversation)).toEqual({ status: 'sending', ticks: '↗', label: 'sending' });
+    expect(statusView(sent({ status: 'sent' }), conversation)).toEqual({ status: 'sent', ticks: '✓', label: 'sent' });
+    expect(statusView(sent({ status: 'delivered' }), conversation)).toEqual({ status: 'delivered', ticks: '✓✓', label: 'delivered' });
+    expect(statusView(sent({ status: 'read' }), conversation)).toEqual({ status: 'read', ticks: '✓✓', label: 'read' });
     expect(statusView(sent({ status: 'failed', statusError: { code: '30003', message: 'Unreachable handset' } }), conversation)).toEqual({
       status: 'failed',
+      ticks: '⚠',
       label: 'failed: 30003 Unreachable handset',
     });
-    expect(statusView(sent({ status: 'failed' }), conversation)).toEqual({ status: 'failed', label: 'failed' });
+    expect(statusView(sent({ status: 'failed' }), conversation)).toEqual({ status: 'failed', ticks: '⚠', label: 'failed' });
     expect(statusView(sent({}), conversation)).toBeUndefined();
     expect(statusView(aMessage('msg_2', '2026-11-01T10:00:01.000Z', { status: 'read' }), conversation)).toBeUndefined();
   });
@@ -224,6 +236,23 @@ describe('message display', () => {
     expect(statusView(sent({ receivedAt: '2026-11-01T10:00:03.000Z' }), watermarked)?.status).toBe('delivered');
     expect(statusView(sent({ receivedAt: '2026-11-01T10:00:09.000Z', status: 'sent' }), watermarked)?.status).toBe('sent');
     expect(statusView(sent({ status: 'failed' }), watermarked)?.status).toBe('read');
+    expect(statusView(sent({ receivedAt: '2026-11-01T10:00:03.000Z', status: 'sending' }), watermarked)?.status).toBe('delivered');
+  });
+
+  it("shows why a reply failed, in the agent's words and the provider's, and the hint of what to do", () => {
+    const optedOut = sent({
+      status: 'failed',
+      failure: { category: 'opted-out', code: '21610', message: 'Attempt to send to unsubscribed recipient', hint: 'The recipient replied STOP; they must send START before you can message them.' },
+    });
+
+    expect(statusView(optedOut, conversation)).toEqual({
+      status: 'failed',
+      ticks: '⚠',
+      label: 'failed: recipient opted out (21610 Attempt to send to unsubscribed recipient)',
+      hint: 'The recipient replied STOP; they must send START before you can message them.',
+    });
+    expect(statusView(sent({ status: 'failed', failure: { category: 'credentials' } }), conversation)?.label).toBe('failed: send credentials refused');
+    expect(statusView(sent({ status: 'failed', failure: { category: 'something-new', code: '9' } }), conversation)?.label).toBe('failed: something-new (9)');
   });
 
   it('shows media as thumbnails (images the agent chose to load), links, file names and provider media ids', () => {
@@ -352,5 +381,185 @@ describe('what the page says about its token and an empty inbox', () => {
       'No conversations yet for tenant "acme". Register an endpoint with npx switchboard endpoint add --provider twilio --tenant acme --secret <secret>, then send a message with npx switchboard send <endpointId>.',
     );
     expect(emptyInboxNotice(undefined)).toContain('tenant "<tenant>"');
+  });
+});
+
+describe('replying', () => {
+  const now = Date.parse('2026-11-22T12:00:00.000Z');
+  const utc = (iso: string) => new Date(iso).toISOString().replace('T', ' ').replace('.000Z', ' UTC');
+  const whatsapp = (window: Conversation['window']): Conversation => ({ ...aConversation('conv_a', '2026-11-22T10:00:00.000Z'), channel: 'whatsapp', ...(window && { window }) });
+
+  it('lets the agent write in a conversation without a window (sms, email) or with an open one, until it closes', () => {
+    expect(replyView(aConversation('conv_a', '2026-11-22T10:00:00.000Z'), now)).toEqual({ enabled: true, templateRequired: false });
+    expect(replyView(whatsapp({ open: true, closesAt: '2026-11-23T10:00:00.000Z' }), now)).toEqual({
+      enabled: true,
+      templateRequired: false,
+      changesAt: Date.parse('2026-11-23T10:00:00.000Z'),
+    });
+  });
+
+  it('says when a WhatsApp window closed and offers a template instead of free text', () => {
+    const view = replyView(whatsapp({ open: false, closesAt: '2026-11-21T09:30:00.000Z', templateRequired: true }), now, utc);
+
+    expect(view).toEqual({
+      enabled: false,
+      templateRequired: true,
+      notice: 'The 24-hour window closed at 2026-11-21 09:30:00 UTC: WhatsApp takes only an approved template until the customer writes again. Send a template below.',
+    });
+  });
+
+  it('closes the box when a window that nothing follows ends while the page is open: WhatsApp\'s, and Messenger\'s human-agent days', () => {
+    const closedMeanwhile = { open: true, closesAt: '2026-11-22T11:59:59.000Z' };
+    const messenger = (window: Conversation['window']) => ({ ...whatsapp(window), channel: 'messenger' });
+
+    expect(replyView(whatsapp(closedMeanwhile), now, utc)).toMatchObject({ enabled: false, templateRequired: true });
+    expect(replyView(messenger({ ...closedMeanwhile, humanAgentTag: true }), now, utc)).toEqual({
+      enabled: false,
+      templateRequired: false,
+      notice:
+        "The reply window closed at 2026-11-22 11:59:59 UTC: Messenger and Instagram take replies only within 24 hours of the customer's last message (7 days for a human agent). You can reply once the customer writes again.",
+    });
+    // Messenger's 24 hours give way to the human-agent days: the API says so on the next update.
+    expect(replyView(messenger(closedMeanwhile), now, utc)).toEqual({ enabled: true, templateRequired: false });
+    expect(replyView(messenger({ open: true, closesAt: '2026-11-23T10:00:00.000Z' }), now, utc)).toEqual({ enabled: true, templateRequired: false });
+    expect(replyView(whatsapp({ open: false }), now).notice).toMatch(/^The 24-hour window is closed: /);
+  });
+
+  it("says when Messenger takes a person's answer only, past 24 hours", () => {
+    const messenger = { ...aConversation('conv_a', '2026-11-20T10:00:00.000Z'), channel: 'messenger', window: { open: true, closesAt: '2026-11-27T10:00:00.000Z', humanAgentTag: true } };
+
+    expect(replyView(messenger, now, utc)).toEqual({
+      enabled: true,
+      templateRequired: false,
+      notice: "The customer wrote more than 24 hours ago: until 2026-11-27 10:00:00 UTC, replies go with the HUMAN_AGENT tag, for a person's answer only.",
+      changesAt: Date.parse('2026-11-27T10:00:00.000Z'),
+    });
+  });
+
+  it('sends text as typed, less the blank around it, and nothing blank', () => {
+    expect(textRequest('  Your parcel left today.\nTracking: 1Z999 \n')).toEqual({ text: 'Your parcel left today.\nTracking: 1Z999' });
+    expect(textRequest(' \n ')).toBeUndefined();
+  });
+
+  it('reads the template form: parameters comma-separated, name and language required', () => {
+    expect(templateRequest(' order_update ', 'en_US', 'Ada, #1042 , ')).toEqual({ template: { name: 'order_update', language: 'en_US', parameters: ['Ada', '#1042'] } });
+    expect(templateRequest('hello_world', 'en_US', '')).toEqual({ template: { name: 'hello_world', language: 'en_US', parameters: [] } });
+    expect(templateRequest('', 'en_US', 'x')).toBeUndefined();
+    expect(templateRequest('hello_world', ' ', 'x')).toBeUndefined();
+  });
+
+  it('sends the same reply again after an unanswered attempt with the same Idempotency-Key, anything else with a new one', () => {
+    const attempt = JSON.stringify(['conv_a', { text: 'hi' }]);
+    let keys = 0;
+    const newKey = () => `key-${++keys}`;
+
+    const first = idempotencyKeyFor(undefined, attempt, newKey);
+    const unsettled = { attempt, key: first };
+    const retried = idempotencyKeyFor(unsettled, attempt, newKey);
+    const edited = idempotencyKeyFor(unsettled, JSON.stringify(['conv_a', { text: 'hi!' }]), newKey);
+    const elsewhere = idempotencyKeyFor(unsettled, JSON.stringify(['conv_b', { text: 'hi' }]), newKey);
+
+    expect([first, retried, edited, elsewhere]).toEqual(['key-1', 'key-1', 'key-2', 'key-3']);
+    expect([0, 500, 503].map((status) => mayHaveBeenAccepted({ status }))).toEqual([true, true, true]);
+    expect([202, 400, 401, 409, 422, 429].map((status) => mayHaveBeenAccepted({ status }))).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('reads the id of the message the API accepted, and none from a refusal', () => {
+    expect(acceptedId({ status: 202, body: { id: 'msg_1' } })).toBe('msg_1');
+    expect(acceptedId({ status: 409, body: { id: 'msg_1' } })).toBeUndefined();
+    expect(acceptedId({ status: 202, body: {} })).toBeUndefined();
+  });
+
+  it('says why a send was refused, in the API\'s words, so that the agent can act on it', () => {
+    const closed = refusalNotice(
+      { status: 409, body: { reason: 'window_closed', error: 'the customer service window is closed', closesAt: '2026-11-21T09:30:00.000Z', templateRequired: true } },
+      utc,
+    );
+
+    expect(closed).toEqual({
+      text: 'The 24-hour window closed at 2026-11-21 09:30:00 UTC: WhatsApp takes only an approved template until the customer writes again. Send a template below.',
+      window: { open: false, closesAt: '2026-11-21T09:30:00.000Z', templateRequired: true },
+    });
+    expect(refusalNotice({ status: 409, body: { reason: 'window_closed', templateRequired: false } }).window).toEqual({ open: false, templateRequired: false });
+    expect(refusalNotice({ status: 409, body: { reason: 'recipient_opted_out', error: 'the recipient opted out (they sent STOP)' } }).text).toBe('Not sent: the recipient opted out (they sent STOP).');
+    expect(refusalNotice({ status: 409, body: { reason: 'recipient_opted_out' } }).text).toBe(
+      'Not sent: the customer opted out (they sent STOP): they must send START before you can message them.',
+    );
+    expect(refusalNotice({ status: 409, body: { reason: 'no_send_credentials', error: 'endpoint ep_1 has no send credentials' } }).text).toBe(
+      "Not sent: this endpoint cannot send yet (endpoint ep_1 has no send credentials). Set this endpoint's send credentials with npx switchboard endpoint credentials <endpointId> --twilio-account-sid … --twilio-auth-token … (Meta: --meta-access-token …), then Send again.",
+    );
+    expect(refusalNotice({ status: 400, body: { reason: 'bad_request', error: 'text is longer than 1600 characters' } }).text).toBe('Not sent: text is longer than 1600 characters.');
+    expect(refusalNotice({ status: 429, body: {} }).text).toBe('Not sent: the API answered 429.');
+    expect(refusalNotice({ status: 422, body: { reason: 'idempotency_key_reused' } }).text).toBe('Not sent: its Idempotency-Key was already used for another message. Send again: it goes with a new key.');
+  });
+
+  it('says a send without an answer may be sent again safely, and keeps the text', () => {
+    expect(refusalNotice({ status: 0, body: { error: 'Failed to fetch' } }).text).toBe('Not sent: the API could not be reached (Failed to fetch). Your text is kept: Send again, it cannot go twice.');
+    expect(refusalNotice({ status: 500, body: { error: 'internal error' } }).text).toBe('Perhaps not sent: the API answered 500 (internal error). Your text is kept: Send again, it cannot go twice.');
+    expect(refusalNotice({ status: 502 }).text).toBe('Perhaps not sent: the API answered 502. Your text is kept: Send again, it cannot go twice.');
+  });
+
+  describe('the accepted reply in the thread', () => {
+    const conversation = aConversation('conv_a', '2026-11-22T10:00:00.000Z');
+    const inbound = aMessage('msg_in', '2026-11-22T11:59:00.000Z');
+    const opened = withCursor(withMessages(emptyState(), 'conv_a', [inbound]), '7');
+    const reply = acceptedReply('msg_out', conversation, { text: 'On its way!' }, now);
+    const stored = (cursor: string, status: string, receivedAt = '2026-11-22T12:00:00.250Z') =>
+      frame('message.updated', aMessage('msg_out', receivedAt, { direction: 'outbound', text: 'On its way!', status }), cursor);
+
+    it('shows the reply as queued the moment the API accepted it', () => {
+      const state = withAcceptedReply(opened, reply);
+
+      expect(reply).toEqual({
+        id: 'msg_out',
+        conversationId: 'conv_a',
+        direction: 'outbound',
+        channel: 'sms',
+        from: '+15005550006',
+        to: '+14155550100',
+        text: 'On its way!',
+        media: [],
+        receivedAt: '2026-11-22T12:00:00.000Z',
+        status: 'queued',
+      });
+      expect(state.messages.conv_a?.map(({ id }) => id)).toEqual(['msg_in', 'msg_out']);
+      expect(statusView(state.messages.conv_a![1]!, conversation)?.ticks).toBe('◷');
+    });
+
+    it('merges its frames into it: shown once, in its place, its status moving', () => {
+      const accepted = withAcceptedReply(opened, reply);
+      const created = frame('message.created', { ...stored('8', 'queued').data }, '8');
+      // The browser's clock ran ahead of the API's: the stored time is earlier than the inbound message before it.
+      const early = '2026-11-22T11:58:00.000Z';
+
+      const after = receiveAnswer(accepted, { frames: [created, stored('9', 'sending', early), stored('10', 'sent', early), stored('11', 'delivered', early)], cursor: '11' }).state;
+
+      expect(after.messages.conv_a?.map(({ id }) => id)).toEqual(['msg_in', 'msg_out']);
+      expect(after.messages.conv_a?.[1]?.status).toBe('delivered');
+    });
+
+    it('keeps what its frames said when they arrive before the 202 does', () => {
+      const framesFirst = receiveFrame(opened, stored('8', 'sent')).state;
+
+      const after = withAcceptedReply(framesFirst, reply);
+
+      expect(after).toBe(framesFirst);
+      expect(after.messages.conv_a?.filter(({ id }) => id === 'msg_out').map(({ status }) => status)).toEqual(['sent']);
+    });
+
+    it('shows a template reply as the API stores it: its name and parameters', () => {
+      const template = acceptedReply('msg_t', conversation, { template: { name: 'order_update', language: 'en_US', parameters: ['Ada', '#1042'] } }, now);
+
+      expect(template.text).toBe('📄 Template order_update: Ada, #1042');
+      expect(acceptedReply('msg_t', conversation, { template: { name: 'hello_world', language: 'en_US', parameters: [] } }, now).text).toBe('📄 Template hello_world');
+    });
+  });
+
+  it('puts a new message where its arrival falls without moving the others', () => {
+    const state = withCursor(withMessages(emptyState(), 'conv_a', [aMessage('msg_1', '2026-11-22T10:00:01.000Z'), aMessage('msg_3', '2026-11-22T10:00:03.000Z')]), '1');
+
+    const after = receiveFrame(state, frame('message.created', aMessage('msg_2', '2026-11-22T10:00:02.000Z'), '2')).state;
+
+    expect(after.messages.conv_a?.map(({ id }) => id)).toEqual(['msg_1', 'msg_2', 'msg_3']);
   });
 });
