@@ -3,8 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Channel } from '../../../functions/core/message.ts';
 import { metaJson, newWamid, signedMetaRequest } from '../../../functions/providers/meta/sample.ts';
 import { createMetaSender } from '../../../functions/providers/meta/send.ts';
-import { controlAnswer, Faults, type Fault } from './faults.ts';
-import { Callbacks, json, readBody, serve, sleep, type Answer, type OutgoingWebhook } from './http.ts';
+import { Faults, type Fault } from './faults.ts';
+import { startProviderStandIn, type ProviderStandIn } from './stand-in.ts';
+import { Callbacks, json, readBody, sleep, type Answer, type OutgoingWebhook } from './http.ts';
 import { RateGate } from './rate-gate.ts';
 
 /**
@@ -58,16 +59,7 @@ export interface GraphStandInMessage {
   readonly createdAt: Date;
 }
 
-export interface GraphApiStandIn {
-  /** The base URL to configure a Meta client with (GRAPH_API_BASE_URL). */
-  readonly url: string;
-  readonly messages: readonly GraphStandInMessage[];
-  readonly requests: number;
-  readonly callbacks: { readonly delivered: number; readonly failed: number };
-  inject(fault: Fault): void;
-  clearFaults(): void;
-  stop(): Promise<void>;
-}
+export type GraphApiStandIn = ProviderStandIn<GraphStandInMessage>;
 
 const fbtraceId = (): string => randomBytes(8).toString('base64url');
 
@@ -157,7 +149,6 @@ export const startGraphApiStandIn = async (options: GraphApiStandInOptions): Pro
   const businessAccountId = options.businessAccountId ?? '102290129340398';
   const displayPhoneNumber = options.displayPhoneNumber ?? '15550783881';
   const appId = options.appId ?? 1517776481860111;
-  let requests = 0;
 
   const signed = (webhook: StandInWebhook, payload: unknown): OutgoingWebhook => ({ url: webhook.url, ...signedMetaRequest(webhook.appSecret, metaJson(payload)) });
 
@@ -282,9 +273,6 @@ export const startGraphApiStandIn = async (options: GraphApiStandInOptions): Pro
   };
 
   const handle = async (request: IncomingMessage): Promise<Answer> => {
-    const control = await controlAnswer(request, faults, messages);
-    if (control) return control;
-    requests += 1;
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const route = /^\/v\d+\.\d+\/(\d+)\/messages$/.exec(url.pathname);
     if (!route?.[1]) return graphError(400, 2500, `Unknown path components: ${url.pathname}`);
@@ -297,22 +285,5 @@ export const startGraphApiStandIn = async (options: GraphApiStandInOptions): Pro
     return send(route[1], accessToken, webhook, request);
   };
 
-  const server = await serve(options.port ?? 0, handle, internalError());
-  return {
-    url: server.url,
-    messages,
-    get requests() {
-      return requests;
-    },
-    get callbacks() {
-      return { delivered: callbacks.delivered, failed: callbacks.failed };
-    },
-    inject: (fault) => faults.inject(fault),
-    clearFaults: () => faults.clear(),
-    async stop() {
-      stopping.abort();
-      callbacks.cancel();
-      await server.close();
-    },
-  };
+  return startProviderStandIn({ port: options.port ?? 0, handle, internalError: internalError(), messages, faults, callbacks, stopping });
 };

@@ -4,8 +4,9 @@ import type { Channel } from '../../../functions/core/message.ts';
 import { signedTwilioRequest } from '../../../functions/providers/twilio/sample.ts';
 import { smsSegments } from '../../../functions/providers/twilio/segments.ts';
 import { createTwilioSender } from '../../../functions/providers/twilio/send.ts';
-import { controlAnswer, Faults, type Fault } from './faults.ts';
-import { Callbacks, json, readBody, serve, sleep, type Answer } from './http.ts';
+import { Faults, type Fault } from './faults.ts';
+import { startProviderStandIn, type ProviderStandIn } from './stand-in.ts';
+import { Callbacks, json, readBody, sleep, type Answer } from './http.ts';
 import { RateGate } from './rate-gate.ts';
 
 /**
@@ -44,19 +45,7 @@ export interface TwilioStandInMessage {
   status: string;
 }
 
-export interface TwilioApiStandIn {
-  /** The base URL to configure a Twilio client with (TWILIO_API_BASE_URL). */
-  readonly url: string;
-  /** Every message created, in order. */
-  readonly messages: readonly TwilioStandInMessage[];
-  /** Every request received, answered or not. */
-  readonly requests: number;
-  /** Status callbacks posted and answered 2xx, and those that were not. */
-  readonly callbacks: { readonly delivered: number; readonly failed: number };
-  inject(fault: Fault): void;
-  clearFaults(): void;
-  stop(): Promise<void>;
-}
+export type TwilioApiStandIn = ProviderStandIn<TwilioStandInMessage>;
 
 const apiVersion = '2010-04-01';
 const whatsappPrefix = 'whatsapp:';
@@ -199,7 +188,6 @@ export const startTwilioApiStandIn = async (options: TwilioApiStandInOptions): P
   // The stand-in holds senders to the rates our own client documents: Twilio's.
   const rates = createTwilioSender();
   const delays = { sent: 5, delivered: 10, read: 15, ...options.callbackDelaysMs };
-  let requests = 0;
 
   const authenticated = async (request: IncomingMessage, accountSid: string): Promise<boolean> => {
     const [scheme, encoded] = (request.headers.authorization ?? '').split(' ');
@@ -279,9 +267,6 @@ export const startTwilioApiStandIn = async (options: TwilioApiStandInOptions): P
   };
 
   const handle = async (request: IncomingMessage): Promise<Answer> => {
-    const control = await controlAnswer(request, faults, messages);
-    if (control) return control;
-    requests += 1;
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const route = routeOf(url.pathname);
     if (!route) return notFound;
@@ -296,22 +281,5 @@ export const startTwilioApiStandIn = async (options: TwilioApiStandInOptions): P
     return twilioError(405, 20004, 'Method not allowed');
   };
 
-  const server = await serve(options.port ?? 0, handle, internalError);
-  return {
-    url: server.url,
-    messages,
-    get requests() {
-      return requests;
-    },
-    get callbacks() {
-      return { delivered: callbacks.delivered, failed: callbacks.failed };
-    },
-    inject: (fault) => faults.inject(fault),
-    clearFaults: () => faults.clear(),
-    async stop() {
-      stopping.abort();
-      callbacks.cancel();
-      await server.close();
-    },
-  };
+  return startProviderStandIn({ port: options.port ?? 0, handle, internalError: internalError, messages, faults, callbacks, stopping });
 };
