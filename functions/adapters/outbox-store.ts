@@ -2,6 +2,8 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { conversationKey, messageKey, statusRank } from '../core/items.ts';
 import { conversationIdFor, messageIdFor } from '../core/ids.ts';
+import type { DeliveryStatus } from '../core/message.ts';
+import type { ProviderError } from '../core/outbound.ts';
 import type { ClaimResult, Guard, Settlement } from '../core/send.ts';
 import {
   aliasKeyOf,
@@ -215,6 +217,18 @@ export const createOutboxStore = (client: DynamoDBDocumentClient, tables: Outbox
         throw error;
       }
       return (await getMessage(messageId)) as unknown as OutboundMessage;
+    },
+
+    /** Moves a message's status forward to what the provider said when asked, never back. */
+    async advanceStatus(message: OutboundMessage, status: DeliveryStatus, error: ProviderError | undefined, now: Date): Promise<void> {
+      const at = now.toISOString();
+      await update(
+        messageUpdate(tables.messages, message, {
+          set: { status, statusRank: statusRank[status], statusAt: at, changedAt: at, ...(error && { statusError: error }) },
+          condition: '#statusRank < :rank',
+          values: { ':rank': statusRank[status] },
+        }),
+      );
     },
 
     /** The recipient opted out: the conversation refuses sends until they opt in again. */

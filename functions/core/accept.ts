@@ -284,16 +284,27 @@ export const acceptSend = async (command: SendCommand, deps: AcceptDependencies)
     throw invalid(`wait must be a whole number of seconds from 0 to ${maxWaitSeconds}`);
   }
   const digest = requestDigest(command.target, command.body);
+  const now = deps.now();
+  const prepare = async () => {
+    const parsed = 'conversationId' in command.target ? parseBody(replySchema, command.body) : parseBody(firstMessageSchema, command.body);
+    const content = contentOf(parsed);
+    const destination =
+      'conversationId' in command.target
+        ? await replyDestination(tenantId, command.target.conversationId, deps)
+        : await firstMessageDestination(tenantId, parsed as z.output<typeof firstMessageSchema>, deps);
+    return { content, destination };
+  };
+  // The key's record and the destination are read at once: a repeat answers from its record
+  // whatever the destination says now, and a new message needs both.
+  const preparing = prepare().then(
+    (prepared) => ({ prepared }),
+    (error: unknown) => ({ error }),
+  );
   const earlier = await deps.idempotencyRecord(tenantId, idempotencyKey);
   if (earlier) return answerRepeat(earlier, digest, command, deps);
-
-  const now = deps.now();
-  const parsed = 'conversationId' in command.target ? parseBody(replySchema, command.body) : parseBody(firstMessageSchema, command.body);
-  const content = contentOf(parsed);
-  const destination =
-    'conversationId' in command.target
-      ? await replyDestination(tenantId, command.target.conversationId, deps)
-      : await firstMessageDestination(tenantId, parsed as z.output<typeof firstMessageSchema>, deps);
+  const ready = await preparing;
+  if ('error' in ready) throw ready.error;
+  const { content, destination } = ready.prepared;
   const tag = checkSendable(destination, content, now);
 
   const message = outboundMessage(newOutboundMessageId(), command, destination, content, tag, now);

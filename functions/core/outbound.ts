@@ -1,4 +1,4 @@
-import type { Channel } from './message.ts';
+import type { Channel, DeliveryStatus } from './message.ts';
 
 /**
  * Sending, provider-neutral: what an agent asks to send, what a provider's send client is
@@ -87,6 +87,12 @@ export interface ProviderSender {
   send(request: SendRequest, credentials: SendCredentials, signal: AbortSignal): Promise<SendOutcome>;
   /** Asks the provider whether it took the message, when its API can tell (Twilio's Message resource); absent otherwise. */
   lookup?(request: SendRequest, credentials: SendCredentials, since: Date, signal: AbortSignal): Promise<LookupResult>;
+  /**
+   * Where the provider says a message it took now is (Twilio's Message resource): what the
+   * reconciler asks of a message sent long ago that no callback followed. Absent where the API
+   * cannot tell; undefined when it did not answer.
+   */
+  status?(providerMessageId: string, credentials: SendCredentials, signal: AbortSignal): Promise<{ readonly status: DeliveryStatus; readonly providerStatus: string; readonly error?: ProviderError } | undefined>;
   /** The documented default rate of a sender (a long code, a toll-free number, a short code, a page…). */
   defaultRate(channel: Channel, from: string): SendRate;
   /** The units one message costs against that rate: SMS segments for Twilio SMS, else 1. */

@@ -1,4 +1,6 @@
 import { statusRank } from './items.ts';
+import type { DeliveryStatus } from './message.ts';
+import type { ProviderError } from './outbound.ts';
 import { sendTimings } from './send.ts';
 import { openShards, type OpenMarker, type OutboundMessage } from './sending-items.ts';
 
@@ -16,6 +18,10 @@ export interface ReconcileDependencies {
   closeMarker(marker: OpenMarker): Promise<void>;
   outbound(tenantId: string, messageId: string): Promise<OutboundMessage | undefined>;
   requeue(message: Pick<OutboundMessage, 'id' | 'tenantId' | 'channel'>, delaySeconds: number): Promise<void>;
+  /** Where the provider says a sent message is, when its API can tell (sender.ts ProviderSender.status). */
+  providerStatus(message: OutboundMessage): Promise<{ readonly status: DeliveryStatus; readonly providerStatus: string; readonly error?: ProviderError } | undefined>;
+  /** Moves a message's status forward to what the provider said, never back. */
+  advanceStatus(message: OutboundMessage, status: DeliveryStatus, error: ProviderError | undefined, now: Date): Promise<void>;
   now(): Date;
   observe?(event: { readonly kind: 'requeued' | 'closed' | 'unconfirmed'; readonly marker: OpenMarker }): void;
 }
@@ -25,6 +31,8 @@ export const reconcileTimings = {
   minAgeMs: 60_000,
   /** A record late by more than this past its message's due time is taken for lost. */
   lostRecordMs: 60_000,
+  /** A sent message no receipt followed for this long is asked about at the provider, where its API can tell. */
+  askAfterMs: 3600 * 1000,
   /** A sent message no receipt followed for this long is let go as sent. */
   unconfirmedAfterMs: 24 * 3600 * 1000,
   /** Markers read per page. */
@@ -33,7 +41,7 @@ export const reconcileTimings = {
   maxPerShard: 2_000,
 } as const;
 
-type Decision = 'close' | 'requeue' | 'keep' | 'unconfirmed';
+type Decision = 'close' | 'requeue' | 'keep' | 'ask' | 'unconfirmed';
 
 const ageOf = (iso: string | undefined, now: number): number => (iso === undefined ? Number.POSITIVE_INFINITY : now - Date.parse(iso));
 
@@ -52,8 +60,22 @@ export const decide = (message: OutboundMessage | undefined, now: Date): Decisio
       return ageOf(extra.unknownSince, at) > sendTimings.callbackWaitMs + reconcileTimings.lostRecordMs ? 'requeue' : 'keep';
     case 'done':
       if (message.status === 'delivered' || message.status === 'read' || message.status === 'failed') return 'close';
-      return ageOf(extra.sentAt ?? message.statusAt, at) > reconcileTimings.unconfirmedAfterMs ? 'unconfirmed' : 'keep';
+      {
+        const age = ageOf(extra.sentAt ?? message.statusAt, at);
+        if (age > reconcileTimings.unconfirmedAfterMs) return 'unconfirmed';
+        return age > reconcileTimings.askAfterMs ? 'ask' : 'keep';
+      }
   }
+};
+
+const finalStatuses: ReadonlySet<DeliveryStatus> = new Set(['delivered', 'read', 'failed']);
+
+/** A sent message no callback followed: the provider's word moves it on, and a final one settles it. */
+const askProvider = async (message: OutboundMessage, now: Date, deps: ReconcileDependencies): Promise<Decision> => {
+  const said = await deps.providerStatus(message);
+  if (!said) return 'keep';
+  if (statusRank[said.status] > message.statusRank) await deps.advanceStatus(message, said.status, said.error, now);
+  return finalStatuses.has(said.status) ? 'close' : 'keep';
 };
 
 /** One run over every shard of markers; answers how many messages it queued again and how many markers it closed. */
@@ -69,7 +91,9 @@ export const reconcile = async (deps: ReconcileDependencies): Promise<{ requeued
     do {
       const page = await deps.openMarkers(shard, before, reconcileTimings.pageSize, after);
       for (const marker of page.markers) {
-        const decision = decide(await deps.outbound(marker.tenantId, marker.messageId), now);
+        const message = await deps.outbound(marker.tenantId, marker.messageId);
+        let decision = decide(message, now);
+        if (decision === 'ask' && message) decision = await askProvider(message, now, deps);
         if (decision === 'requeue') {
           await deps.requeue({ id: marker.messageId, tenantId: marker.tenantId, channel: marker.channel }, 0);
           requeued++;

@@ -5,7 +5,7 @@ import { withMiddleware } from '../shared/middleware.ts';
 import { emitMetric, logger, MetricUnit } from '../shared/powertools.ts';
 import { tracer } from '../shared/tracing.ts';
 
-const { outbox, queues } = senderDependencies(configOf('reconciler'));
+const { outbox, queues, providerStatus } = senderDependencies(configOf('reconciler'));
 
 /** The schedule's run: settles what the send path could not (core/reconcile.ts). */
 export const handler = withMiddleware(async (): Promise<{ requeued: number; closed: number }> => {
@@ -14,6 +14,8 @@ export const handler = withMiddleware(async (): Promise<{ requeued: number; clos
     closeMarker: outbox.closeMarker,
     outbound: outbox.outbound,
     requeue: (message, delaySeconds) => queues.enqueue(message, delaySeconds),
+    providerStatus,
+    advanceStatus: outbox.advanceStatus,
     now: () => new Date(),
     observe: ({ kind, marker }) => {
       if (kind === 'closed') return;

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dynamoDocumentClient, sqs } from '../adapters/clients.ts';
 import { createConnectionStore } from '../adapters/connection-store.ts';
-import { createEndpointStore } from '../adapters/endpoint-store.ts';
+import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createMessageStore } from '../adapters/message-store.ts';
 import { createOutboxStore } from '../adapters/outbox-store.ts';
 import { createSendQueues } from '../adapters/send-queue.ts';
@@ -26,7 +26,8 @@ const config = configOf('send');
 const client = dynamoDocumentClient(traced);
 const messages = createMessageStore(client, config.MESSAGES_TABLE);
 const outbox = createOutboxStore(client, { messages: config.MESSAGES_TABLE, sending: config.SENDING_TABLE });
-const endpoints = createEndpointStore(client, config.ENDPOINTS_TABLE);
+/** Credentials set, or a pause, reach the accept within 5 s; the sender reads the endpoint afresh for every attempt. */
+const cachedEndpoint = cachedLookup(createEndpointStore(client, config.ENDPOINTS_TABLE).get, { ttlMs: 5_000, missTtlMs: 1_000 });
 const queues = createSendQueues(sqs(traced), {
   sendSms: config.SEND_SMS_QUEUE_URL,
   sendWhatsapp: config.SEND_WHATSAPP_QUEUE_URL,
@@ -38,7 +39,7 @@ const verify = tokenVerifierFrom(config);
 
 const dependencies: AcceptDependencies = {
   conversation: outbox.conversation,
-  endpoint: (endpointId) => endpoints.get(endpointId),
+  endpoint: cachedEndpoint,
   idempotencyRecord: outbox.idempotencyRecord,
   store: async (message, key, records) => ((await messages.saveMessage(message, key, records.map((Item) => ({ Put: { TableName: config.SENDING_TABLE, Item, ConditionExpression: 'attribute_not_exists(pk)' } })))) === 'duplicate' ? 'taken' : 'stored'),
   enqueue: (message) => queues.enqueue(message),

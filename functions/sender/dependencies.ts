@@ -8,7 +8,8 @@ import { createOutboxStore } from '../adapters/outbox-store.ts';
 import { createRateStore } from '../adapters/rate-store.ts';
 import { createSendQueues } from '../adapters/send-queue.ts';
 import type { Endpoint } from '../core/endpoint.ts';
-import type { SenderDependencies } from '../core/send.ts';
+import { sendTimings, type SenderDependencies } from '../core/send.ts';
+import type { OutboundMessage } from '../core/sending-items.ts';
 import { correlationParam } from '../providers/twilio/status-callback.ts';
 import { loadSender } from '../providers/senders.ts';
 import type { ConfigOf } from '../shared/config.ts';
@@ -55,5 +56,12 @@ export const senderDependencies = (config: ConfigOf<'sender'>) => {
     newClaimId: randomUUID,
     observe: sendObserved,
   };
-  return { dependencies, outbox, queues };
+  /** Where the provider says a sent message is, asked with its endpoint's credentials; undefined where it cannot tell. */
+  const providerStatus = async (message: OutboundMessage) => {
+    const endpoint = await endpoints.get(message.source.endpointId);
+    const sender = endpoint && (await dependencies.sender(endpoint.provider));
+    if (!endpoint?.sending || !sender?.status || message.providerMessageId === undefined) return undefined;
+    return sender.status(message.providerMessageId, await dependencies.openCredentials(endpoint), AbortSignal.timeout(sendTimings.callTimeoutMs));
+  };
+  return { dependencies, outbox, queues, providerStatus };
 };

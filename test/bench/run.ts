@@ -10,6 +10,7 @@ import { formatRecommendations, measureFootprint, ruleInWords, type FootprintRes
 import { measureHttpAckLoad, type HttpAckLoadResult } from './http-ack-load.ts';
 import { measureProcessorThroughput, type ProcessorResult } from './processor-throughput.ts';
 import { profileAckHotPath, profileAckImport, type ProfileSummary } from './profile.ts';
+import { measureSending, type SendingResult } from './sending.ts';
 import { median, round } from './stats.ts';
 import { latencyHistogramSvg } from './svg.ts';
 
@@ -20,7 +21,7 @@ import { latencyHistogramSvg } from './svg.ts';
  * target is a finding, not a failure: the exit code is non-zero only when a measurement
  * itself could not be made.
  *
- *   node test/bench/run.ts [--only hot-path,bundles,processor,broadcaster,footprint,http,http-paced,e2e]
+ *   node test/bench/run.ts [--only hot-path,bundles,processor,broadcaster,footprint,http,http-paced,e2e,sending]
  *
  * A partial run (--only) writes bench/results/<date>-partial.json instead.
  */
@@ -40,6 +41,12 @@ export const targets = {
   /** KB = 1000 bytes, as the project's own notes count them ("564 KB"). */
   ackBundleBytes: 500_000,
   ackImportRatio: 1.2,
+  /** Issue 16 §11: the send API's accept, the way to the provider, a number's rate, and throughput across numbers. */
+  sendAcceptP99Ms: 15,
+  acceptToCallP50Ms: 50,
+  acceptToCallP99Ms: 200,
+  longCodeGapMs: 1000,
+  sendsPerSecond: 200,
 } as const;
 
 interface Row {
@@ -53,7 +60,7 @@ interface Row {
   readonly load?: string;
 }
 
-const steps = ['hot-path', 'bundles', 'processor', 'broadcaster', 'footprint', 'http', 'http-paced', 'e2e'] as const;
+const steps = ['hot-path', 'bundles', 'processor', 'broadcaster', 'footprint', 'http', 'http-paced', 'e2e', 'sending'] as const;
 type Step = (typeof steps)[number];
 
 const parseOnly = (argv: readonly string[]): Set<Step> => {
@@ -201,6 +208,54 @@ const endToEndRows = (result: EndToEndResult | undefined): Row[] => {
   ];
 };
 
+/** How early a stand-in lets a send through: its rate gate's tolerance for timer jitter (lib/local/provider-standins/rate-gate.ts). */
+const rateToleranceMs = 50;
+
+const sendingRows = (result: SendingResult | undefined): Row[] => {
+  if (!result) return [{ row: 'sending', figure: 'measurement failed', target: `accept p99 ≤ ${targets.sendAcceptP99Ms} ms; accept → call p50 ≤ ${targets.acceptToCallP50Ms} ms, p99 ≤ ${targets.acceptToCallP99Ms} ms`, failed: true }];
+  const { accept, acceptToCall, longCode, throughput } = result;
+  const hops = acceptToCall.hopsMs;
+  return [
+    {
+      row: `send accept, POST /messages, ${accept.rate} req/s × ${accept.seconds} s (paced): p99`,
+      figure: `${ms(accept.latencyMs.p99)} (p50 ${ms(accept.latencyMs.p50)}, max ${ms(accept.latencyMs.max)}, ${accept.achievedRate} req/s achieved)`,
+      target: `≤ ${targets.sendAcceptP99Ms} ms`,
+      holds: accept.latencyMs.p99 <= targets.sendAcceptP99Ms,
+    },
+    {
+      row: '  errors + non-202',
+      figure: `${accept.errors} errors, ${accept.sent - accept.errors - accept.accepted} non-202 of ${accept.sent}`,
+      target: '0',
+      holds: accept.errors === 0 && accept.accepted === accept.sent,
+    },
+    {
+      row: `accept → provider stand-in called (storedAt → createdAt): p50`,
+      figure: `${ms(acceptToCall.latencyMs.p50)} (p95 ${ms(acceptToCall.latencyMs.p95)}, max ${ms(acceptToCall.latencyMs.max)}; ${acceptToCall.measured} messages)`,
+      target: `≤ ${targets.acceptToCallP50Ms} ms`,
+      holds: acceptToCall.latencyMs.p50 <= targets.acceptToCallP50Ms,
+    },
+    { row: '  p99', figure: ms(acceptToCall.latencyMs.p99), target: `≤ ${targets.acceptToCallP99Ms} ms`, holds: acceptToCall.latencyMs.p99 <= targets.acceptToCallP99Ms },
+    {
+      row: '  hops p50 / p99 (info)',
+      figure: `stored→claimed ${hops.storedToClaimed.p50} / ${hops.storedToClaimed.p99} ms, claimed→called ${hops.claimedToCalled.p50} / ${hops.claimedToCalled.p99} ms`,
+      target: '–',
+    },
+    {
+      row: `US long code (1 segment/s), ${longCode.messages} messages queued at once: smallest gap between calls`,
+      figure: `${ms(longCode.minGapMs)} (all sent in ${longCode.seconds} s)`,
+      target: `≥ ${targets.longCodeGapMs - rateToleranceMs} ms (1 s less the stand-in's ${rateToleranceMs} ms jitter)`,
+      holds: longCode.minGapMs >= targets.longCodeGapMs - rateToleranceMs,
+    },
+    { row: '  429s from the stand-in', figure: String(longCode.throttled), target: '0', holds: longCode.throttled === 0 },
+    {
+      row: `sends/s across ${throughput.numbers} short codes, ${throughput.messages} queued at once`,
+      figure: `${throughput.perSecond}/s (${throughput.sent} sent in ${throughput.seconds} s, ${throughput.throttled} 429s)`,
+      target: `≥ ${targets.sendsPerSecond}/s`,
+      holds: throughput.sent === throughput.messages && throughput.perSecond >= targets.sendsPerSecond,
+    },
+  ];
+};
+
 /** The processor's distinct messages stored per second, the rate the broadcaster must keep up with. */
 const storedPerSecond = (processor: ProcessorResult) => round(processor.storedCount / processor.seconds);
 
@@ -340,6 +395,7 @@ const main = async () => {
     http: 'local HTTP ack (autocannon)',
     httpPaced: 'local HTTP ack (paced, open loop)',
     e2e: 'end to end',
+    sending: 'sending',
   } as const;
   const hotPath = only.has('hot-path') ? await attempt(titles.hotPath, 120_000, failures, () => measureAckHotPath()) : undefined;
   const bundles = only.has('bundles') ? await attempt('bundles', 120_000, failures, () => measureBundles()) : undefined;
@@ -350,12 +406,14 @@ const main = async () => {
   const http = only.has('http') ? await attempt(titles.http, 300_000, failures, (signal) => measureHttpAckLoad({ generator: 'autocannon', signal })) : undefined;
   const httpPaced = only.has('http-paced') ? await attempt(titles.httpPaced, 300_000, failures, (signal) => measureHttpAckLoad({ generator: 'paced', signal })) : undefined;
   const e2e = only.has('e2e') ? await attempt(titles.e2e, 150_000, failures, (signal) => measureEndToEnd({ signal })) : undefined;
+  const sending = only.has('sending') ? await attempt(titles.sending, 300_000, failures, (signal) => measureSending({ signal })) : undefined;
 
   const rows: Row[] = [
     ...(only.has('hot-path') ? withLoad(titles.hotPath, hotPathRows(hotPath)) : []),
     ...(only.has('http') ? withLoad(titles.http, httpRows(http, 'autocannon (20 connections)', false)) : []),
     ...(only.has('http-paced') ? withLoad(titles.httpPaced, httpRows(httpPaced, 'paced open loop', true)) : []),
     ...(only.has('e2e') ? withLoad(titles.e2e, endToEndRows(e2e)) : []),
+    ...(only.has('sending') ? withLoad(titles.sending, sendingRows(sending)) : []),
     ...(only.has('processor') ? withLoad(titles.processor, processorRows(processor)) : []),
     ...(only.has('broadcaster') ? withLoad(titles.broadcaster, broadcasterRows(broadcaster, processor)) : []),
     ...(only.has('bundles') ? withLoad('bundles', bundleRows(bundles)) : []),
@@ -398,6 +456,7 @@ const main = async () => {
       httpAckLoad: http,
       httpAckLoadPaced: httpPaced,
       endToEnd: e2e,
+      sending,
       processor,
       broadcaster,
       bundles,
@@ -409,6 +468,7 @@ const main = async () => {
       'The hot-path target rows use acknowledge() with a no-op enqueue ("enqueue stubbed"); the stubbed-SQS row adds the SDK\'s SendMessage (serialization, SigV4, MD5 check) without the network.',
       "autocannon's overallRate gives each connection a per-second budget spent back to back at the start of each second (closed loop); the paced run sends one request every 2 ms whatever the answers (open loop) and times each from its scheduled start.",
       'KB = 1000 bytes.',
+      "Sending: an in-process local stack sending through a Twilio stand-in the bench holds, which stamps createdAt when it takes a message (same clock as the message's storedAt). The accept load uses 10 short codes and the burst 50, whose documented 100 segments/s keep any number's rate out of the figures; the long code row checks the sender holds Twilio's 1 segment/s. The burst is accepted in the bench process, then queued at once, so the sender sets its pace; its rate is from the first call to the last.",
       'Every stack phase (http, http-paced, e2e) runs on a fresh `npm start` and starts on a drained pipeline: its warm-up stored and broadcast. Drained = the ingest queue holds nothing, waiting or in flight, and every frame the stream\'s records make is in its tenant\'s feed (test/bench/drain.ts).',
       "The broadcaster row: a backlog stored as the processor stores it, then the local stream poller and the broadcaster's worker started on it, as npm start runs them, until a socket of the tenant has every message's frame; set against the processor's distinct messages stored per second in the same run.",
       'Load average: each step\'s 1-minute load when it started → ended beside its first row; steps[] has all three figures. On a machine shared with other work, read the figures beside it.',

@@ -106,6 +106,21 @@ describe('the Twilio client against the Messages API stand-in', () => {
     ]);
   });
 
+  it("tells a sent message's status from its Message resource, as the reconciler asks it", async () => {
+    // Prepare: a message whose callbacks have all posted.
+    const outcome = await twilioClient().send(smsRequest('msg_status'), credentials, signal());
+    await receivedFor('sb_message=msg_status', 2);
+    const sid = outcome.kind === 'accepted' ? outcome.providerMessageId : '';
+
+    // Act
+    const status = await twilioClient().status?.(sid, credentials, signal());
+    const unknown = await twilioClient().status?.(`SM${'0'.repeat(32)}`, credentials, signal());
+
+    // Assess
+    expect(status).toEqual({ status: 'delivered', providerStatus: 'delivered' });
+    expect(unknown).toBeUndefined();
+  });
+
   it('posts read after delivered on WhatsApp, between whatsapp: addresses', async () => {
     const request = smsRequest('msg_whatsapp', { channel: 'whatsapp' });
 

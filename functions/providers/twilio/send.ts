@@ -1,6 +1,7 @@
 import type { Channel } from '../../core/message.ts';
 import type { FailureCategory, LookupResult, ProviderSender, SendCredentials, SendOutcome, SendRate, SendRequest } from '../../core/outbound.ts';
 import { retryAfterSecondsOf, transportOutcome } from '../senders.ts';
+import { deliveryStatuses } from './status-callback.ts';
 import { smsSegments } from './segments.ts';
 
 /**
@@ -219,6 +220,23 @@ export const createTwilioSender = ({ baseUrl = 'https://api.twilio.com' }: Twili
       return url === undefined ? { found: false } : { found: 'unknown' };
     } catch {
       return { found: 'unknown' };
+    }
+  },
+
+  async status(providerMessageId, credentials, signal) {
+    if (credentials.provider !== 'twilio' || !/^(SM|MM)[0-9a-f]{32}$/.test(providerMessageId)) return undefined;
+    try {
+      const response = await fetch(`${baseUrl}/2010-04-01/Accounts/${credentials.accountSid}/Messages/${providerMessageId}.json`, {
+        headers: { authorization: authorizationOf(credentials), accept: 'application/json' },
+        signal,
+      });
+      if (!response.ok) return undefined;
+      const { status: providerStatus, error_code: code, error_message: message } = (await response.json()) as { status?: string; error_code?: number | null; error_message?: string | null };
+      const status = providerStatus === undefined ? undefined : deliveryStatuses.get(providerStatus);
+      if (!status || !providerStatus) return undefined;
+      return { status, providerStatus, ...(code != null && { error: { code: String(code), message: message ?? '' } }) };
+    } catch {
+      return undefined;
     }
   },
 

@@ -11,7 +11,7 @@ import { channelOf, plainAddress } from './parties.ts';
  * as failed, since neither will arrive. The provider's word is kept beside it.
  * https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
  */
-const deliveryStatuses: ReadonlyMap<string, DeliveryStatus> = new Map([
+export const deliveryStatuses: ReadonlyMap<string, DeliveryStatus> = new Map([
   ['accepted', 'queued'],
   ['scheduled', 'queued'],
   ['queued', 'queued'],

@@ -1,3 +1,4 @@
+import type { DeliveryStatus } from '../../../functions/core/message.ts';
 import { describe, expect, it } from 'vitest';
 import { statusRank } from '../../../functions/core/items.ts';
 import { decide, reconcile, reconcileTimings, type ReconcileDependencies } from '../../../functions/core/reconcile.ts';
@@ -48,12 +49,17 @@ describe('decide', () => {
     expect(decide(inState({ sendState: 'done', status, statusRank: statusRank[status] }), now)).toBe('close');
   });
 
-  it('keeps a sent message that may still be confirmed, and lets it go unconfirmed after a day', () => {
+  it('keeps a sent message its callback may still confirm, asks the provider after an hour, and lets it go unconfirmed after a day', () => {
     // Act
-    const decisions = [sent(ago(reconcileTimings.unconfirmedAfterMs)), sent(ago(reconcileTimings.unconfirmedAfterMs + 1))].map((message) => decide(message, now));
+    const decisions = [
+      sent(ago(reconcileTimings.askAfterMs)),
+      sent(ago(reconcileTimings.askAfterMs + 1)),
+      sent(ago(reconcileTimings.unconfirmedAfterMs)),
+      sent(ago(reconcileTimings.unconfirmedAfterMs + 1)),
+    ].map((message) => decide(message, now));
 
     // Assess
-    expect(decisions).toEqual(['keep', 'unconfirmed']);
+    expect(decisions).toEqual(['keep', 'ask', 'ask', 'unconfirmed']);
   });
 
   it('keeps a message a status callback marked sent a minute ago, though the sender never wrote sentAt', () => {
@@ -66,7 +72,9 @@ describe('decide', () => {
 });
 
 /** Markers in memory, filed by shard as the store files them, and the messages they name. */
-const fakeOutbox = (entries: readonly { marker: OpenMarker; message?: OutboundMessage }[]) => {
+const fakeOutbox = (entries: readonly { marker: OpenMarker; message?: OutboundMessage }[], providerSays?: { status: DeliveryStatus; providerStatus: string }) => {
+  const advanced: { id: string; status: DeliveryStatus }[] = [];
+  const asked: string[] = [];
   const markers = entries.map(({ marker }) => marker);
   const requeued: { id: string; tenantId: string; channel: string; delaySeconds: number }[] = [];
   const closed: OpenMarker[] = [];
@@ -88,10 +96,15 @@ const fakeOutbox = (entries: readonly { marker: OpenMarker; message?: OutboundMe
     closeMarker: async (marker) => void closed.push(marker),
     outbound: async (tenantId, messageId) => entries.find(({ message }) => message?.id === messageId && message.tenantId === tenantId)?.message,
     requeue: async (message, delaySeconds) => void requeued.push({ id: message.id, tenantId: message.tenantId, channel: message.channel, delaySeconds }),
+    providerStatus: async (message) => {
+      asked.push(message.id);
+      return providerSays;
+    },
+    advanceStatus: async (message, status) => void advanced.push({ id: message.id, status }),
     now: () => now,
     observe: ({ kind, marker }) => void observed.push({ kind, messageId: marker.messageId }),
   };
-  return { deps, requeued, closed, observed, reads };
+  return { deps, requeued, closed, observed, reads, advanced, asked };
 };
 
 const markerOf = (message: OutboundMessage): OpenMarker => ({ tenantId: message.tenantId, messageId: message.id, channel: message.channel, acceptedAt: message.storedAt });
@@ -184,5 +197,44 @@ describe('reconcile', () => {
 
     // Assess
     expect(outbox.requeued.map(({ id }) => id)).toEqual([lost.id]);
+  });
+
+  describe('a message sent over an hour ago that no callback followed', () => {
+    const sentLongAgo = () =>
+      anOutboundMessage(
+        { storedAt: ago(2 * 3600_000), sendState: 'done', status: 'sent', statusRank: statusRank.sent, providerMessageId: 'SM0123456789abcdef0123456789abcdef', sentAt: ago(2 * 3600_000) } as Partial<OutboundMessage>,
+        undefined,
+        'asked',
+      );
+
+    it('is moved on by what the provider says, and let go once that is final', async () => {
+      // Prepare
+      const message = sentLongAgo();
+      const outbox = fakeOutbox([{ marker: markerOf(message), message }], { status: 'delivered', providerStatus: 'delivered' });
+
+      // Act
+      const result = await reconcile(outbox.deps);
+
+      // Assess
+      expect(outbox.asked).toEqual([message.id]);
+      expect(outbox.advanced).toEqual([{ id: message.id, status: 'delivered' }]);
+      expect(result).toEqual({ requeued: 0, closed: 1 });
+    });
+
+    it('is kept, unchanged, while the provider says it is still only sent or cannot tell', async () => {
+      for (const says of [{ status: 'sent', providerStatus: 'sent' } as const, undefined]) {
+        // Prepare
+        const message = sentLongAgo();
+        const outbox = fakeOutbox([{ marker: markerOf(message), message }], says);
+
+        // Act
+        const result = await reconcile(outbox.deps);
+
+        // Assess
+        expect(outbox.asked).toEqual([message.id]);
+        expect(outbox.advanced).toEqual([]);
+        expect(result).toEqual({ requeued: 0, closed: 0 });
+      }
+    });
   });
 });
