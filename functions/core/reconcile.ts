@@ -23,6 +23,8 @@ export interface ReconcileDependencies {
   /** Moves a message's status forward to what the provider said, never back. */
   advanceStatus(message: OutboundMessage, status: DeliveryStatus, error: ProviderError | undefined, now: Date): Promise<void>;
   now(): Date;
+  /** What is left of the run's time: a run stops taking markers when it runs short, and the next run goes on. */
+  timeLeftMs?(): number;
   observe?(event: { readonly kind: 'requeued' | 'closed' | 'unconfirmed'; readonly marker: OpenMarker }): void;
 }
 
@@ -37,8 +39,10 @@ export const reconcileTimings = {
   unconfirmedAfterMs: 24 * 3600 * 1000,
   /** Markers read per page. */
   pageSize: 200,
-  /** Markers looked at per shard per run, at most: a run stays well inside the function's timeout; the rest wait for the next. */
+  /** Markers looked at per shard per run, at most; the rest wait for the next run. */
   maxPerShard: 2_000,
+  /** A run stops looking at markers with this much of its time left, to answer inside its timeout. */
+  stopWithMs: 5_000,
 } as const;
 
 type Decision = 'close' | 'requeue' | 'keep' | 'ask' | 'unconfirmed';
@@ -91,6 +95,7 @@ export const reconcile = async (deps: ReconcileDependencies): Promise<{ requeued
     do {
       const page = await deps.openMarkers(shard, before, reconcileTimings.pageSize, after);
       for (const marker of page.markers) {
+        if ((deps.timeLeftMs?.() ?? Number.POSITIVE_INFINITY) < reconcileTimings.stopWithMs) return { requeued, closed };
         const message = await deps.outbound(marker.tenantId, marker.messageId);
         let decision = decide(message, now);
         if (decision === 'ask' && message) decision = await askProvider(message, now, deps);

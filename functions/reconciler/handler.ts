@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { reconcile } from '../core/reconcile.ts';
 import { senderDependencies } from '../sender/dependencies.ts';
 import { configOf } from '../shared/config.ts';
@@ -8,7 +9,7 @@ import { tracer } from '../shared/tracing.ts';
 const { outbox, queues, providerStatus } = senderDependencies(configOf('reconciler'));
 
 /** The schedule's run: settles what the send path could not (core/reconcile.ts). */
-export const handler = withMiddleware(async (): Promise<{ requeued: number; closed: number }> => {
+export const handler = withMiddleware(async (_event: unknown, context: Context): Promise<{ requeued: number; closed: number }> => {
   const result = await reconcile({
     openMarkers: outbox.openMarkers,
     closeMarker: outbox.closeMarker,
@@ -17,6 +18,7 @@ export const handler = withMiddleware(async (): Promise<{ requeued: number; clos
     providerStatus,
     advanceStatus: outbox.advanceStatus,
     now: () => new Date(),
+    timeLeftMs: () => context.getRemainingTimeInMillis(),
     observe: ({ kind, marker }) => {
       if (kind === 'closed') return;
       emitMetric(kind === 'requeued' ? 'SendRequeued' : 'SendUnconfirmed', 1, MetricUnit.Count);

@@ -348,9 +348,9 @@ export const functionDefinitions = {
    * idempotency record in one transaction, then queues it for its channel's sender.
    */
   send: {
+    // A 4,096-character reply with 10 media items and ?wait=10 unanswered peaks at 95 MB (the floor); its 10 s wait, tripled, meets API Gateway's cap.
     memoryMb: 256,
-    // `?wait=` holds an answer up to 10 s.
-    timeoutSeconds: 15,
+    timeoutSeconds: 28,
     // Capped: a token holder could otherwise keep any number of instances busy.
     reservedConcurrency: 'send',
     triggers: [
@@ -384,9 +384,9 @@ export const functionDefinitions = {
   },
   /** Sends queued messages through the providers' APIs, one conditional claim per attempt, within each sender's rate. */
   sender: {
-    memoryMb: 256,
-    // A provider call is cut at 10 s; a rate-limited record waits at most 5 s before it is put back.
-    timeoutSeconds: 30,
+    // 10 MMS for one long code peak at 150 MB and take 8.2 s on Lambda (up to 5 s waiting for rate slots), tripled, plus retries.
+    memoryMb: 384,
+    timeoutSeconds: 45,
     triggers: sendQueueIds.map((queue) => ({ queue, batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 20 })),
     environment: { ...senderEnvironment },
     grants: senderGrants,
@@ -396,8 +396,9 @@ export const functionDefinitions = {
    * is unknown, and asks the provider about messages sent long ago that no callback closed.
    */
   reconciler: {
-    memoryMb: 256,
-    timeoutSeconds: 120,
+    // A run queueing 500 lost messages again peaks at 139 MB and takes 14 s on Lambda's CPU share, tripled, plus retries.
+    memoryMb: 384,
+    timeoutSeconds: 50,
     triggers: [{ schedule: { rateMinutes: 2 } }],
     environment: { ...senderEnvironment },
     grants: [...senderGrants, { table: 'Sending', actions: ['dynamodb:Query'] }],

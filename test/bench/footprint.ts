@@ -10,9 +10,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBodyStore } from '../../functions/adapters/body-store.ts';
 import { createConnectionStore } from '../../functions/adapters/connection-store.ts';
+import { sealCredentials, sendKeyOf } from '../../functions/adapters/credential-box.ts';
 import { createEndpointStore } from '../../functions/adapters/endpoint-store.ts';
 import { createFeedWriter } from '../../functions/adapters/feed-store.ts';
 import { createMessageStore } from '../../functions/adapters/message-store.ts';
+import { createOutboxStore } from '../../functions/adapters/outbox-store.ts';
+import type { SendRecord } from '../../functions/adapters/send-queue.ts';
+import { acceptSend, maxWaitSeconds as maxSendWaitSeconds, type AcceptDependencies } from '../../functions/core/accept.ts';
 import { acknowledge, webhookUrl } from '../../functions/core/ack.ts';
 import { broadcastConcurrency } from '../../functions/core/broadcast.ts';
 import type { Endpoint } from '../../functions/core/endpoint.ts';
@@ -23,20 +27,27 @@ import { frameFor, maxFrameBytes } from '../../functions/core/frames.ts';
 import { messageItem } from '../../functions/core/items.ts';
 import { maxStoredTextBytes } from '../../functions/core/process.ts';
 import { maxWaitSeconds, pageLimits } from '../../functions/core/query.ts';
+import { sendTimings } from '../../functions/core/send.ts';
+import type { OutboundMessage } from '../../functions/core/sending-items.ts';
 import { issueToken } from '../../functions/core/tokens.ts';
 import { rfc5322Date } from '../../functions/providers/email/dates.ts';
 import { encodeFormData, type FormField } from '../../functions/providers/email/form.ts';
 import { signedTokenFields } from '../../functions/providers/mailgun/sample.ts';
 import { findEdge, loadProvider } from '../../functions/providers/registry.ts';
 import { inboundParseRequest } from '../../functions/providers/sendgrid/sample.ts';
-import type { FunctionName } from '../../lib/definitions/functions.ts';
+import { correlationParam } from '../../functions/providers/twilio/status-callback.ts';
+import { providerApiBaseUrls } from '../../lib/config.ts';
+import { functionDefinitions, type FunctionName } from '../../lib/definitions/functions.ts';
 import { broadcasterSettings, maxInlineBodyBytes, maxWebhookBodyBytes, processorSettings } from '../../lib/definitions/pipeline.ts';
 import { localCredentials, localRegion } from '../../lib/local/aws.ts';
+import { startTwilioApiStandIn } from '../../lib/local/provider-standins/twilio-api.ts';
 import { localEnvironmentOf } from '../../lib/local/stack.ts';
 import { lambdaEvent, webhookEvent } from '../helpers/events.ts';
 import { aConversationKey, anEndpoint, aStoredMessage } from '../helpers/factories.ts';
 import { providerCredentials } from '../helpers/provider-credentials.ts';
+import { wiredSending, type QueuedRecord } from '../helpers/sending-dependencies.ts';
 import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
+import { inParallel } from '../helpers/traffic.ts';
 import { paddedSample } from './ack-hot-path.ts';
 import { buildBundles, handlerNames } from './bundles.ts';
 import { countStoredMessages } from './messages.ts';
@@ -100,8 +111,8 @@ export const sizing = {
   apiTimeoutCapSeconds: 28,
 } as const;
 
-/** How a function is invoked: an API's caller waits for it, a queue or stream does not. */
-export type Caller = 'api' | 'queue' | 'stream';
+/** How a function is invoked: an API's caller waits for it, a queue, stream or schedule does not. */
+export type Caller = 'api' | 'queue' | 'stream' | 'schedule';
 
 /**
  * What one input costs: the CPU time of its costliest invocation (the cold one, as a rule), and
@@ -246,6 +257,7 @@ for (const file of eventFiles) {
     wallMs, cpuMs: (used.user + used.system) / 1000, answerBytes: answer.length,
     statusCode: result?.statusCode, bodyBytes: typeof result?.body === 'string' ? result.body.length : undefined,
     batchItemFailures: Array.isArray(result?.batchItemFailures) ? result.batchItemFailures.length : undefined,
+    counts: result && typeof result === 'object' ? Object.fromEntries(Object.entries(result).filter(([, value]) => typeof value === 'number')) : undefined,
   });
 }
 clearInterval(sampler);
@@ -261,6 +273,8 @@ interface ChildInvocation {
   readonly statusCode?: number;
   readonly bodyBytes?: number;
   readonly batchItemFailures?: number;
+  /** The answer's numeric fields (the reconciler's counts). */
+  readonly counts?: Readonly<Record<string, number>>;
 }
 
 interface ChildMemory {
@@ -473,10 +487,10 @@ const socketEvent = (routeKey: string, connectionId: string, overrides: Partial<
   };
 };
 
-/** The SQS event Lambda hands the processor for these queued bodies. */
-const sqsEvent = (bodies: readonly string[], queueArn: string): SQSEvent => {
-  const [template] = lambdaEvent<SQSEvent>('processor-sqs.json').Records;
-  if (!template) throw new Error('events/lambda/processor-sqs.json has no record');
+/** The SQS event Lambda hands a queue's function (the processor's by default) for these queued bodies. */
+const sqsEvent = (bodies: readonly string[], queueArn: string, { sample = 'processor-sqs.json', messageGroupId = tenantId } = {}): SQSEvent => {
+  const [template] = lambdaEvent<SQSEvent>(sample).Records;
+  if (!template) throw new Error(`events/lambda/${sample} has no record`);
   const now = String(Date.now());
   return {
     Records: bodies.map(
@@ -485,7 +499,7 @@ const sqsEvent = (bodies: readonly string[], queueArn: string): SQSEvent => {
         messageId: randomUUID(),
         receiptHandle: randomBytes(64).toString('base64'),
         body,
-        attributes: { ...template.attributes, ApproximateReceiveCount: '1', SentTimestamp: now, ApproximateFirstReceiveTimestamp: now, MessageGroupId: tenantId },
+        attributes: { ...template.attributes, ApproximateReceiveCount: '1', SentTimestamp: now, ApproximateFirstReceiveTimestamp: now, MessageGroupId: messageGroupId },
         md5OfBody: createHash('md5').update(body).digest('hex'),
         eventSourceARN: queueArn,
       }),
@@ -521,10 +535,47 @@ const streamEvent = (records: number): DynamoDBStreamEvent => {
   };
 };
 
+/** The send API's longest text and most media items (functions/core/accept.ts): WhatsApp's and Twilio's 4,096 characters, Twilio's 10 media. */
+const longestSendText = 4096;
+const mostMediaItems = 10;
+/** Twilio refuses a longer body with error 21617 (https://www.twilio.com/docs/api/errors/21617), and so does its stand-in. */
+const twilioLongestBody = 1600;
+
+/** `length` characters of an agent's reply, as a person writes them rather than one letter repeated. */
+const replyText = (length: number) => 'Thanks for the photos. The replacement ships today from our Leeds warehouse; the tracking number follows. '.repeat(Math.ceil(length / 100)).slice(0, length);
+
+const sendMedia = Array.from({ length: mostMediaItems }, (_, index) => ({ url: `https://media.example.com/order-1042/photo-${index + 1}.jpg`, contentType: 'image/jpeg' }));
+
+/** The bench's Twilio account: the stand-in knows it by its Auth Token, which is also its endpoint's webhook secret, as on Twilio. */
+const twilioAccount = { accountSid: `AC${'0f'.repeat(16)}`, authToken: providerCredentials.twilio?.secret ?? '' };
+
+/** POST /conversations/{id}/messages?wait=…, as API Gateway hands it to the send function. */
+const sendReplyEvent = (conversationId: string, token: string, body: unknown, waitSeconds: number): APIGatewayProxyEvent => {
+  const event = lambdaEvent<APIGatewayProxyEvent>('send-reply.json');
+  const path = `/conversations/${conversationId}/messages`;
+  const headers = { ...event.headers, Authorization: `Bearer ${token}`, 'Idempotency-Key': randomUUID() };
+  const query = { wait: String(waitSeconds) };
+  return {
+    ...event,
+    path,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value ?? '']])),
+    pathParameters: { id: conversationId },
+    queryStringParameters: query,
+    multiValueQueryStringParameters: { wait: [query.wait] },
+    body: JSON.stringify(body),
+    requestContext: { ...event.requestContext, path, requestId: randomUUID(), requestTimeEpoch: Date.now() },
+  };
+};
+
 // ——— The bench step ——————————————————————————————————————————————————————————————————————
 
 /** What a scenario's invocations must have answered, or the figures are of a failure. */
-type Expectation = { readonly statusCode: number; readonly minBodyBytes?: number } | { readonly batchItemFailures: 0 };
+type Expectation =
+  | { readonly statusCode: number; readonly minBodyBytes?: number }
+  | { readonly batchItemFailures: 0 }
+  /** At least these counts in the answer. */
+  | { readonly atLeast: Readonly<Record<string, number>> };
 
 interface Scenario {
   readonly handler: FunctionName;
@@ -615,8 +666,21 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
     await once(xray, 'listening');
     stops.push(() => new Promise<void>((resolve) => xray.close(() => resolve())));
 
+    // The sender calls Twilio's stand-in. Its status callbacks would go to publicBaseUrl, off this
+    // machine, and are the ack's work, not the sender's: none is due before the step stops it.
+    const hourMs = 3600_000;
+    const twilio = await startTwilioApiStandIn({
+      authTokenOf: async (accountSid) => (accountSid === twilioAccount.accountSid ? twilioAccount.authToken : undefined),
+      callbackDelaysMs: { sent: hourMs, delivered: hourMs, read: hourMs },
+    });
+    stops.push(() => twilio.stop());
+
     // The sockets the broadcaster pushes to are opened on the stand-ins' gateway; their records are written below.
-    const { dynamo, sqs, gateway, connectionIds, jwtSecret, description: stack, stop: stopStandIns } = await startStandIns({ prefix: 'footprint-', publicBaseUrl });
+    const { dynamo, sqs, gateway, connectionIds, jwtSecret, description: stack, stop: stopStandIns } = await startStandIns({
+      prefix: 'footprint-',
+      publicBaseUrl,
+      providerApiBaseUrls: { ...providerApiBaseUrls, twilioApiBaseUrl: twilio.url },
+    });
     stops.push(stopStandIns);
     const { bodyBucket } = stack;
     const queueArn = `arn:aws:sqs:${localRegion}:000000000000:footprint-ingest`;
@@ -713,6 +777,91 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
       await connections.add({ connectionId, tenantId: 'bench-connect', connectedAt: new Date().toISOString() });
       return connectionId;
     };
+
+    // Sending: each scenario's tenant has its own Twilio endpoint with sealed send credentials.
+    const sendKey = sendKeyOf(stack.sendKey);
+    const sendingEndpointOf = async (endpointTenant: string): Promise<Endpoint> => {
+      const endpointId = `ep_footprintsend${endpointTenant.replaceAll('-', '')}`;
+      const endpoint = anEndpoint({
+        endpointId,
+        provider: 'twilio',
+        tenantId: endpointTenant,
+        secrets: [twilioAccount.authToken],
+        sending: { sealedCredentials: sealCredentials(sendKey, endpointId, { provider: 'twilio', ...twilioAccount }), updatedAt: new Date().toISOString() },
+      });
+      await endpoints.put(endpoint);
+      return endpoint;
+    };
+    /** The accept as the send function wires it, on the stand-ins' tables, with this clock and this send queue. */
+    const acceptWith = (now: () => Date, enqueue: (record: QueuedRecord) => void): AcceptDependencies =>
+      wiredSending({
+        client: dynamo.documentClient,
+        tables: dynamo.tables,
+        sendKey,
+        twilioApiBaseUrl: twilio.url,
+        statusCallbackUrl: (endpointId, messageId) => `${webhookUrl(publicBaseUrl, 'twilio', endpointId)}?${correlationParam}=${encodeURIComponent(messageId)}`,
+        now,
+        enqueue,
+      }).accept;
+    /** A first message (POST /messages) of the tenant's, accepted: its id. */
+    const acceptFirstMessage = async (accept: AcceptDependencies, sendTenant: string, body: Record<string, unknown>): Promise<string> =>
+      (await acceptSend({ tenantId: sendTenant, target: { firstMessage: true }, idempotencyKey: randomUUID(), body, requestId: randomUUID() }, accept)).body.id;
+    const outbox = createOutboxStore(dynamo.documentClient, { messages: dynamo.tables.Messages, sending: dynamo.tables.Sending });
+
+    // The send scenario's reply: an MMS conversation whose customer wrote just now, through the tenant's endpoint.
+    const replyTenant = 'bench-send';
+    const replyEndpoint = await sendingEndpointOf(replyTenant);
+    const replyKey = aConversationKey({ tenantId: replyTenant, channel: 'mms', businessAddress: '+14155550142', customerAddress: '+14155550143' });
+    const inboundAt = new Date().toISOString();
+    await store.saveMessage(
+      aStoredMessage({ tenantId: replyTenant, channel: 'mms', providerMessageId: `MM${randomBytes(16).toString('hex')}`, receivedAt: inboundAt, storedAt: inboundAt, source: { requestId: randomUUID(), endpointId: replyEndpoint.endpointId } }, replyKey),
+      replyKey,
+    );
+    const replyToken = await issueToken(replyTenant, jwtSecret, 3600);
+
+    // The sender's batch: MMS from one US long code, which Twilio holds to one a second.
+    const senderTenant = 'bench-sender';
+    const senderEndpoint = await sendingEndpointOf(senderTenant);
+    // The most records Lambda hands it at once, from any of its queues.
+    const senderBatchSize = Math.max(...functionDefinitions.sender.triggers.map((trigger) => trigger.batchSize));
+    const longCode = '+14155550144';
+    const sendQueueArn = `arn:aws:sqs:${localRegion}:000000000000:${new URL(stack.queues.sendSms).pathname.split('/').pop() ?? 'send-sms'}`;
+    const batchMessageIds: string[] = [];
+    const senderBatch = async () => {
+      const records: QueuedRecord[] = [];
+      const accept = acceptWith(() => new Date(), (record) => void records.push(record));
+      for (let i = 0; i < senderBatchSize; i++) {
+        const to = `+1415555${String(2000 + batchMessageIds.length).padStart(4, '0')}`;
+        batchMessageIds.push(await acceptFirstMessage(accept, senderTenant, { channel: 'mms', endpointId: senderEndpoint.endpointId, from: longCode, to, text: replyText(twilioLongestBody), media: sendMedia }));
+      }
+      const bodies = records.map(({ tenantId: recordTenant, id }) => JSON.stringify({ tenantId: recordTenant, messageId: id } satisfies SendRecord));
+      return sqsEvent(bodies, sendQueueArn, { sample: 'sender-sqs.json', messageGroupId: senderTenant });
+    };
+    /** Every message of the batches the sender was handed is sent, or waits on the queue for a later slot of its number. */
+    const batchSettled = async () => {
+      const items = await Promise.all(batchMessageIds.map(async (id) => (await outbox.message(id)) as Partial<OutboundMessage> | undefined));
+      const sent = items.filter((item) => item?.status === 'sent').length;
+      const waiting = items.filter((item) => item?.sendState === 'ready' && Date.parse(item.notBefore ?? '') > Date.parse(item.storedAt ?? '')).length;
+      if (sent === 0 || sent + waiting !== batchMessageIds.length) throw new Error(`of ${batchMessageIds.length} messages, the sender sent ${sent} and put back ${waiting}`);
+      return `${sent} sent to the Twilio stand-in (${twilio.messages.length} taken), ${waiting} put back for a later slot`;
+    };
+
+    // The reconciler's run: messages accepted ten minutes ago whose queueing failed (an SQS
+    // outage's aftermath), so that every marker it reads is a message it queues again.
+    const reconcilerTenant = 'bench-reconciler';
+    const reconcilerEndpoint = await sendingEndpointOf(reconcilerTenant);
+    const lostMessages = 500;
+    const acceptedLongAgo = acceptWith(() => new Date(Date.now() - 10 * 60_000), () => undefined);
+    await inParallel(Array.from({ length: lostMessages }, (_, index) => index), 16, (index) =>
+      acceptFirstMessage(acceptedLongAgo, reconcilerTenant, {
+        channel: 'sms',
+        endpointId: reconcilerEndpoint.endpointId,
+        from: longCode,
+        to: `+1415556${String(index).padStart(4, '0')}`,
+        text: replyText(160),
+      }),
+    );
+
     const mib = (bytes: number) => `${round(bytes / 1024 / 1024)} MiB`;
     const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
 
@@ -847,6 +996,40 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
         expect: { statusCode: 200 },
         event: async () => apiGetEvent('/health', '/health'),
       },
+      {
+        handler: 'send',
+        caller: 'api',
+        // ?wait= with no sender running: the longest an invocation runs, the sender slow or down.
+        input: `a reply of ${longestSendText.toLocaleString('en')} characters and ${mostMediaItems} media items with ?wait=${maxSendWaitSeconds}, no sender settling it: the accept, then ${maxSendWaitSeconds} s of polling`,
+        // The token's secret on first use, the idempotency record, the conversation, the endpoint,
+        // the accept's transaction, SendMessage, then the wait's last read.
+        chainedCalls: 7,
+        expect: { statusCode: 202 },
+        event: async () => sendReplyEvent(conversationIdFor(replyKey), replyToken, { text: replyText(longestSendText), media: sendMedia }, maxSendWaitSeconds),
+      },
+      {
+        handler: 'sender',
+        caller: 'queue',
+        input: `batch of ${senderBatchSize} MMS of ${twilioLongestBody.toLocaleString('en')} characters and ${mostMediaItems} media items from one US long code (1 a second): rate slots up to ${sendTimings.maxSlotWaitMs / 1000} s ahead, calls to the Twilio stand-in, the rest put back`,
+        // One record's path: the claim, the endpoint, the send key on first use, the rate slot, the
+        // settle, and for a record put back, its SendMessage.
+        chainedCalls: 6,
+        // A record may wait its slot, then its provider call until the call is cut.
+        designTimeoutSeconds: (sendTimings.maxSlotWaitMs + sendTimings.callTimeoutMs) / 1000,
+        expect: { batchItemFailures: 0 },
+        event: async () => senderBatch(),
+        verify: batchSettled,
+      },
+      {
+        handler: 'reconciler',
+        caller: 'schedule',
+        input: `a run over ${lostMessages} open markers of messages accepted but never queued: each message read, then queued again`,
+        // One marker's path: its shard's page, its message, then its SendMessage.
+        chainedCalls: 3,
+        // At least: the other scenarios' messages have markers too, which it reads once they are a minute old.
+        expect: { atLeast: { requeued: lostMessages } },
+        event: async () => ({ ...lambdaEvent<Record<string, unknown>>('reconciler-schedule.json'), id: randomUUID(), time: new Date().toISOString() }),
+      },
     ];
     const names = await handlerNames();
     const uncovered = names.filter((name) => !scenarios.some((scenario) => scenario.handler === name));
@@ -879,7 +1062,9 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
         const answered =
           'batchItemFailures' in expect
             ? invocation.batchItemFailures === 0
-            : invocation.statusCode === expect.statusCode && (invocation.bodyBytes ?? 0) >= (expect.minBodyBytes ?? 0);
+            : 'atLeast' in expect
+              ? Object.entries(expect.atLeast).every(([name, least]) => (invocation.counts?.[name] ?? Number.NEGATIVE_INFINITY) >= least)
+              : invocation.statusCode === expect.statusCode && (invocation.bodyBytes ?? 0) >= (expect.minBodyBytes ?? 0);
         if (!answered) throw new Error(`${scenario.handler} (${scenario.input}), run ${run + 1}, answered ${JSON.stringify(invocation)}, not ${JSON.stringify(expect)}`);
       }
       const verified = await scenario.verify?.(invocations);

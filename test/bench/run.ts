@@ -401,7 +401,7 @@ const main = async () => {
   const bundles = only.has('bundles') ? await attempt('bundles', 120_000, failures, () => measureBundles()) : undefined;
   const processor = only.has('processor') ? await attempt(titles.processor, 120_000, failures, (signal) => measureProcessorThroughput({ signal })) : undefined;
   const broadcaster = only.has('broadcaster') ? await attempt(titles.broadcaster, 180_000, failures, (signal) => measureBroadcasterThroughput({ signal })) : undefined;
-  const footprint = only.has('footprint') ? await attempt(titles.footprint, 180_000, failures, (signal) => measureFootprint({ signal })) : undefined;
+  const footprint = only.has('footprint') ? await attempt(titles.footprint, 300_000, failures, (signal) => measureFootprint({ signal })) : undefined;
   // Each phase runs on a fresh stack and drains its own backlog (drain.ts) before it ends.
   const http = only.has('http') ? await attempt(titles.http, 300_000, failures, (signal) => measureHttpAckLoad({ generator: 'autocannon', signal })) : undefined;
   const httpPaced = only.has('http-paced') ? await attempt(titles.httpPaced, 300_000, failures, (signal) => measureHttpAckLoad({ generator: 'paced', signal })) : undefined;

@@ -1,5 +1,5 @@
 import { newSendKeySecret } from '../../functions/adapters/credential-box.ts';
-import { providerApiBaseUrls } from '../../lib/config.ts';
+import { providerApiBaseUrls as realProviderApis, type ProviderApiBaseUrls } from '../../lib/config.ts';
 import { randomBytes } from 'node:crypto';
 import { connectionsRefusal, localSigningCredentials, startAccessGuards } from '../../lib/local/access-guard.ts';
 import { ingestQueueSettings } from '../../lib/definitions/pipeline.ts';
@@ -23,7 +23,16 @@ import { startDynamoDb, startSqs } from '../helpers/services.ts';
 /** As the local stack: the inbox's tokens are signed with a shared secret. */
 const tokenMode = 'sharedSecret';
 
-export const startStandIns = async ({ prefix, publicBaseUrl }: { prefix: string; publicBaseUrl: string }) => {
+export const startStandIns = async ({
+  prefix,
+  publicBaseUrl,
+  providerApiBaseUrls = realProviderApis,
+}: {
+  prefix: string;
+  publicBaseUrl: string;
+  /** Where the senders call the providers: a step that runs one points it at its own stand-in. @default the real APIs, which no bench step calls */
+  providerApiBaseUrls?: ProviderApiBaseUrls;
+}) => {
   const stops: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const stopOne of stops.reverse()) await stopOne().catch(() => undefined);

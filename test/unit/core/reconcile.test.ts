@@ -237,4 +237,17 @@ describe('reconcile', () => {
       }
     });
   });
+
+  it('stops taking markers when its run is short of time, leaving them to the next run', async () => {
+    // Prepare: a lost message, and a run with 4 s left.
+    const lost = anOutboundMessage({ storedAt: ago(3600_000), notBefore: ago(3600_000) }, undefined, 'late');
+    const outbox = fakeOutbox([{ marker: markerOf(lost), message: lost }]);
+
+    // Act
+    const result = await reconcile({ ...outbox.deps, timeLeftMs: () => reconcileTimings.stopWithMs - 1000 });
+
+    // Assess
+    expect(result).toEqual({ requeued: 0, closed: 0 });
+    expect(outbox.requeued).toEqual([]);
+  });
 });
