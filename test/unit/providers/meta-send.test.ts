@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { answering } from '../../helpers/fetch-stub.ts';
 import type { SendCredentials, SendRequest } from '../../../functions/core/outbound.ts';
 import { classifyGraphError, createMetaSender, messagingMessageBody, whatsappMessageBody } from '../../../functions/providers/meta/send.ts';
 
@@ -23,20 +24,9 @@ const request = (overrides: Partial<SendRequest> = {}): SendRequest => ({
 
 const bodyOf = (built: ReturnType<typeof whatsappMessageBody>) => ('body' in built ? built.body : built.refusal);
 
-const answering = (response: () => Response) => {
-  const calls: { url: string; init: RequestInit }[] = [];
-  vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
-    calls.push({ url, init });
-    return response();
-  });
-  return calls;
-};
 
 const graphError = (status: number, error: Record<string, unknown>) => () => Response.json({ error: { type: 'OAuthException', fbtrace_id: 'Az8or2yhqkZfEZ-_4Qn_Bam', ...error } }, { status });
 
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
 
 // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
 describe('whatsappMessageBody', () => {

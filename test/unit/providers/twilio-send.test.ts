@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { answering } from '../../helpers/fetch-stub.ts';
 import type { SendCredentials, SendRequest } from '../../../functions/core/outbound.ts';
 import { classifyTwilioError, createTwilioSender, twilioMessageForm } from '../../../functions/providers/twilio/send.ts';
 
@@ -19,22 +20,10 @@ const request = (overrides: Partial<SendRequest> = {}): SendRequest => ({
   ...overrides,
 });
 
-/** Stubs fetch with one answer, keeping what it was called with. */
-const answering = (response: () => Response) => {
-  const calls: { url: string; init: RequestInit }[] = [];
-  vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
-    calls.push({ url, init });
-    return response();
-  });
-  return calls;
-};
 
 const twilioError = (status: number, code: number, message: string, headers: Record<string, string> = {}) => () =>
   Response.json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, { status, headers });
 
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
 
 describe('twilioMessageForm', () => {
   it('sends an SMS as To, From, Body and the StatusCallback naming our message', () => {
