@@ -156,7 +156,7 @@ describe('observability', () => {
 
     // Assess
     expect(first.statusCode).toBe(200);
-    expect(replayed).toMatchObject({ statusCode: 406, body: '{"error":"this request was already received (replayed token)"}' });
+    expect(replayed).toMatchObject({ statusCode: 406, body: '{"error":"this request was already received (replayed token)","reason":"replayed"}' });
     expect(blobWith('WebhookRejected')).toMatchObject({ provider: 'mailgun', reason: 'replayed', WebhookRejected: 1 });
     expect(logs().find((line) => line.message === 'webhook rejected')).toMatchObject({ provider: 'mailgun', reason: 'replayed', statusCode: 406 });
   });
