@@ -34,7 +34,11 @@ export interface SentAnswer {
 export const startSendingStack = async () => {
   const errors: { source: string; error: unknown }[] = [];
   const authTokens = new Map<string, string>();
-  const twilio = await startTwilioApiStandIn({ authTokenOf: async (accountSid) => authTokens.get(accountSid) });
+  const apiKeys = new Map<string, string>();
+  const twilio = await startTwilioApiStandIn({
+    authTokenOf: async (accountSid) => authTokens.get(accountSid),
+    apiKeySecretOf: async (accountSid, apiKeySid) => apiKeys.get(`${accountSid}/${apiKeySid}`),
+  });
   // No test here sends through Meta: its stand-in is only where the stack's Graph API URL points.
   const graph = await startGraphApiStandIn({ webhookOf: async () => undefined });
   const stack = await startLocalStack({
@@ -85,10 +89,23 @@ export const startSendingStack = async () => {
     errors,
 
     /** A Twilio endpoint of the tenant's with send credentials (a new Twilio account), as the CLI sets one up: its id. */
-    async addTwilioSender(tenantId: string, { accountSid, authToken, from }: { accountSid: string; authToken: string; from?: string }): Promise<string> {
+    /**
+     * An endpoint of the tenant's with Twilio send credentials. With `callbacks: false` it sends
+     * with an API key and the stand-in is never told the account's auth token, so it signs no
+     * status callback: a test about sending alone spares the processor their writes.
+     */
+    async addTwilioSender(
+      tenantId: string,
+      { accountSid, authToken, from, callbacks = true }: { accountSid: string; authToken: string; from?: string; callbacks?: boolean },
+    ): Promise<string> {
       const { endpointId } = await addEndpoint(target, { provider: 'twilio', tenant: tenantId, secrets: [authToken] });
-      await setCredentials(target, endpointId, { credentials: { 'twilio-account-sid': accountSid, 'twilio-auth-token': authToken }, env: {}, ...(from && { from }) });
-      authTokens.set(accountSid, authToken);
+      const apiKeySid = `SK${accountSid.slice(2)}`;
+      const credentials = callbacks
+        ? { 'twilio-account-sid': accountSid, 'twilio-auth-token': authToken }
+        : { 'twilio-account-sid': accountSid, 'twilio-api-key-sid': apiKeySid, 'twilio-api-key-secret': authToken };
+      await setCredentials(target, endpointId, { credentials, env: {}, ...(from && { from }) });
+      if (callbacks) authTokens.set(accountSid, authToken);
+      else apiKeys.set(`${accountSid}/${apiKeySid}`, authToken);
       return endpointId;
     },
 
