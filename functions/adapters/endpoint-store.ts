@@ -10,6 +10,8 @@ export interface EndpointStore {
   setSecrets(endpointId: string, secrets: readonly string[]): Promise<boolean>;
   /** Sets (or replaces) an existing endpoint's sending, which also lifts a pause; false when there is no such endpoint. */
   setSending(endpointId: string, sending: EndpointSending): Promise<boolean>;
+  /** Removes an endpoint's sending (its credentials with it); false when there is no such endpoint. */
+  removeSending(endpointId: string): Promise<boolean>;
   /** Stops sending through an endpoint whose credentials its provider refused, until they are set again. */
   pauseSending(endpointId: string, reason: string, at: string): Promise<void>;
   remove(endpointId: string): Promise<boolean>;
@@ -61,6 +63,17 @@ export const createEndpointStore = (client: DynamoDBDocumentClient, tableName: s
           ConditionExpression: 'attribute_exists(endpointId)',
           ExpressionAttributeValues: { ':sending': sending },
         }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  },
+  async removeSending(endpointId) {
+    try {
+      await client.send(
+        new UpdateCommand({ TableName: tableName, Key: { endpointId }, UpdateExpression: 'REMOVE sending', ConditionExpression: 'attribute_exists(endpointId)' }),
       );
       return true;
     } catch (error) {

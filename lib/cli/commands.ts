@@ -116,19 +116,28 @@ export const commands: readonly Command[] = [
       '<endpointId> (--twilio-account-sid <AC…> (--twilio-auth-token <t>',
       '| --twilio-api-key-sid <SK…> --twilio-api-key-secret <s>)',
       '| --meta-access-token <t>) [--from <address>] [--rate <per second>]',
+      '<endpointId> --remove',
     ],
     summary: [
       'set what an endpoint sends with: sealed, never printed;',
       'secrets may come from SWITCHBOARD_TWILIO_AUTH_TOKEN,',
       'SWITCHBOARD_TWILIO_API_KEY_SECRET or SWITCHBOARD_META_ACCESS_TOKEN',
       "instead (out of the shell's history); --from: the default",
-      'sender; --rate: messages (SMS: segments) per second',
+      'sender; --rate: messages (SMS: segments) per second;',
+      '--remove: send nothing through it any more',
     ],
-    options: { ...credentialOptions, from: { type: 'string' }, rate: { type: 'string' }, ...stackOption },
+    options: { ...credentialOptions, from: { type: 'string' }, rate: { type: 'string' }, remove: { type: 'boolean', default: false }, ...stackOption },
     operands: ['<endpointId>'],
     async run(flags, [endpointId = '']) {
-      const { credentialFlags, setCredentials } = await import('./credentials.ts');
+      const { credentialFlags, removeCredentials, setCredentials } = await import('./credentials.ts');
       const credentials = Object.fromEntries(credentialFlags.map((flag) => [flag, flags[flag]]));
+      if (flags.remove) {
+        if (Object.values(credentials).some((value) => value !== undefined) || flags.from !== undefined || flags.rate !== undefined) {
+          throw new UsageError('--remove takes no credentials, --from or --rate');
+        }
+        printJson(await removeCredentials(await target(flags.stack), endpointId));
+        return;
+      }
       printJson(
         await setCredentials(await target(flags.stack), endpointId, {
           credentials,

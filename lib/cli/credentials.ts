@@ -136,3 +136,9 @@ export const setCredentials = async (target: Target, endpointId: string, options
   if (!(await target.endpoints.setSending(endpointId, sending))) throw new UsageError(`no endpoint ${endpointId}`);
   return describeSending(endpoint, sending);
 };
+
+/** Removes an endpoint's send credentials: nothing is sent through it until they are set again. */
+export const removeCredentials = async (target: Target, endpointId: string) => {
+  if (!(await target.endpoints.removeSending(endpointId))) throw new UsageError(`no endpoint ${endpointId}`);
+  return { endpointId, sending: 'none' };
+};

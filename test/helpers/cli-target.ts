@@ -22,6 +22,13 @@ export const inMemoryTarget = () => {
       stored.set(id, { ...endpoint, sending });
       return true;
     },
+    removeSending: async (id) => {
+      const endpoint = stored.get(id);
+      if (!endpoint) return false;
+      const { sending: _removed, ...rest } = endpoint;
+      stored.set(id, rest);
+      return true;
+    },
     pauseSending: async (id, reason, at) => {
       const endpoint = stored.get(id);
       if (endpoint?.sending && !endpoint.sending.pausedAt) stored.set(id, { ...endpoint, sending: { ...endpoint.sending, pausedAt: at, pausedReason: reason } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newSendKeySecret, openCredentials, sendKeyOf } from '../../../functions/adapters/credential-box.ts';
-import { setCredentials, type CredentialValues } from '../../../lib/cli/credentials.ts';
+import { removeCredentials, setCredentials, type CredentialValues } from '../../../lib/cli/credentials.ts';
 import { addEndpoint, listEndpoints } from '../../../lib/cli/endpoint.ts';
 import { UsageError } from '../../../lib/cli/usage-error.ts';
 import { inMemoryTarget } from '../../helpers/cli-target.ts';
@@ -130,6 +130,23 @@ describe('switchboard endpoint credentials', () => {
 
     await expect(setCredentials(target, 'ep_missing', { credentials: { 'meta-access-token': accessToken }, env: {} })).rejects.toThrow(/^no endpoint ep_missing$/);
     await expect(setCredentials(target, sendgrid, { credentials: {}, env: {} })).rejects.toThrow(/is sendgrid's, and Switchboard sends through twilio and meta endpoints only$/);
+  });
+});
+
+describe('switchboard endpoint credentials --remove', () => {
+  it('removes the sealed credentials, so the endpoint sends nothing, and says so for an endpoint that does not exist', async () => {
+    // Prepare
+    const { target, stored, endpointId } = await withEndpoint('twilio');
+    await setCredentials(target, endpointId, { credentials: { 'twilio-account-sid': accountSid, 'twilio-auth-token': authToken }, env: {}, now });
+
+    // Act
+    const printed = await removeCredentials(target, endpointId);
+    const missing = await removeCredentials(target, 'ep_missing').catch((error: unknown) => error);
+
+    // Assess
+    expect(printed).toEqual({ endpointId, sending: 'none' });
+    expect(stored.get(endpointId)?.sending).toBeUndefined();
+    expect(missing).toBeInstanceOf(UsageError);
   });
 });
 
