@@ -291,7 +291,7 @@ export const createOutboxStore = (client: DynamoDBDocumentClient, tables: Outbox
         .send(
           new DeleteCommand({
             TableName: tables.sending,
-            Key: openKeyOf(marker.messageId, marker.acceptedAt),
+            Key: openKeyOf(marker),
             ConditionExpression: 'tenantId = :owner',
             ExpressionAttributeValues: { ':owner': marker.tenantId },
           }),

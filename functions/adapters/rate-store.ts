@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { rateKeyOf } from '../core/sending-items.ts';
+import { rateKeyOf, type SendingAddress } from '../core/sending-items.ts';
 
 /**
  * Each sender's rate, held exactly across every concurrent sender function: one item per
@@ -22,8 +22,8 @@ const conditionFailedWith = (error: unknown): Record<string, unknown> | undefine
   error instanceof ConditionalCheckFailedException ? (error.Item ? unmarshall(error.Item) : undefined) : false;
 
 export const createRateStore = (client: DynamoDBDocumentClient, tableName: string) => ({
-  async reserve(endpointId: string, from: string, perSecond: number, cost: number, now: Date, maxWaitMs: number): Promise<{ at: number } | { retryAt: number }> {
-    const key = rateKeyOf(endpointId, from);
+  async reserve(sender: SendingAddress, perSecond: number, cost: number, now: Date, maxWaitMs: number): Promise<{ at: number } | { retryAt: number }> {
+    const key = rateKeyOf(sender);
     const nowMs = now.getTime();
     let slow = false;
     for (let conflict = 0; conflict < maxConflicts; conflict++) {
@@ -78,8 +78,8 @@ export const createRateStore = (client: DynamoDBDocumentClient, tableName: strin
    * The provider said the sender is over its rate: no slot before `until`, and half the rate for
    * a while after, even when slots are already booked past `until` (a busy sender).
    */
-  async slowDown(endpointId: string, from: string, until: number): Promise<void> {
-    const key = rateKeyOf(endpointId, from);
+  async slowDown(sender: SendingAddress, until: number): Promise<void> {
+    const key = rateKeyOf(sender);
     await client.send(new UpdateCommand({ TableName: tableName, Key: key, UpdateExpression: 'SET slowUntil = :slowUntil', ExpressionAttributeValues: { ':slowUntil': until + slowForMs } }));
     await client
       .send(

@@ -1,7 +1,7 @@
 import { maySendThrough, type Endpoint } from './endpoint.ts';
 import { statusRank } from './items.ts';
 import type { LookupResult, ProviderSender, SendCredentials, SendOutcome, SendRequest } from './outbound.ts';
-import type { OutboundMessage, SendFailure } from './sending-items.ts';
+import type { OutboundMessage, SendFailure, SendingAddress } from './sending-items.ts';
 
 /**
  * The sender's decisions for one queued message: claim it with a conditional write (a
@@ -39,9 +39,9 @@ export interface SenderDependencies {
   openCredentials(endpoint: Endpoint): Promise<SendCredentials>;
   sender(provider: string): Promise<ProviderSender | undefined>;
   /** Reserves the next slot of a sender's rate, if it comes within `maxWaitMs`: when to send, or when to try again. */
-  reserve(endpointId: string, from: string, perSecond: number, cost: number, now: Date, maxWaitMs: number): Promise<{ readonly at: number } | { readonly retryAt: number }>;
+  reserve(sender: SendingAddress, perSecond: number, cost: number, now: Date, maxWaitMs: number): Promise<{ readonly at: number } | { readonly retryAt: number }>;
   /** Pushes a sender's next slot to `until`, after the provider said it is over its rate. */
-  slowDown(endpointId: string, from: string, until: number): Promise<void>;
+  slowDown(sender: SendingAddress, until: number): Promise<void>;
   /** Queues the message again, delivered after `delaySeconds`. */
   requeue(message: Pick<OutboundMessage, 'id' | 'tenantId' | 'channel'>, delaySeconds: number): Promise<void>;
   /** Stops all sending through an endpoint whose credentials the provider refused. */
@@ -87,6 +87,8 @@ const failure = (category: SendFailure['category'], code: string, message: strin
 
 const noCredentials = (endpointId: string, why: string) =>
   failure('credentials', 'no_send_credentials', why, `Set the send credentials of endpoint ${endpointId} with switchboard endpoint credentials, then retry with switchboard outbox retry.`);
+
+const addressOf = (message: OutboundMessage, endpoint: Endpoint): SendingAddress => ({ tenantId: message.tenantId, endpointId: endpoint.endpointId, from: message.from });
 
 const delaySecondsUntil = (at: number, now: Date): number => Math.max(0, Math.ceil((at - now.getTime()) / 1000));
 
@@ -137,7 +139,7 @@ const settleOutcome = async (message: OutboundMessage, guard: Guard, endpoint: E
     case 'throttled': {
       // Not an attempt: the provider refused it for rate, and the sender's slot moves past its Retry-After.
       const until = now.getTime() + (outcome.retryAfterSeconds !== undefined ? outcome.retryAfterSeconds * 1000 : sendTimings.defaultThrottleMs);
-      await deps.slowDown(endpoint.endpointId, message.from, until);
+      await deps.slowDown(addressOf(message, endpoint), until);
       return retryAt(message, guard, until, failure('throttled', outcome.code, outcome.message, 'The provider limited this sender; Switchboard sends it again after the wait it asked for.'), true, deps);
     }
     case 'temporary': {
@@ -204,7 +206,7 @@ const attempt = async (message: OutboundMessage, claimId: string, deps: SenderDe
   const { endpoint, sender, credentials, request } = prepared;
 
   const perSecond = endpoint.sending?.ratePerSecond ?? sender.defaultRate(message.channel, message.from).perSecond;
-  const slot = await deps.reserve(endpoint.endpointId, message.from, perSecond, sender.costOf(request), deps.now(), sendTimings.maxSlotWaitMs);
+  const slot = await deps.reserve(addressOf(message, endpoint), perSecond, sender.costOf(request), deps.now(), sendTimings.maxSlotWaitMs);
   if ('retryAt' in slot) {
     return retryAt(message, guard, slot.retryAt, failure('throttled', 'rate', 'waiting for a slot of its sender', `Sent at the sender's rate of ${perSecond}/s.`), true, deps);
   }

@@ -66,8 +66,15 @@ export const idempotencyItem = (key: string, record: IdempotencyRecord) => ({
   expiresAt: Math.floor(Date.parse(record.acceptedAt) / 1000) + idempotencyRetentionSeconds,
 });
 
-/** A sender's rate slot: one per endpoint and sending address (a number, a phone number id, a page). */
-export const rateKeyOf = (endpointId: string, from: string) => ({ pk: `RATE#${endpointId}#${from}`, sk: 'RATE' });
+/** Who sends: a tenant's endpoint and the address it sends from (a number, a phone number id, a page). */
+export interface SendingAddress {
+  readonly tenantId: string;
+  readonly endpointId: string;
+  readonly from: string;
+}
+
+/** A sender's rate slot: one per tenant, endpoint and sending address. */
+export const rateKeyOf = ({ tenantId, endpointId, from }: SendingAddress) => ({ pk: `RATE#${tenantId}#${endpointId}#${from}`, sk: 'RATE' });
 
 /**
  * Markers of unsettled messages are spread over this many partitions, so that a busy stack's
@@ -84,7 +91,10 @@ const shardOf = (messageId: string): number => {
 export const openPartition = (shard: number) => `OPEN#${shard}`;
 
 /** The marker of a message not yet settled, filed by acceptance time; removed once the message is done and no callback is awaited. */
-export const openKeyOf = (messageId: string, acceptedAt: string) => ({ pk: openPartition(shardOf(messageId)), sk: `${acceptedAt}#${messageId}` });
+export const openKeyOf = ({ tenantId, messageId, acceptedAt }: Pick<OpenMarker, 'tenantId' | 'messageId' | 'acceptedAt'>) => ({
+  pk: openPartition(shardOf(messageId)),
+  sk: `${acceptedAt}#${tenantId}#${messageId}`,
+});
 
 export interface OpenMarker {
   readonly tenantId: string;
@@ -94,7 +104,7 @@ export interface OpenMarker {
 }
 
 export const openItem = (marker: OpenMarker) => ({
-  ...openKeyOf(marker.messageId, marker.acceptedAt),
+  ...openKeyOf(marker),
   ...marker,
   // A marker never outlives the longest validity by much: the reconciler settles it well before.
   expiresAt: Math.floor(Date.parse(marker.acceptedAt) / 1000) + 7 * 24 * 3600,

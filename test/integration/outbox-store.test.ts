@@ -92,7 +92,7 @@ describe('accepting through the message store', () => {
     expect(await messageItem(message)).toMatchObject({ entity: 'message', direction: 'outbound', sendState: 'ready', outboxpk: 'OUTBOX#acme', outboxsk: `${message.storedAt}#${message.id}` });
     expect(await read('Messages', conversationKey(conversationIdFor(key)))).toMatchObject({ messageCount: 1, lastMessageId: message.id, endpointId: message.source.endpointId, provider: 'twilio' });
     expect(await outbox.idempotencyRecord('acme', idempotencyKey)).toMatchObject({ tenantId: 'acme', messageId: message.id, requestDigest: 'digest' });
-    expect(await read('Sending', openKeyOf(message.id, message.storedAt))).toMatchObject(markerOf(message));
+    expect(await read('Sending', openKeyOf({ tenantId: message.tenantId, messageId: message.id, acceptedAt: message.storedAt }))).toMatchObject(markerOf(message));
   });
 
   it('does not move the conversation\'s window: only a customer\'s message does', async () => {
@@ -114,7 +114,7 @@ describe('accepting through the message store', () => {
     expect(outcome).toBe('duplicate');
     expect(await messageItem(message)).toBeUndefined();
     expect(await read('Messages', conversationKey(conversationIdFor(key)))).toBeUndefined();
-    expect(await read('Sending', openKeyOf(message.id, message.storedAt))).toBeUndefined();
+    expect(await read('Sending', openKeyOf({ tenantId: message.tenantId, messageId: message.id, acceptedAt: message.storedAt }))).toBeUndefined();
     expect(await read('Sending', idempotencyKeyOf('acme', 'taken-key'))).toMatchObject({ messageId: 'msg_other' });
   });
 
@@ -380,7 +380,7 @@ describe('tenant isolation', () => {
     await outbox.closeMarker({ ...markerOf(message), tenantId: 'globex' });
 
     // Assess
-    expect(await read('Sending', openKeyOf(message.id, message.storedAt))).toMatchObject({ tenantId: 'acme' });
+    expect(await read('Sending', openKeyOf({ tenantId: message.tenantId, messageId: message.id, acceptedAt: message.storedAt }))).toMatchObject({ tenantId: 'acme' });
   });
 
   it('remembers an opt-out on the tenant\'s own conversation', async () => {

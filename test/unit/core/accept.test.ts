@@ -244,7 +244,7 @@ describe('acceptSend', () => {
       expect(message.humanAgentTag).toBeUndefined();
       expect(records).toEqual([
         expect.objectContaining({ pk: 'IDEM#acme#key-1', sk: 'IDEM', tenantId: 'acme', messageId: id, expiresAt: start.getTime() / 1000 + 24 * 3600 }),
-        expect.objectContaining({ pk: expect.stringMatching(/^OPEN#[0-7]$/), sk: `${start.toISOString()}#${id}`, tenantId: 'acme', messageId: id }),
+        expect.objectContaining({ pk: expect.stringMatching(/^OPEN#[0-7]$/), sk: `${start.toISOString()}#acme#${id}`, tenantId: 'acme', messageId: id }),
       ]);
       expect(sending.enqueued).toEqual([{ id, tenantId: 'acme', channel: 'sms' }]);
     });

@@ -83,9 +83,9 @@ const fakeOutbox = (entries: readonly { marker: OpenMarker; message?: OutboundMe
   const deps: ReconcileDependencies = {
     openMarkers: async (shard, before, limit, after) => {
       reads.push(shard);
-      const skOf = (marker: OpenMarker) => openKeyOf(marker.messageId, marker.acceptedAt).sk;
+      const skOf = (marker: OpenMarker) => openKeyOf(marker).sk;
       const inShard = markers
-        .filter((marker) => openKeyOf(marker.messageId, marker.acceptedAt).pk === openPartition(shard) && skOf(marker) < before)
+        .filter((marker) => openKeyOf(marker).pk === openPartition(shard) && skOf(marker) < before)
         .filter((marker) => !closed.includes(marker))
         .filter((marker) => after === undefined || skOf(marker) > after)
         .sort((a, b) => skOf(a).localeCompare(skOf(b)));
@@ -113,7 +113,7 @@ const markerOf = (message: OutboundMessage): OpenMarker => ({ tenantId: message.
 const keysInShard = (shard: number, count: number): string[] => {
   const keys: string[] = [];
   for (let n = 0; keys.length < count; n++) {
-    if (openKeyOf(outboundIdFor('acme', `key-${n}`), '').pk === openPartition(shard)) keys.push(`key-${n}`);
+    if (openKeyOf({ tenantId: 'acme', messageId: outboundIdFor('acme', `key-${n}`), acceptedAt: '' }).pk === openPartition(shard)) keys.push(`key-${n}`);
   }
   return keys;
 };

@@ -107,11 +107,11 @@ const fakeSender = (options: { message?: Partial<Stored>; outcomes?: SendOutcome
       return credentials;
     },
     sender: async (name) => (name === 'twilio' ? provider : undefined),
-    reserve: async (endpointId, from, perSecond, cost, now, maxWaitMs) => {
+    reserve: async ({ endpointId, from }, perSecond, cost, now, maxWaitMs) => {
       calls.reserve.push({ endpointId, from, perSecond, cost, now: now.getTime(), maxWaitMs });
       return slots.shift() ?? { at: now.getTime() };
     },
-    slowDown: async (endpointId, from, until) => void calls.slowDown.push({ endpointId, from, until }),
+    slowDown: async ({ endpointId, from }, until) => void calls.slowDown.push({ endpointId, from, until }),
     requeue: async (queued, delaySeconds) => void calls.requeue.push({ id: queued.id, delaySeconds }),
     pauseEndpoint: async (endpointId, reason, now) => void calls.pause.push({ endpointId, reason, at: now.getTime() }),
     optOut: async (optedOut) => void calls.optOut.push(optedOut.id),
