@@ -113,15 +113,16 @@ describe('outbox retry', () => {
     const target = await freshTarget();
     const message = aFailedMessage('key-1');
     await store(target, message);
-    const now = new Date('2026-11-23T10:00:00.000Z');
+    // Now, not a fixed date: DynamoDB Local's TTL sweeper deletes a marker whose expiry has passed.
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
 
     // Act
     const result = await retryOutbound(target, 'acme', message.id, now);
 
     // Assess
-    expect(result).toEqual({ retried: message.id, tenantId: 'acme', channel: 'sms', status: 'queued', validUntil: '2026-11-23T20:00:00.000Z' });
+    expect(result).toEqual({ retried: message.id, tenantId: 'acme', channel: 'sms', status: 'queued', validUntil: new Date(now.getTime() + 10 * 3600 * 1000).toISOString() });
     const stored = await createOutboxStore(target.messages, { messages: target.messagesTable, sending: target.sendingTable }).outbound('acme', message.id);
-    expect(stored).toMatchObject({ status: 'queued', sendState: 'ready', notBefore: now.toISOString(), validUntil: '2026-11-23T20:00:00.000Z', attempts: 3 });
+    expect(stored).toMatchObject({ status: 'queued', sendState: 'ready', notBefore: now.toISOString(), validUntil: new Date(now.getTime() + 10 * 3600 * 1000).toISOString(), attempts: 3 });
     expect(stored).not.toHaveProperty('failure');
     expect(await drain(target.queueUrls.sendSms)).toEqual([{ tenantId: 'acme', messageId: message.id }]);
     expect(await drain(target.queueUrls.sendWhatsapp)).toEqual([]);
