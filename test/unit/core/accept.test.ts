@@ -42,6 +42,7 @@ const fakeSending = (options: { conversations?: Item[]; endpoints?: Endpoint[]; 
   const conversations = new Map((options.conversations ?? []).map((item) => [item.id as string, { ...item }]));
   const endpoints = new Map((options.endpoints ?? [twilioEndpoint, metaEndpoint, sharedMetaEndpoint]).map((endpoint) => [endpoint.endpointId, endpoint]));
   const records = new Map<string, Item>();
+  const keyOf = (item: { pk?: unknown; sk?: unknown }) => `${String(item.pk)}|${String(item.sk)}`;
   const messages = new Map<string, Item>();
   const stored: { message: OutboundMessage; conversation: ConversationKey; records: readonly Item[] }[] = [];
   const storeCalls: string[] = [];
@@ -52,12 +53,14 @@ const fakeSending = (options: { conversations?: Item[]; endpoints?: Endpoint[]; 
   const deps: AcceptDependencies = {
     conversation: async (conversationId) => conversations.get(conversationId),
     endpoint: async (endpointId) => endpoints.get(endpointId),
-    idempotencyRecord: async (tenantId, key) => records.get(idempotencyKeyOf(tenantId, key).pk) as IdempotencyRecord | undefined,
+    idempotencyRecord: async (tenantId, key) => records.get(keyOf(idempotencyKeyOf(tenantId, key))) as IdempotencyRecord | undefined,
     store: async (message, conversation, items) => {
       storeCalls.push(message.id);
       // The message's own put is conditional too: its id follows the tenant and the key.
-      if (items.some((item) => records.has(item.pk as string)) || messages.has(message.id)) return 'taken';
-      for (const item of items) records.set(item.pk as string, item);
+      // Only the idempotency record's put is conditional; a marker shares its shard's partition with others.
+      const record = items.find((item) => String(item.pk).startsWith('IDEM#'));
+      if ((record && records.has(keyOf(record))) || messages.has(message.id)) return 'taken';
+      for (const item of items) records.set(keyOf(item), item);
       messages.set(message.id, { ...message });
       stored.push({ message, conversation, records: items });
       return 'stored';
