@@ -87,7 +87,7 @@ export interface SwitchboardSettings {
    * Where the providers' send APIs are: Twilio's regional edge (https://api.dublin.ie1.twilio.com),
    * say, or a stand-in of your own for a staging stack.
    *
-   * @default - providerApiBaseUrls: https://api.twilio.com and https://graph.facebook.com
+   * @default - providerApiBaseUrls: https://api.twilio.com, https://graph.facebook.com, https://api.sendgrid.com, https://api.mailgun.net, https://api.sms-gate.app
    */
   readonly providerApiBaseUrls?: Partial<ProviderApiBaseUrls>;
   /**
@@ -184,10 +184,21 @@ export const defaultReservedConcurrency: ReservedConcurrency = {
 export interface ProviderApiBaseUrls {
   readonly twilioApiBaseUrl: string;
   readonly graphApiBaseUrl: string;
+  readonly sendgridApiBaseUrl: string;
+  readonly mailgunApiBaseUrl: string;
+  /** SMS Gateway for Android's cloud server; an endpoint's credentials may name a private server instead. */
+  readonly androidGatewayApiBaseUrl: string;
 }
 
 /** The providers' send APIs a deployed stack calls; the local stack points its functions at its stand-ins. */
-export const providerApiBaseUrls = { twilioApiBaseUrl: 'https://api.twilio.com', graphApiBaseUrl: 'https://graph.facebook.com' } as const satisfies ProviderApiBaseUrls;
+export const providerApiBaseUrls = {
+  twilioApiBaseUrl: 'https://api.twilio.com',
+  graphApiBaseUrl: 'https://graph.facebook.com',
+  sendgridApiBaseUrl: 'https://api.sendgrid.com',
+  // Mailgun's US region; a domain in the EU region is sent through https://api.eu.mailgun.net.
+  mailgunApiBaseUrl: 'https://api.mailgun.net',
+  androidGatewayApiBaseUrl: 'https://api.sms-gate.app',
+} as const satisfies ProviderApiBaseUrls;
 
 /** CloudWatch Logs accepts only these retention periods (AWS::Logs::LogGroup RetentionInDays). */
 export const logRetentionChoices = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -383,7 +394,9 @@ export const settingsFromContext = (context: (key: string) => unknown): { stackN
       restApiThrottle: throttleOf('restApi'),
       webSocketThrottle: throttleOf('webSocket'),
       reservedConcurrency: reserving === false ? false : reserved,
-      providerApiBaseUrls: someOf({ twilioApiBaseUrl: string('twilioApiBaseUrl'), graphApiBaseUrl: string('graphApiBaseUrl') }),
+      providerApiBaseUrls: someOf(
+        Object.fromEntries(Object.keys(providerApiBaseUrls).map((key) => [key, string(key)])) as Partial<Record<keyof ProviderApiBaseUrls, string>>,
+      ),
       alarmEmail: string('alarmEmail'),
       floodGuard: waf === false ? false : wafRateLimit !== undefined ? { requestsPerIpPer5Minutes: wafRateLimit } : undefined,
       logRetentionDays: number('logRetentionDays'),
@@ -406,8 +419,7 @@ export const settingValuesOf = (
   settings: ResolvedSettings,
   {
     ingestVisibilityTimeoutSeconds = ingestQueueSettings.visibilityTimeoutSeconds,
-    twilioApiBaseUrl = (settings.providerApiBaseUrls ?? providerApiBaseUrls).twilioApiBaseUrl,
-    graphApiBaseUrl = (settings.providerApiBaseUrls ?? providerApiBaseUrls).graphApiBaseUrl,
+    ...apiBaseUrls
   }: { ingestVisibilityTimeoutSeconds?: number } & Partial<ProviderApiBaseUrls> = {},
 ): Record<SettingId, string | undefined> => ({
   tokenMaxLifetimeSeconds: String(settings.tokenMaxLifetimeSeconds),
@@ -416,6 +428,6 @@ export const settingValuesOf = (
   jwtAudience: settings.oidc?.audience,
   jwtTenantClaim: settings.oidc && (settings.oidc.tenantClaim ?? 'tenant'),
   ingestVisibilityTimeoutSeconds: String(ingestVisibilityTimeoutSeconds),
-  twilioApiBaseUrl,
-  graphApiBaseUrl,
+  ...(settings.providerApiBaseUrls ?? providerApiBaseUrls),
+  ...Object.fromEntries(Object.entries(apiBaseUrls).filter(([, url]) => url !== undefined)),
 });

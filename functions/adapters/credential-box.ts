@@ -21,6 +21,21 @@ const credentialsSchema = z.union([
     apiKeySecret: z.string().check(z.minLength(1)),
   }),
   z.strictObject({ provider: z.literal('meta'), accessToken: z.string().check(z.minLength(1)) }),
+  z.strictObject({ provider: z.literal('sendgrid'), apiKey: z.string().check(z.minLength(1)) }),
+  z.strictObject({ provider: z.literal('mailgun'), apiKey: z.string().check(z.minLength(1)), domain: z.string().check(z.regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i)) }),
+  z.strictObject({
+    provider: z.literal('sms'),
+    gateway: z.literal('android'),
+    username: z.string().check(z.minLength(1)),
+    password: z.string().check(z.minLength(1)),
+    apiUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  }),
+  z.strictObject({
+    provider: z.literal('sms'),
+    gateway: z.literal('webhook'),
+    url: z.url({ protocol: /^https?$/ }),
+    signingSecret: z.string().check(z.regex(/^whsec_[A-Za-z0-9+/=]+$/)),
+  }),
 ]);
 
 /** The key as Secrets Manager holds it: 32 random bytes, base64. */
@@ -54,7 +69,8 @@ export const parseCredentials = (input: unknown): SendCredentials => {
   const parsed = credentialsSchema.safeParse(input);
   if (!parsed.success) {
     throw new Error(
-      'send credentials must be Twilio {accountSid AC…, authToken} or {accountSid AC…, apiKeySid SK…, apiKeySecret}, or Meta {accessToken}',
+      'send credentials must be Twilio {accountSid AC…, authToken} or {accountSid AC…, apiKeySid SK…, apiKeySecret}, Meta {accessToken}, SendGrid {apiKey}, Mailgun {apiKey, domain}, ' +
+        'SMS Gateway for Android {gateway: android, username, password, apiUrl?} or a webhook gateway {gateway: webhook, url, signingSecret whsec_…}',
     );
   }
   return parsed.data as SendCredentials;

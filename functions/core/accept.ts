@@ -49,6 +49,9 @@ export interface AcceptDependencies {
 const sendableChannels: Readonly<Record<string, readonly Channel[]>> = {
   twilio: ['sms', 'mms', 'whatsapp'],
   meta: ['whatsapp', 'messenger', 'instagram'],
+  sendgrid: ['email'],
+  mailgun: ['email'],
+  sms: ['sms'],
 };
 
 // zod/mini carries no messages of its own: without these, every mistake in a body reads "Invalid input".
@@ -80,7 +83,7 @@ const address = z.string().check(z.minLength(1), z.maxLength(320));
 const replySchema = z.strictObject(contentSchema);
 const firstMessageSchema = z.strictObject({
   ...contentSchema,
-  channel: z.enum(['sms', 'mms', 'whatsapp', 'messenger', 'instagram']),
+  channel: z.enum(['sms', 'mms', 'whatsapp', 'messenger', 'instagram', 'email']),
   endpointId: z.string().check(z.minLength(1), z.maxLength(maxIdLength)),
   to: address,
   from: z.optional(address),

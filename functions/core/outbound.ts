@@ -34,7 +34,13 @@ export interface OutboundContent {
 export type SendCredentials =
   | { readonly provider: 'twilio'; readonly accountSid: string; readonly authToken: string }
   | { readonly provider: 'twilio'; readonly accountSid: string; readonly apiKeySid: string; readonly apiKeySecret: string }
-  | { readonly provider: 'meta'; readonly accessToken: string };
+  | { readonly provider: 'meta'; readonly accessToken: string }
+  | { readonly provider: 'sendgrid'; readonly apiKey: string }
+  | { readonly provider: 'mailgun'; readonly apiKey: string; readonly domain: string }
+  /** SMS Gateway for Android's API (its cloud server, or `apiUrl` for a private one), with the username and password the app shows. */
+  | { readonly provider: 'sms'; readonly gateway: 'android'; readonly username: string; readonly password: string; readonly apiUrl?: string }
+  /** Any gateway that takes `message.send` as a Standard Webhooks POST at `url`, signed with `signingSecret` (whsec_…). */
+  | { readonly provider: 'sms'; readonly gateway: 'webhook'; readonly url: string; readonly signingSecret: string };
 
 /** One call to a provider's send API, with everything it needs. */
 export interface SendRequest {

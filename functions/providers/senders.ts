@@ -6,17 +6,21 @@ import type { ProviderSender, SendOutcome } from '../core/outbound.ts';
  * rules every client shares: reading `Retry-After`, and what a failed `fetch` means.
  */
 
-/** Where the providers' APIs are: configuration, so that local runs and tests reach the stand-ins. */
+/** Where the providers' APIs are: configuration, so that local runs and tests reach the stand-ins; each defaults to the real API. */
 export interface SenderBaseUrls {
-  /** @default 'https://api.twilio.com' */
   readonly twilioApiBaseUrl?: string;
-  /** @default 'https://graph.facebook.com' */
   readonly graphApiBaseUrl?: string;
+  readonly sendgridApiBaseUrl?: string;
+  readonly mailgunApiBaseUrl?: string;
+  readonly androidGatewayApiBaseUrl?: string;
 }
 
 const senderFactories: Readonly<Record<string, (urls: SenderBaseUrls) => Promise<ProviderSender>>> = {
   twilio: async ({ twilioApiBaseUrl }) => (await import('./twilio/send.ts')).createTwilioSender({ baseUrl: twilioApiBaseUrl }),
   meta: async ({ graphApiBaseUrl }) => (await import('./meta/send.ts')).createMetaSender({ baseUrl: graphApiBaseUrl }),
+  sendgrid: async ({ sendgridApiBaseUrl }) => (await import('./sendgrid/send.ts')).createSendgridSender({ baseUrl: sendgridApiBaseUrl }),
+  mailgun: async ({ mailgunApiBaseUrl }) => (await import('./mailgun/send.ts')).createMailgunSender({ baseUrl: mailgunApiBaseUrl }),
+  sms: async ({ androidGatewayApiBaseUrl }) => (await import('./sms/send.ts')).createSmsGatewaySender({ androidBaseUrl: androidGatewayApiBaseUrl }),
 };
 
 /** The send client of the provider registered under `name`; undefined for a provider that cannot send (yet). */

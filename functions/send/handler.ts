@@ -32,6 +32,7 @@ const queues = createSendQueues(sqs(traced), {
   sendSms: config.SEND_SMS_QUEUE_URL,
   sendWhatsapp: config.SEND_WHATSAPP_QUEUE_URL,
   sendMessenger: config.SEND_MESSENGER_QUEUE_URL,
+  sendEmail: config.SEND_EMAIL_QUEUE_URL,
 });
 const connections = createConnectionStore(client, config.CONNECTIONS_TABLE);
 const pusher = createSocketPusher(traced(new ApiGatewayManagementApiClient({ endpoint: config.WEBSOCKET_MANAGEMENT_ENDPOINT })));

@@ -32,8 +32,15 @@ export const senderDependencies = (config: ConfigOf<'sender'>) => {
     sendSms: config.SEND_SMS_QUEUE_URL,
     sendWhatsapp: config.SEND_WHATSAPP_QUEUE_URL,
     sendMessenger: config.SEND_MESSENGER_QUEUE_URL,
+    sendEmail: config.SEND_EMAIL_QUEUE_URL,
   });
-  const baseUrls = { twilioApiBaseUrl: config.TWILIO_API_BASE_URL, graphApiBaseUrl: config.GRAPH_API_BASE_URL };
+  const baseUrls = {
+    twilioApiBaseUrl: config.TWILIO_API_BASE_URL,
+    graphApiBaseUrl: config.GRAPH_API_BASE_URL,
+    sendgridApiBaseUrl: config.SENDGRID_API_BASE_URL,
+    mailgunApiBaseUrl: config.MAILGUN_API_BASE_URL,
+    androidGatewayApiBaseUrl: config.ANDROID_GATEWAY_API_BASE_URL,
+  };
   const sendKey = async (): Promise<Buffer> => sendKeyOf(String(await getSecret(config.SEND_KEY_ARN, { maxAge: sendKeyMaxAgeSeconds })));
   const webhookBase = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
 

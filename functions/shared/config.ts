@@ -23,6 +23,9 @@ export const settingSchemas = {
   jwtTenantClaim: nonEmpty,
   twilioApiBaseUrl: z.url(),
   graphApiBaseUrl: z.url(),
+  sendgridApiBaseUrl: z.url(),
+  mailgunApiBaseUrl: z.url(),
+  androidGatewayApiBaseUrl: z.url(),
 } as const satisfies Record<SettingId, z.ZodMiniType>;
 
 /** Names, ARNs and ids are non-empty strings; queue and API URLs are URLs; a setting has its own schema. */

@@ -37,6 +37,14 @@ const credentialOptions = {
   'twilio-api-key-sid': { type: 'string' },
   'twilio-api-key-secret': { type: 'string' },
   'meta-access-token': { type: 'string' },
+  'sendgrid-api-key': { type: 'string' },
+  'mailgun-api-key': { type: 'string' },
+  'mailgun-domain': { type: 'string' },
+  'sms-username': { type: 'string' },
+  'sms-password': { type: 'string' },
+  'sms-api-url': { type: 'string' },
+  'sms-webhook-url': { type: 'string' },
+  'sms-signing-secret': { type: 'string' },
 } as const satisfies Record<CredentialFlag, { type: 'string' }>;
 
 /** What `reply` and `send-message` send, as whom, and how. */
@@ -115,13 +123,19 @@ export const commands: readonly Command[] = [
     synopsis: [
       '<endpointId> (--twilio-account-sid <AC…> (--twilio-auth-token <t>',
       '| --twilio-api-key-sid <SK…> --twilio-api-key-secret <s>)',
-      '| --meta-access-token <t>) [--from <address>] [--rate <per second>]',
+      '| --meta-access-token <t> | --sendgrid-api-key <SG.…>',
+      '| --mailgun-api-key <k> --mailgun-domain <d>',
+      '| --sms-username <u> --sms-password <p> [--sms-api-url <url>]',
+      '| --sms-webhook-url <url> --sms-signing-secret <whsec_…>)',
+      '[--from <address>] [--rate <per second>]',
       '<endpointId> --remove',
     ],
     summary: [
       'set what an endpoint sends with: sealed, never printed;',
       'secrets may come from SWITCHBOARD_TWILIO_AUTH_TOKEN,',
-      'SWITCHBOARD_TWILIO_API_KEY_SECRET or SWITCHBOARD_META_ACCESS_TOKEN',
+      'SWITCHBOARD_TWILIO_API_KEY_SECRET, SWITCHBOARD_META_ACCESS_TOKEN,',
+      'SWITCHBOARD_SENDGRID_API_KEY, SWITCHBOARD_MAILGUN_API_KEY,',
+      'SWITCHBOARD_SMS_PASSWORD or SWITCHBOARD_SMS_SIGNING_SECRET',
       "instead (out of the shell's history); --from: the default",
       'sender; --rate: messages (SMS: segments) per second;',
       '--remove: send nothing through it any more',

@@ -10,7 +10,21 @@ import { UsageError } from './usage-error.ts';
  */
 
 /** The flags that name a credential; which ones an endpoint takes depends on its provider. */
-export const credentialFlags = ['twilio-account-sid', 'twilio-auth-token', 'twilio-api-key-sid', 'twilio-api-key-secret', 'meta-access-token'] as const;
+export const credentialFlags = [
+  'twilio-account-sid',
+  'twilio-auth-token',
+  'twilio-api-key-sid',
+  'twilio-api-key-secret',
+  'meta-access-token',
+  'sendgrid-api-key',
+  'mailgun-api-key',
+  'mailgun-domain',
+  'sms-username',
+  'sms-password',
+  'sms-api-url',
+  'sms-webhook-url',
+  'sms-signing-secret',
+] as const;
 export type CredentialFlag = (typeof credentialFlags)[number];
 export type CredentialValues = Readonly<Partial<Record<CredentialFlag, string>>>;
 
@@ -22,6 +36,10 @@ export const secretEnvironment: Readonly<Partial<Record<CredentialFlag, string>>
   'twilio-auth-token': 'SWITCHBOARD_TWILIO_AUTH_TOKEN',
   'twilio-api-key-secret': 'SWITCHBOARD_TWILIO_API_KEY_SECRET',
   'meta-access-token': 'SWITCHBOARD_META_ACCESS_TOKEN',
+  'sendgrid-api-key': 'SWITCHBOARD_SENDGRID_API_KEY',
+  'mailgun-api-key': 'SWITCHBOARD_MAILGUN_API_KEY',
+  'sms-password': 'SWITCHBOARD_SMS_PASSWORD',
+  'sms-signing-secret': 'SWITCHBOARD_SMS_SIGNING_SECRET',
 };
 
 /**
@@ -62,6 +80,19 @@ const credentialsOf: Readonly<Record<string, (given: Given) => unknown>> = {
     return { provider: 'twilio', accountSid, authToken: required(given, 'twilio-auth-token', 'twilio') };
   },
   meta: (given) => ({ provider: 'meta', accessToken: required(given, 'meta-access-token', 'meta') }),
+  sendgrid: (given) => ({ provider: 'sendgrid', apiKey: required(given, 'sendgrid-api-key', 'sendgrid') }),
+  mailgun: (given) => ({ provider: 'mailgun', apiKey: required(given, 'mailgun-api-key', 'mailgun'), domain: required(given, 'mailgun-domain', 'mailgun') }),
+  // An SMS gateway endpoint sends through SMS Gateway for Android's API, or posts signed webhooks to a gateway of its own.
+  sms: (given) => {
+    if (given.flags['sms-webhook-url'] !== undefined) {
+      const android = (['sms-username', 'sms-password', 'sms-api-url'] as const).find((flag) => given.flags[flag] !== undefined);
+      if (android !== undefined) throw new UsageError(`give --sms-webhook-url (a gateway of your own) or SMS Gateway for Android's --sms-username and --sms-password, not --${android} too`);
+      return { provider: 'sms', gateway: 'webhook', url: given.flags['sms-webhook-url'], signingSecret: required(given, 'sms-signing-secret', 'sms') };
+    }
+    if (given.flags['sms-signing-secret'] !== undefined) throw new UsageError('--sms-signing-secret goes with --sms-webhook-url');
+    const apiUrl = given.flags['sms-api-url'];
+    return { provider: 'sms', gateway: 'android', username: required(given, 'sms-username', 'sms'), password: required(given, 'sms-password', 'sms'), ...(apiUrl !== undefined && { apiUrl }) };
+  },
 };
 
 /** Refuses another provider's credential flags (each is named after its provider): they were meant for another endpoint. The environment may hold any, and is not asked. */
@@ -115,7 +146,7 @@ export const setCredentials = async (target: Target, endpointId: string, options
   if (!endpoint) throw new UsageError(`no endpoint ${endpointId}`);
   const build = credentialsOf[endpoint.provider];
   if (!build) {
-    throw new UsageError(`endpoint ${endpointId} is ${endpoint.provider}'s, and Switchboard sends through ${Object.keys(credentialsOf).join(' and ')} endpoints only`);
+    throw new UsageError(`endpoint ${endpointId} is ${endpoint.provider}'s, and Switchboard sends through ${Object.keys(credentialsOf).join(', ')} endpoints only`);
   }
   refuseOtherProviders(endpoint, options.credentials);
   let credentials;

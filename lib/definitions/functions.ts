@@ -16,8 +16,8 @@ export type QueueId = 'ingest' | 'deadLetter' | 'broadcastFailures' | SendQueueI
  * The send queues, one per channel type (lib/definitions/sending.ts maps channels onto them):
  * a burst of WhatsApp sends never holds up an SMS reply.
  */
-export type SendQueueId = 'sendSms' | 'sendWhatsapp' | 'sendMessenger';
-export const sendQueueIds = ['sendSms', 'sendWhatsapp', 'sendMessenger'] as const satisfies readonly SendQueueId[];
+export type SendQueueId = 'sendSms' | 'sendWhatsapp' | 'sendMessenger' | 'sendEmail';
+export const sendQueueIds = ['sendSms', 'sendWhatsapp', 'sendMessenger', 'sendEmail'] as const satisfies readonly SendQueueId[];
 /** The one bucket: large bodies under bodies/, the archive under archive/. */
 export type BucketId = 'bodies';
 /** Secrets Manager secrets the stack creates. */
@@ -46,7 +46,10 @@ export type SettingId =
   | 'ingestVisibilityTimeoutSeconds'
   /** Where the providers' send APIs are: the real ones on AWS, the local stand-ins on a laptop. */
   | 'twilioApiBaseUrl'
-  | 'graphApiBaseUrl';
+  | 'graphApiBaseUrl'
+  | 'sendgridApiBaseUrl'
+  | 'mailgunApiBaseUrl'
+  | 'androidGatewayApiBaseUrl';
 
 /** Where a variable's value comes from: it is the resource's name, URL or ARN, or a setting's value. */
 export type Source =
@@ -178,6 +181,7 @@ const sendQueueVariables = {
   SEND_SMS_QUEUE_URL: { from: { queue: 'sendSms' } },
   SEND_WHATSAPP_QUEUE_URL: { from: { queue: 'sendWhatsapp' } },
   SEND_MESSENGER_QUEUE_URL: { from: { queue: 'sendMessenger' } },
+  SEND_EMAIL_QUEUE_URL: { from: { queue: 'sendEmail' } },
 } as const satisfies Record<string, Variable>;
 const senderEnvironment = {
   MESSAGES_TABLE: { from: { table: 'Messages' } },
@@ -189,6 +193,9 @@ const senderEnvironment = {
   PUBLIC_BASE_URL: { from: { url: 'webhookBase' } },
   TWILIO_API_BASE_URL: { from: { setting: 'twilioApiBaseUrl' } },
   GRAPH_API_BASE_URL: { from: { setting: 'graphApiBaseUrl' } },
+  SENDGRID_API_BASE_URL: { from: { setting: 'sendgridApiBaseUrl' } },
+  MAILGUN_API_BASE_URL: { from: { setting: 'mailgunApiBaseUrl' } },
+  ANDROID_GATEWAY_API_BASE_URL: { from: { setting: 'androidGatewayApiBaseUrl' } },
 } as const satisfies Record<string, Variable>;
 const senderGrants = [
   // The message by key: claim, outcome and alias in one transaction; the conversation's opt-out.

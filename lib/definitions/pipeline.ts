@@ -39,7 +39,7 @@ export const senderSettings = {
 /** The reconciler's schedule (lib/definitions/functions.ts), with its timeout. */
 export const reconcilerSettings = { timeoutSeconds: functionDefinitions.reconciler.timeoutSeconds, ...onlyTriggerOf('reconciler', isScheduleTrigger) } as const;
 
-/** Every send queue (sendSms, sendWhatsapp, sendMessenger) and its DLQ. */
+/** Every send queue (sendSms, sendWhatsapp, sendMessenger, sendEmail) and its DLQ. */
 export const sendQueueSettings = {
   /** AWS asks for at least 6× the consumer's timeout, so a slow batch is not redelivered mid-flight. */
   visibilityTimeoutSeconds: senderSettings.timeoutSeconds * 6,

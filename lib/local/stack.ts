@@ -13,7 +13,7 @@ import { sendRecordOf } from '../../functions/adapters/send-queue.ts';
 import { envelopeOf } from '../../functions/core/envelope.ts';
 import { configOf } from '../../functions/shared/config.ts';
 import { ingestQueueSettings } from '../definitions/pipeline.ts';
-import { resolveSettings, settingValuesOf, type ProviderApiBaseUrls } from '../config.ts';
+import { providerApiBaseUrls, resolveSettings, settingValuesOf, type ProviderApiBaseUrls } from '../config.ts';
 import { environmentOf, type ResourceValues } from '../definitions/environment.ts';
 import {
   functionDefinitions,
@@ -69,9 +69,11 @@ export interface LocalStackOptions {
    * Where the sender and the reconciler call the providers' send APIs. Only to reach real ones
    * (or a stand-in of a test's own) on purpose.
    *
-   * @default - the stack's own stand-ins for Twilio's and the Graph API's send endpoints on loopback (provider-apis.ts)
+   * Those not named are the stack's own stand-ins.
+   *
+   * @default - the stack's own stand-ins for every provider's send API on loopback (provider-apis.ts)
    */
-  readonly providerApiBaseUrls?: ProviderApiBaseUrls;
+  readonly providerApiBaseUrls?: Partial<ProviderApiBaseUrls>;
   onError(source: string, error: unknown): void;
 }
 
@@ -289,7 +291,10 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       stops.push(standIns.stop);
       return standIns.baseUrls;
     };
-    const providerApiUrls = options.providerApiBaseUrls ?? (await startStandIns());
+    const givenApiUrls = options.providerApiBaseUrls ?? {};
+    const providerApiUrls: ProviderApiBaseUrls = Object.keys(providerApiBaseUrls).every((name) => Object.hasOwn(givenApiUrls, name))
+      ? (givenApiUrls as ProviderApiBaseUrls)
+      : { ...(await startStandIns()), ...givenApiUrls };
 
     const names = { tables, queues, bucket: bodyBucket, secrets: secretArns };
     const guards = await startAccessGuardsThread({

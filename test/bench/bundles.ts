@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { functionDefinitions, type SettingId, type Source, type Variable } from '../../lib/definitions/functions.ts';
+import { providerApiBaseUrls } from '../../lib/config.ts';
 import { median, round } from './stats.ts';
 
 /**
@@ -25,8 +26,7 @@ const settingValues: Readonly<Record<SettingId, string>> = {
   jwksUrl: 'https://issuer.example/.well-known/jwks.json',
   jwtAudience: 'switchboard',
   jwtTenantClaim: 'tenant',
-  twilioApiBaseUrl: 'https://api.twilio.com',
-  graphApiBaseUrl: 'https://graph.facebook.com',
+  ...providerApiBaseUrls,
 };
 
 /** A dummy value that passes a handler's configuration, for a variable from `source`. */

@@ -8,7 +8,7 @@ import { webhookUrl } from '../../functions/core/ack.ts';
 import { messageKey } from '../../functions/core/items.ts';
 import { issueToken } from '../../functions/core/tokens.ts';
 import { correlationParam } from '../../functions/providers/twilio/status-callback.ts';
-import type { SendQueueId } from '../../lib/definitions/functions.ts';
+import { sendQueueIds, type SendQueueId } from '../../lib/definitions/functions.ts';
 import { addEndpoint } from '../../lib/cli/endpoint.ts';
 import { setCredentials } from '../../lib/cli/credentials.ts';
 import type { Target } from '../../lib/cli/target.ts';
@@ -72,7 +72,7 @@ export const startSendingStack = async () => {
     documentClient,
     twilio,
     /** The stack's send queues, as the send API puts records on them. */
-    sendQueues: createSendQueues(sqs, { sendSms: description.queues.sendSms, sendWhatsapp: description.queues.sendWhatsapp, sendMessenger: description.queues.sendMessenger }),
+    sendQueues: createSendQueues(sqs, Object.fromEntries(sendQueueIds.map((queue) => [queue, description.queues[queue]])) as Record<SendQueueId, string>),
 
     /** The stack's tables, send key and Twilio stand-in, for a test that drives acceptSend or sendQueued itself, with its own clock and queue. */
     wiring: (own: Pick<SendingWiring, 'now' | 'enqueue'>): SendingWiring => ({
