@@ -23,10 +23,22 @@ export interface OutboundTemplate {
   readonly parameters: readonly string[];
 }
 
+/**
+ * A file attached by value: what an email carries, read by the sender from the file the agent
+ * uploaded (or fetched for it), since a mail provider takes the bytes, not a link.
+ */
+export interface OutboundAttachment {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly content: Buffer;
+}
+
 /** What an agent sends: text, media (with an optional caption in `text`), or a template. */
 export interface OutboundContent {
   readonly text?: string;
   readonly media?: readonly OutboundMedia[];
+  /** Email only: the media as files, in the order of `media`. */
+  readonly attachments?: readonly OutboundAttachment[];
   readonly template?: OutboundTemplate;
 }
 
