@@ -2,7 +2,11 @@ import { openCredentials } from '../../functions/adapters/credential-box.ts';
 import type { EndpointStore } from '../../functions/adapters/endpoint-store.ts';
 import type { Endpoint } from '../../functions/core/endpoint.ts';
 import type { SendCredentials } from '../../functions/core/outbound.ts';
+import { webhookUrl } from '../../functions/core/ack.ts';
+import { secretPrefix } from '../../functions/providers/standard/signature.ts';
+import { startAndroidGatewayApiStandIn } from './provider-standins/android-gateway-api.ts';
 import { startGraphApiStandIn } from './provider-standins/graph-api.ts';
+import { startWebhookGatewayStandIn } from './provider-standins/webhook-gateway.ts';
 import { startTwilioApiStandIn } from './provider-standins/twilio-api.ts';
 
 export interface ProviderApiOptions {
@@ -58,12 +62,36 @@ export const startProviderApis = async (options: ProviderApiOptions) => {
       return account && appSecret ? { url: `${options.publicBaseUrl.replace(/\/+$/, '')}/webhooks/meta/${account.endpoint.endpointId}`, appSecret } : undefined;
     },
   });
+  // SMS gateway endpoints: the app signs its webhooks with the endpoint's shared secret (not a whsec_ one) as its signing key.
+  const smsWebhookOf = (endpoint: Endpoint, secret: string | undefined) => (secret === undefined ? undefined : { url: webhookUrl(options.publicBaseUrl, 'sms', endpoint.endpointId), secret });
+  const androidGateway = await startAndroidGatewayApiStandIn({
+    ...(options.callbackDelaysMs && { callbackDelaysMs: options.callbackDelaysMs }),
+    accountOf: async (username) => {
+      const account = (await accounts('sms')).find(({ credentials }) => credentials.provider === 'sms' && credentials.gateway === 'android' && credentials.username === username);
+      if (account?.credentials.provider !== 'sms' || account.credentials.gateway !== 'android') return undefined;
+      const webhook = smsWebhookOf(account.endpoint, account.endpoint.secrets.find((secret) => secret !== '' && !secret.startsWith(secretPrefix)));
+      return { password: account.credentials.password, ...(webhook && { webhook: { url: webhook.url, signingKey: webhook.secret } }) };
+    },
+  });
+  // A gateway of the operator's own, for `--sms-webhook-url`: it posts statuses with the endpoint's own secret.
+  const webhookGateway = await startWebhookGatewayStandIn({
+    ...(options.callbackDelaysMs && { callbackDelaysMs: options.callbackDelaysMs }),
+    accounts: async () =>
+      (await accounts('sms')).flatMap(({ endpoint, credentials }) => {
+        if (credentials.provider !== 'sms' || credentials.gateway !== 'webhook') return [];
+        const statusWebhook = smsWebhookOf(endpoint, endpoint.secrets.find((secret) => secret.startsWith(secretPrefix)) ?? endpoint.secrets[0]);
+        return [{ signingSecret: credentials.signingSecret, ...(statusWebhook && { statusWebhook }) }];
+      }),
+  });
   return {
     twilio,
     graph,
-    baseUrls: { twilioApiBaseUrl: twilio.url, graphApiBaseUrl: graph.url },
+    androidGateway,
+    /** Where an endpoint's `--sms-webhook-url` may point to send through the generic gateway's stand-in. */
+    webhookGateway,
+    baseUrls: { twilioApiBaseUrl: twilio.url, graphApiBaseUrl: graph.url, androidGatewayApiBaseUrl: androidGateway.url },
     stop: async () => {
-      await Promise.all([twilio.stop(), graph.stop()]);
+      await Promise.all([twilio.stop(), graph.stop(), androidGateway.stop(), webhookGateway.stop()]);
     },
   };
 };

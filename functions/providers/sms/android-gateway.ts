@@ -8,7 +8,8 @@ import { gatewayTime } from './gateway-time.ts';
  * SMS Gateway for Android's webhook events: `{ deviceId, event, id, payload, webhookId }`
  * (android-sms-gateway/docs-web docs/features/webhooks.md; payload types in
  * android-sms-gateway/client-ts src/webhooks.ts). The event `id` is the dedupe key: the
- * payload's `messageId` is derived from the content and is not unique.
+ * payload's `messageId` is derived from the content of an incoming SMS and is not unique. A
+ * status names the sent message by the id its sender gave it: Switchboard gives our own.
  */
 
 const nonEmpty = z.string().check(z.minLength(1));
@@ -98,6 +99,7 @@ const status = (envelope: Envelope, { status, timeField }: StatusEvent): Normali
     customerAddress: customer,
     eventId: envelope.id,
     providerMessageIds: [receipt.messageId],
+    correlationId: receipt.messageId,
     status,
     providerStatus: envelope.event,
     ...(reason && { error: { code: reason } }),

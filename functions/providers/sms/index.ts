@@ -2,6 +2,7 @@ import { PermanentError } from '../../core/errors.ts';
 import type { Provider, WebhookRequest } from '../types.ts';
 import { normalizeAndroidGatewayEvent } from './android-gateway.ts';
 import { smsEdge } from './edge.ts';
+import { normalizeGatewayEvent } from './gateway-events.ts';
 import { resignSms, smsSample } from './sample.ts';
 import { normalizeSimpleSms } from './simple-gateway.ts';
 
@@ -20,13 +21,14 @@ const fieldsOf = (request: WebhookRequest): Record<string, unknown> => {
   return json as Record<string, unknown>;
 };
 
-/** An SMS gateway's request, in the simple shape of simple-gateway.ts or as SMS Gateway for Android's events. */
+/** An SMS gateway's request: the simple shape of simple-gateway.ts, SMS Gateway for Android's events, or a gateway's Standard Webhooks events (gateway-events.ts). */
 export const sms: Provider = {
   ...smsEdge,
 
   normalize(request) {
     const fields = fieldsOf(request);
-    return 'event' in fields ? normalizeAndroidGatewayEvent(fields) : [normalizeSimpleSms(fields)];
+    if ('event' in fields) return normalizeAndroidGatewayEvent(fields);
+    return 'type' in fields && 'data' in fields ? normalizeGatewayEvent(request) : [normalizeSimpleSms(fields)];
   },
 
   sample: smsSample,

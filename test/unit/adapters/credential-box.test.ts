@@ -7,6 +7,9 @@ const endpointId = 'ep_0123456789abcdefghijklmnopq';
 const twilio: SendCredentials = { provider: 'twilio', accountSid: `AC${'0123456789abcdef'.repeat(2)}`, authToken: 'secret-auth-token-value' };
 const twilioApiKey: SendCredentials = { provider: 'twilio', accountSid: `AC${'0123456789abcdef'.repeat(2)}`, apiKeySid: `SK${'fedcba9876543210'.repeat(2)}`, apiKeySecret: 'secret-api-key-value' };
 const meta: SendCredentials = { provider: 'meta', accessToken: 'EAAG-secret-access-token' };
+const androidGateway: SendCredentials = { provider: 'sms', gateway: 'android', username: 'JOHNDOE', password: 'secret-gateway-password' };
+const privateAndroidGateway: SendCredentials = { ...androidGateway, apiUrl: 'https://sms.example.com/api' };
+const webhookGateway: SendCredentials = { provider: 'sms', gateway: 'webhook', url: 'https://gateway.example.com/send', signingSecret: 'whsec_c2VjcmV0LXNpZ25pbmcta2V5' };
 
 /** The sealed string with one character of its `index`th part changed to another of base64url's alphabet. */
 const tamperWith = (sealed: string, index: number): string => {
@@ -17,7 +20,7 @@ const tamperWith = (sealed: string, index: number): string => {
 };
 
 describe('credential box', () => {
-  it.each([twilio, twilioApiKey, meta])('opens what it sealed: %o', (credentials) => {
+  it.each([twilio, twilioApiKey, meta, privateAndroidGateway, webhookGateway])('opens what it sealed: %o', (credentials) => {
     // Act
     const opened = openCredentials(key, endpointId, sealCredentials(key, endpointId, credentials));
 
@@ -78,7 +81,7 @@ describe('credential box', () => {
 });
 
 describe('parseCredentials', () => {
-  it.each([twilio, twilioApiKey, meta])('takes %o as it is', (credentials) => {
+  it.each([twilio, twilioApiKey, meta, androidGateway, privateAndroidGateway, webhookGateway])('takes %o as it is', (credentials) => {
     expect(parseCredentials(credentials)).toEqual(credentials);
   });
 
@@ -90,6 +93,12 @@ describe('parseCredentials', () => {
     ['an unknown provider', { provider: 'sendgrid', accessToken: 'secret-auth-token-value' }],
     ['an extra field', { ...meta, password: 'secret-auth-token-value' }],
     ['not an object', 'secret-auth-token-value'],
+    ['an SMS gateway that is neither android nor webhook', { ...androidGateway, gateway: 'secret-gateway' }],
+    ['an Android gateway without a password', { provider: 'sms', gateway: 'android', username: 'JOHNDOE' }],
+    ['a private server URL that is not http(s)', { ...androidGateway, apiUrl: 'ftp://secret-host/api' }],
+    ['a webhook gateway URL that is not http(s)', { ...webhookGateway, url: 'file:///secret-file' }],
+    ['a webhook signing secret without whsec_', { ...webhookGateway, signingSecret: 'secret-signing-key' }],
+    ['webhook and Android credentials mixed', { ...webhookGateway, password: 'secret-gateway-password' }],
   ])('refuses %s, saying what it takes and repeating no secret', (_case, input) => {
     // Act
     const error = (() => {
@@ -103,7 +112,8 @@ describe('parseCredentials', () => {
 
     // Assess
     expect(error?.message).toBe(
-      'send credentials must be Twilio {accountSid AC…, authToken} or {accountSid AC…, apiKeySid SK…, apiKeySecret}, or Meta {accessToken}',
+      'send credentials must be Twilio {accountSid AC…, authToken} or {accountSid AC…, apiKeySid SK…, apiKeySecret}, Meta {accessToken}, SendGrid {apiKey}, Mailgun {apiKey, domain}, ' +
+        'SMS Gateway for Android {gateway: android, username, password, apiUrl?} or a webhook gateway {gateway: webhook, url, signingSecret whsec_…}',
     );
     expect(error?.message).not.toContain('secret-');
   });

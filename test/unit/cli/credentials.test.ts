@@ -126,10 +126,10 @@ describe('switchboard endpoint credentials', () => {
 
   it('refuses an endpoint that does not exist, or whose provider Switchboard does not send through', async () => {
     const { target } = await withEndpoint('twilio');
-    const { endpointId: sendgrid } = await addEndpoint(target, { provider: 'sendgrid', tenant: 'acme', secrets: ['parse-user:parse-password'] });
+    const { endpointId: standard } = await addEndpoint(target, { provider: 'standard', tenant: 'acme', secrets: [`whsec_${Buffer.from('standard-webhooks-signing-key').toString('base64')}`] });
 
     await expect(setCredentials(target, 'ep_missing', { credentials: { 'meta-access-token': accessToken }, env: {} })).rejects.toThrow(/^no endpoint ep_missing$/);
-    await expect(setCredentials(target, sendgrid, { credentials: {}, env: {} })).rejects.toThrow(/is sendgrid's, and Switchboard sends through twilio and meta endpoints only$/);
+    await expect(setCredentials(target, standard, { credentials: {}, env: {} })).rejects.toThrow(/is standard's, and Switchboard sends through twilio, meta, sendgrid, mailgun, sms endpoints only$/);
   });
 });
 
@@ -160,5 +160,66 @@ describe('switchboard endpoint list, with sending', () => {
 
     expect(Object.fromEntries(listed.map((endpoint) => [endpoint.endpointId, endpoint.sending]))).toEqual({ [endpointId]: 'set', [other]: 'none' });
     expect(JSON.stringify(listed)).not.toMatch(/sealed|v1\.|EAAG/);
+  });
+});
+
+describe('switchboard endpoint credentials, SMS gateways', () => {
+  const gatewayPassword = 'sms-gateway-password-never-printed';
+  const signingSecret = `whsec_${Buffer.from('sms-gateway-signing-key-never-printed').toString('base64')}`;
+
+  /** An SMS gateway endpoint: its own webhook secret is a shared secret of at least 16 characters. */
+  const withSmsEndpoint = async () => {
+    const { target: base, stored } = inMemoryTarget();
+    const sendKey = newSendKeySecret();
+    const target = { ...base, sendKey: async () => sendKey };
+    const { endpointId } = await addEndpoint(target, { provider: 'sms', tenant: 'acme', secrets: ['gateway-signing-key-0123456789'] });
+    const opened = () => openCredentials(sendKeyOf(sendKey), endpointId, stored.get(endpointId)?.sending?.sealedCredentials ?? '');
+    return { target, stored, endpointId, opened };
+  };
+
+  it("seals SMS Gateway for Android's username and password, and a private server's URL when given", async () => {
+    const cloud = await withSmsEndpoint();
+    const own = await withSmsEndpoint();
+
+    const printed = await setCredentials(cloud.target, cloud.endpointId, { credentials: { 'sms-username': 'JOHNDOE', 'sms-password': gatewayPassword }, env: {}, rate: '0.5', now });
+    await setCredentials(own.target, own.endpointId, { credentials: { 'sms-username': 'JOHNDOE', 'sms-api-url': 'https://sms.example.com/api' }, env: { SWITCHBOARD_SMS_PASSWORD: gatewayPassword } });
+
+    expect(cloud.opened()).toEqual({ provider: 'sms', gateway: 'android', username: 'JOHNDOE', password: gatewayPassword });
+    expect(own.opened()).toEqual({ provider: 'sms', gateway: 'android', username: 'JOHNDOE', password: gatewayPassword, apiUrl: 'https://sms.example.com/api' });
+    expect(printed).toEqual({ endpointId: cloud.endpointId, provider: 'sms', sending: { ratePerSecond: 0.5, updatedAt: now.toISOString() } });
+    expect(JSON.stringify([...cloud.stored.values(), printed])).not.toContain(gatewayPassword);
+  });
+
+  it("seals a generic gateway's URL and signing secret, the secret from the environment too", async () => {
+    const flag = await withSmsEndpoint();
+    const env = await withSmsEndpoint();
+
+    await setCredentials(flag.target, flag.endpointId, { credentials: { 'sms-webhook-url': 'https://gateway.example.com/send', 'sms-signing-secret': signingSecret }, env: {} });
+    await setCredentials(env.target, env.endpointId, { credentials: { 'sms-webhook-url': 'http://127.0.0.1:8099/send' }, env: { SWITCHBOARD_SMS_SIGNING_SECRET: signingSecret } });
+
+    expect(flag.opened()).toEqual({ provider: 'sms', gateway: 'webhook', url: 'https://gateway.example.com/send', signingSecret });
+    expect(env.opened()).toEqual({ provider: 'sms', gateway: 'webhook', url: 'http://127.0.0.1:8099/send', signingSecret });
+    expect(JSON.stringify([...flag.stored.values()])).not.toContain(signingSecret);
+  });
+
+  it.each<[CredentialValues, Record<string, string>, RegExp]>([
+    [{ 'sms-password': gatewayPassword }, {}, /^--sms-username is required for a sms endpoint$/],
+    [{ 'sms-username': 'JOHNDOE' }, {}, /^--sms-password is required for a sms endpoint \(or set SWITCHBOARD_SMS_PASSWORD\)$/],
+    [{ 'sms-webhook-url': 'https://gateway.example.com/send' }, {}, /^--sms-signing-secret is required for a sms endpoint \(or set SWITCHBOARD_SMS_SIGNING_SECRET\)$/],
+    [{ 'sms-webhook-url': 'https://gateway.example.com/send', 'sms-signing-secret': signingSecret, 'sms-password': gatewayPassword }, {}, /^give --sms-webhook-url .* not --sms-password too$/],
+    [{ 'sms-username': 'JOHNDOE', 'sms-password': gatewayPassword, 'sms-signing-secret': signingSecret }, {}, /^--sms-signing-secret goes with --sms-webhook-url$/],
+    [{ 'sms-webhook-url': 'ftp://gateway.example.com/send', 'sms-signing-secret': signingSecret }, {}, /^credentials refused: send credentials must be .*a webhook gateway/],
+    [{ 'sms-webhook-url': 'https://gateway.example.com/send', 'sms-signing-secret': 'not-a-whsec-secret' }, {}, /^credentials refused/],
+    [{ 'sms-username': 'JOHNDOE', 'sms-password': gatewayPassword, 'sms-api-url': 'sms.example.com' }, {}, /^credentials refused/],
+    [{ 'meta-access-token': accessToken }, {}, /^--meta-access-token is not a sms credential/],
+  ])('refuses %j with one line that names no secret, and stores nothing', async (credentials, env, message) => {
+    const { target, stored, endpointId } = await withSmsEndpoint();
+
+    const refusal = setCredentials(target, endpointId, { credentials, env });
+
+    await expect(refusal).rejects.toThrow(message);
+    await expect(refusal).rejects.toBeInstanceOf(UsageError);
+    await expect(refusal).rejects.not.toThrow(new RegExp(`${gatewayPassword}|${signingSecret.slice(6, 20)}|${accessToken}`));
+    expect(stored.get(endpointId)?.sending).toBeUndefined();
   });
 });
