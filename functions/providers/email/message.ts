@@ -6,6 +6,7 @@ import { isoDateOf } from './dates.ts';
 import { decodeEncodedWords } from './encoded-words.ts';
 import { headerValue, type HeaderList } from './headers.ts';
 import { htmlToText } from './html-text.ts';
+import { messageIdsIn } from './reply.ts';
 
 /** An inbound mail as a provider posted it, before it is a NormalizedMessage. */
 export interface InboundEmail {
@@ -47,6 +48,8 @@ export const inboundEmailMessage = (email: InboundEmail): NormalizedMessage => {
   if (!customerAddress) throw new PermanentError('the email names no sender address');
   const subject = email.subject ?? decodeEncodedWords(headerValue(email.headers, 'subject') ?? '');
   const replyTo = messageIdIn(headerValue(email.headers, 'in-reply-to'));
+  // Kept so that a reply's References can continue the thread (core/email-reply.ts).
+  const references = messageIdsIn(headerValue(email.headers, 'references'));
   const providerTimestamp = isoDateOf(headerValue(email.headers, 'date'));
   return {
     kind: 'message',
@@ -62,6 +65,7 @@ export const inboundEmailMessage = (email: InboundEmail): NormalizedMessage => {
     contentType: 'email',
     subject,
     ...(replyTo !== undefined && { replyTo }),
+    ...(references.length > 0 && { details: { references } }),
     ...(providerTimestamp !== undefined && { providerTimestamp }),
   };
 };

@@ -3,6 +3,7 @@ import { PermanentError } from '../../core/errors.ts';
 import type { DeliveryStatus, NormalizedEvent, NormalizedStatus } from '../../core/message.ts';
 import { firstAddressIn } from '../email/addresses.ts';
 import { messageIdIn } from '../email/message.ts';
+import { correlationParam } from '../twilio/status-callback.ts';
 
 /** The fields of `event-data` that we rely on; the rest stay in the raw request. */
 const eventDataSchema = z.looseObject({
@@ -17,6 +18,12 @@ const eventDataSchema = z.looseObject({
   message: z.optional(
     z.looseObject({ headers: z.optional(z.looseObject({ 'message-id': z.optional(z.string()), from: z.optional(z.string()) })) }),
   ),
+  /**
+   * The `v:` variables the message was sent with, our id among them (mailgun/send.ts); an
+   * empty list (`[]`) when it was sent with none.
+   * https://documentation.mailgun.com/docs/mailgun/user-manual/sending-messages/send-attachments#attaching-metadata-to-messages
+   */
+  'user-variables': z.optional(z.unknown()),
   'delivery-status': z.optional(
     z.looseObject({
       code: z.optional(z.union([z.number(), z.string()])),
@@ -91,6 +98,8 @@ export const normalizeEventWebhook = (body: Buffer): NormalizedEvent[] => {
     ];
   }
   const messageId = messageIdIn(event.message?.headers?.['message-id']);
+  const variables = event['user-variables'];
+  const correlationId = typeof variables === 'object' && variables !== null && correlationParam in variables ? (variables as Record<string, unknown>)[correlationParam] : undefined;
   const error = errorOf(event);
   return [
     {
@@ -100,6 +109,7 @@ export const normalizeEventWebhook = (body: Buffer): NormalizedEvent[] => {
       businessAddress,
       customerAddress: event.recipient.toLowerCase(),
       providerMessageIds: messageId === undefined ? [] : [messageId],
+      ...(typeof correlationId === 'string' && correlationId !== '' && { correlationId }),
       status,
       providerStatus: event.severity === undefined ? event.event : `${event.event}:${event.severity}`,
       ...(error !== undefined && { error }),

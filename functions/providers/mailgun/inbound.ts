@@ -22,7 +22,7 @@ const headersOf = (value: (name: string) => string | undefined): HeaderList => {
   } catch {
     // Fall back to the separate header fields.
   }
-  return ['Message-Id', 'Date', 'In-Reply-To', 'From', 'To'].flatMap((name) => {
+  return ['Message-Id', 'Date', 'In-Reply-To', 'References', 'From', 'To'].flatMap((name) => {
     const fieldValue = value(name);
     return fieldValue === undefined ? [] : [[name.toLowerCase(), fieldValue] as const];
   });

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { PermanentError } from '../../core/errors.ts';
 import type { DeliveryStatus, NormalizedEvent, NormalizedStatus } from '../../core/message.ts';
 import { firstAddressIn } from '../email/addresses.ts';
+import { correlationParam } from '../twilio/status-callback.ts';
 
 /** The fields of an Event Webhook event that we rely on; custom args and the rest stay in the raw request. */
 const eventSchema = z.looseObject({
@@ -19,6 +20,12 @@ const eventSchema = z.looseObject({
   response: z.optional(z.string()),
   /** Not sent by SendGrid: a custom arg the sender may set so receipts name the sending address. */
   from: z.optional(z.string()),
+  /**
+   * Our id of the message, a custom arg our sender sets (sendgrid/send.ts): custom args come
+   * back at the top level of every event of the message.
+   * https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/event (custom args, as unique arguments were)
+   */
+  [correlationParam]: z.optional(z.string()),
 });
 type SendgridEvent = z.infer<typeof eventSchema>;
 
@@ -73,6 +80,7 @@ const toEvent = (event: SendgridEvent): NormalizedEvent => {
     customerAddress: event.email.toLowerCase(),
     // `<X-Message-Id>.filter…`: the prefix is what the send API returned in X-Message-Id, the id a sender stores.
     providerMessageIds: event.sg_message_id === undefined ? [] : [event.sg_message_id.split('.')[0] ?? event.sg_message_id],
+    ...(event[correlationParam] && { correlationId: event[correlationParam] }),
     status,
     providerStatus: event.event === 'bounce' && event.type !== undefined ? `bounce:${event.type}` : event.event,
     ...(error !== undefined && { error }),
