@@ -100,6 +100,10 @@ Switchboard is running locally.
   SQS          ${description.sqsEndpoint}   (fauxqs)
   Twilio API   ${description.providerApiBaseUrls.twilioApiBaseUrl}   (stand-in: replies are sent here, nowhere else)
   Graph API    ${description.providerApiBaseUrls.graphApiBaseUrl}   (stand-in)
+  SendGrid     ${description.providerApiBaseUrls.sendgridApiBaseUrl}   (stand-in; its Event Webhook key: ${description.standIns?.sendgridVerificationKey ?? 'n/a'})
+  Mailgun      ${description.providerApiBaseUrls.mailgunApiBaseUrl}   (stand-in)
+  SMS gateway  ${description.providerApiBaseUrls.androidGatewayApiBaseUrl}   (SMS Gateway for Android stand-in)
+  Gateway URL  ${description.standIns?.smsWebhookGatewayUrl ?? 'n/a'}   (a webhook gateway stand-in: --sms-webhook-url)
   Data         ${dataDir ?? 'in memory (npm start -- --data-dir <folder> keeps it)'}
 
   The Inbox link and this token (1 h) are for tenant "${flags.tenant}" only;

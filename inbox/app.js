@@ -12,6 +12,7 @@ import {
   holdsBackImages,
   idempotencyKeyFor,
   imageChoicesOf,
+  keptView,
   loadsImages,
   markSeen,
   mayHaveBeenAccepted,
@@ -64,6 +65,8 @@ const elements = {
   replyForm: /** @type {HTMLFormElement} */ ($('reply-form')),
   replyText: /** @type {HTMLTextAreaElement} */ ($('reply-text')),
   replySend: /** @type {HTMLButtonElement} */ ($('reply-send')),
+  replyFile: /** @type {HTMLInputElement} */ ($('reply-file')),
+  replyAttachment: $('reply-attachment'),
   replyStatus: $('reply-status'),
   templateForm: /** @type {HTMLFormElement} */ ($('template-form')),
   templateName: /** @type {HTMLInputElement} */ ($('template-name')),
@@ -179,6 +182,13 @@ const chooseImages = (choice) => {
 // Every remote image and link is fetched without a Referer: the page's URL carries the token.
 /** @param {import('./model.js').MediaItem} item @param {import('./model.js').Message} message */
 const renderMedia = (item, message) => {
+  const kept = keptView(item);
+  const shown = renderProviderMedia(item, message);
+  return kept ? el('span', { class: 'kept' }, [el('span', { class: kept.kind, text: kept.label }), shown]) : shown;
+};
+
+/** @param {import('./model.js').MediaItem} item @param {import('./model.js').Message} message */
+const renderProviderMedia = (item, message) => {
   const view = mediaView(item, loadsImages(imageChoices, message));
   const link = { href: view.href, target: '_blank', rel: 'noopener noreferrer', referrerpolicy: 'no-referrer' };
   if (view.kind === 'image') return el('a', link, [el('img', { referrerpolicy: 'no-referrer', alt: view.label, loading: 'lazy', src: view.href })]);
@@ -251,6 +261,7 @@ const renderReply = () => {
   elements.replyText.disabled = !view.enabled;
   elements.replyText.readOnly = sending;
   elements.replySend.disabled = !view.enabled || sending;
+  elements.replyFile.disabled = !view.enabled || sending;
 };
 
 const render = () => {
@@ -279,6 +290,31 @@ const post = async (url, request, idempotencyKey) => {
   return { status: response.status, body: await response.json().catch(() => ({})) };
 };
 
+/** The file last uploaded: the same reply sent again names the same mediaId, so its Idempotency-Key holds. @type {{ file: File, mediaId: string } | undefined} */
+let uploaded;
+
+const sizeText = (/** @type {number} */ bytes) => (bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`);
+
+/**
+ * Uploads a file as the API asks (POST /media, then a PUT of the file to the signed URL it
+ * answers): its mediaId, or why not, in the API's words (too large for the channel, a type it
+ * does not take).
+ * @param {File} file @returns {Promise<{ mediaId: string } | { refusal: string }>}
+ */
+const upload = async (file) => {
+  if (uploaded?.file === file) return { mediaId: uploaded.mediaId };
+  const channel = selected === undefined ? undefined : state.conversations[selected]?.channel;
+  const declared = { contentType: file.type || 'application/octet-stream', filename: file.name, sizeBytes: file.size, ...(channel && { channel }) };
+  const asked = await post(`${settings.api}/media`, /** @type {any} */ (declared), crypto.randomUUID());
+  if (asked.status !== 201) return { refusal: refusalNotice(asked).text.replace(/^Not sent/, `${file.name} not attached`) };
+  const { mediaId, upload: signed } = /** @type {{ mediaId: string, upload: { url: string, method: string, headers: Record<string, string> } }} */ (asked.body);
+  // Content-Length is the browser's to set, from the file; the URL was signed for exactly this size and type.
+  const stored = await fetch(signed.url, { method: signed.method, headers: { 'content-type': declared.contentType }, body: file }).catch(() => undefined);
+  if (!stored?.ok) return { refusal: `${file.name} not attached: the upload was refused${stored ? ` (${stored.status})` : ''}. Choose the file again.` };
+  uploaded = { file, mediaId };
+  return { mediaId };
+};
+
 /**
  * Sends a reply to the open conversation; it shows in the thread as queued the moment the API
  * accepted it. A send that may have gone without an answer saying so keeps its Idempotency-Key
@@ -298,7 +334,8 @@ const send = async (request, onAccepted) => {
     unsettled = mayHaveBeenAccepted(answer) ? { attempt, key: idempotencyKey } : undefined;
     const id = acceptedId(answer);
     if (id) {
-      state = withAcceptedReply(state, acceptedReply(id, conversation, request, Date.now()));
+      // A file alone has no text: the thread shows it as the stored message's frames arrive.
+      state = withAcceptedReply(state, acceptedReply(id, conversation, 'text' in request || 'template' in request ? request : { text: '' }, Date.now()));
       onAccepted(conversation.id);
       // The thread shows where it got to from here on.
       showReplyStatus('Accepted.');
@@ -326,13 +363,34 @@ elements.replyText.addEventListener('keydown', (event) => {
   event.preventDefault();
   elements.replyForm.requestSubmit();
 });
-elements.replyForm.addEventListener('submit', (event) => {
+elements.replyFile.addEventListener('change', () => {
+  const file = elements.replyFile.files?.[0];
+  elements.replyAttachment.textContent = file ? `Attached: ${file.name} (${sizeText(file.size)})` : '';
+});
+elements.replyForm.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const request = textRequest(elements.replyText.value);
-  if (!request || elements.replySend.disabled) return;
+  const file = elements.replyFile.files?.[0];
+  const text = textRequest(elements.replyText.value);
+  if ((!text && !file) || elements.replySend.disabled) return;
+  let request = text;
+  if (file) {
+    showReplyStatus(`Uploading ${file.name}…`);
+    // No second submit while the file goes up.
+    elements.replySend.disabled = true;
+    const attached = await upload(file).catch((error) => {
+      if (error instanceof TokenRefused) stopForToken();
+      return { refusal: `${file.name} not attached: ${error instanceof Error ? error.message : String(error)}` };
+    });
+    renderReply();
+    if ('refusal' in attached) return showReplyStatus(attached.refusal);
+    request = /** @type {any} */ ({ ...text, media: [{ mediaId: attached.mediaId }] });
+  }
+  if (!request) return;
   void send(request, (conversationId) => {
     drafts[conversationId] = '';
     if (selected === conversationId) elements.replyText.value = '';
+    elements.replyFile.value = '';
+    elements.replyAttachment.textContent = '';
   });
 });
 elements.templateForm.addEventListener('submit', (event) => {

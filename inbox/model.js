@@ -2,7 +2,9 @@
 // tests (test/unit/inbox) import this same file. No DOM, no fetch, no storage here.
 
 /**
- * @typedef {{ url?: string, providerMediaId?: string, contentType?: string, kind?: string, filename?: string, caption?: string, sizeBytes?: number }} MediaItem
+ * @typedef {{ url?: string, providerMediaId?: string, contentType?: string, kind?: string, filename?: string, caption?: string, sizeBytes?: number,
+ *   state?: 'pending' | 'ready' | 'failed', failure?: string, link?: string, linkExpiresAt?: string }} MediaItem
+ *   `state`: Switchboard's own copy of the file: `pending` while it is fetched, `ready` (served by `link`, signed and short-lived) or `failed` (why: `failure`).
  * @typedef {{ category: string, code?: string, message?: string, hint?: string }} SendFailure  Why Switchboard could not send a message.
  * @typedef {{ id: string, conversationId: string, direction?: string, channel?: string, from?: string, to?: string, text?: string,
  *   media?: MediaItem[], receivedAt?: string, providerTimestamp?: string, status?: string, statusError?: { code: string, message?: string },
@@ -64,6 +66,8 @@ const applyChange = (state, frame) => {
   if (!loaded) return { state };
   if (message.truncated) return { state, refetch: { conversationId: message.conversationId } };
   // A frame carries the whole item: it replaces the message, and a removed reaction goes with it.
+  // A file just kept comes without a link (only the API signs one): the conversation is read again for it.
+  if ((message.media ?? []).some((item) => item.state === 'ready' && !item.link)) return { state: withMessage(state, message), refetch: { conversationId: message.conversationId } };
   return { state: withMessage(state, message) };
 };
 
@@ -238,6 +242,9 @@ const isImage = (/** @type {MediaItem} */ item) => Boolean(item.contentType?.sta
  */
 export const mediaView = (item, loadImages = false) => {
   const label = `${item.filename ?? item.caption ?? item.kind ?? item.contentType ?? 'attachment'}${sizeLabel(item.sizeBytes)}`;
+  // Our own copy: its link tells the sender nothing, so an image shows at once.
+  const kept = item.state === 'ready' ? safeHref(item.link) : undefined;
+  if (kept) return isImage(item) ? { kind: 'image', label, href: kept } : { kind: 'link', label, href: kept };
   const href = safeHref(item.url);
   if (href) {
     if (!isImage(item) || new URL(href).protocol !== 'https:') return { kind: 'link', label, href };
@@ -247,6 +254,17 @@ export const mediaView = (item, loadImages = false) => {
   }
   if (item.providerMediaId) return { kind: 'provider-media', label: `${item.kind ?? 'media'}: provider media id ${item.providerMediaId}` };
   return { kind: 'file', label };
+};
+
+/**
+ * Where Switchboard's copy of a file stands, when it keeps one: fetching, or why it could not
+ * (the provider's own link, if any, still shows beside it).
+ * @param {MediaItem} item @returns {{ kind: 'media-pending' | 'media-failed', label: string } | undefined}
+ */
+export const keptView = (item) => {
+  if (item.state === 'pending') return { kind: 'media-pending', label: 'Keeping a copy…' };
+  if (item.state === 'failed') return { kind: 'media-failed', label: `Not kept: ${(item.failure ?? 'failed').replaceAll('_', ' ')}` };
+  return undefined;
 };
 
 /**

@@ -7,6 +7,7 @@ import { defaultTokenMaxLifetimeSeconds } from '../functions/core/tokens.ts';
 import { maxTokenLifetimeSeconds, settingSchemas } from '../functions/shared/config.ts';
 import type { SettingId, TokenMode } from './definitions/functions.ts';
 import { archiveRetentionDays as defaultArchiveRetentionDays, ingestQueueSettings } from './definitions/pipeline.ts';
+import { defaultMediaLimits } from '../functions/core/media.ts';
 
 export { ConfigurationError };
 
@@ -115,6 +116,35 @@ export interface SwitchboardSettings {
    * @default 30
    */
   readonly archiveRetentionDays?: number;
+  /**
+   * The largest inbound media file kept, in bytes, at most 25 MB (the media function's memory is
+   * sized for eight of them at once); larger ones are refused (`too_large`), by their
+   * Content-Length and while streaming.
+   *
+   * @default 26214400 (25 MB)
+   */
+  readonly mediaMaxBytes?: number;
+  /**
+   * The content types of inbound media kept, each exact (`application/pdf`) or a family
+   * (`image/*`), checked against the type the file's bytes say; others fail `type_not_allowed`.
+   * SVG, HTML, XML and scripts are never kept, whatever this says.
+   *
+   * @default - images, audio, video, PDF, Word, Excel and PowerPoint, text/plain, text/vcard (functions/core/media.ts)
+   */
+  readonly mediaAllowedTypes?: readonly string[];
+  /**
+   * Each attempt to fetch a media file, connect to last byte; times the attempts, at most 45 s.
+   *
+   * @default 15
+   */
+  readonly mediaFetchTimeoutSeconds?: number;
+  /**
+   * Attempts per media file on a 5xx, a timeout or a connection error, with exponential backoff
+   * and full jitter; a 4xx is final.
+   *
+   * @default 3
+   */
+  readonly mediaFetchAttempts?: number;
 }
 
 /** The settings with every default filled in, as the constructs take them. */
@@ -136,6 +166,10 @@ export interface ResolvedSettings {
   readonly floodGuard?: FloodGuardLimits;
   readonly logRetentionDays: number;
   readonly archiveRetentionDays: number;
+  readonly mediaMaxBytes: number;
+  readonly mediaAllowedTypes: readonly string[];
+  readonly mediaFetchTimeoutSeconds: number;
+  readonly mediaFetchAttempts: number;
 }
 
 export const defaultFloodGuardLimits: FloodGuardLimits = {
@@ -206,6 +240,8 @@ export const logRetentionChoices = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 3
 
 const isHttpsUrl = (url: string): boolean => URL.canParse(url) && new URL(url).protocol === 'https:';
 const isWholeNumber = (value: number, atLeast: number): boolean => Number.isInteger(value) && value >= atLeast;
+/** A content type or a family of them: image/png, image/*, application/vnd.ms-excel. */
+const mediaTypePattern = /^[a-z]+\/(\*|[a-z0-9][a-z0-9.+-]*)$/;
 const show = (value: unknown): string => (typeof value === 'number' ? String(value) : JSON.stringify(value));
 
 /** Fills in the defaults and checks every setting; problems name the setting and its context key. */
@@ -225,6 +261,10 @@ export const resolveSettings = (settings: SwitchboardSettings): { settings: Reso
     alarmEmail,
     logRetentionDays = 30,
     archiveRetentionDays = defaultArchiveRetentionDays,
+    mediaMaxBytes = defaultMediaLimits.maxBytes,
+    mediaAllowedTypes = defaultMediaLimits.allowedTypes,
+    mediaFetchTimeoutSeconds = defaultMediaLimits.timeoutMs / 1000,
+    mediaFetchAttempts = defaultMediaLimits.attempts,
   } = settings;
 
   check(/^[A-Za-z0-9_-]{1,128}$/.test(stageName), `stageName (context stage) must be 1 to 128 letters, digits, '-' or '_', got ${show(stageName)}`);
@@ -303,6 +343,18 @@ export const resolveSettings = (settings: SwitchboardSettings): { settings: Reso
     `logRetentionDays must be one of CloudWatch's retention periods (${logRetentionChoices.join(', ')}), got ${show(logRetentionDays)}`,
   );
   check(isWholeNumber(archiveRetentionDays, 1), `archiveRetentionDays must be a whole number of days, 1 or more, got ${show(archiveRetentionDays)}`);
+  check(
+    isWholeNumber(mediaMaxBytes, 1) && mediaMaxBytes <= defaultMediaLimits.maxBytes,
+    `mediaMaxBytes must be a whole number of bytes from 1 to ${defaultMediaLimits.maxBytes} (25 MB, what the media function's memory holds), got ${show(mediaMaxBytes)}`,
+  );
+  check(
+    mediaAllowedTypes.length > 0 && mediaAllowedTypes.every((type) => mediaTypePattern.test(type)),
+    `mediaAllowedTypes (context mediaAllowedTypes, comma-separated) must list content types such as image/* or application/pdf, got ${show(mediaAllowedTypes)}`,
+  );
+  check(
+    isWholeNumber(mediaFetchTimeoutSeconds, 1) && isWholeNumber(mediaFetchAttempts, 1) && mediaFetchTimeoutSeconds * mediaFetchAttempts <= 45,
+    `mediaFetchTimeoutSeconds and mediaFetchAttempts must be whole numbers, 1 or more, whose product is at most 45 s (the media function's timeout holds three rounds of it), got ${show(mediaFetchTimeoutSeconds)} and ${show(mediaFetchAttempts)}`,
+  );
 
   return {
     settings: {
@@ -320,6 +372,10 @@ export const resolveSettings = (settings: SwitchboardSettings): { settings: Reso
       ...(floodGuard && { floodGuard }),
       logRetentionDays,
       archiveRetentionDays,
+      mediaMaxBytes,
+      mediaAllowedTypes,
+      mediaFetchTimeoutSeconds,
+      mediaFetchAttempts,
     },
     problems,
   };
@@ -401,6 +457,10 @@ export const settingsFromContext = (context: (key: string) => unknown): { stackN
       floodGuard: waf === false ? false : wafRateLimit !== undefined ? { requestsPerIpPer5Minutes: wafRateLimit } : undefined,
       logRetentionDays: number('logRetentionDays'),
       archiveRetentionDays: number('archiveRetentionDays'),
+      mediaMaxBytes: number('mediaMaxBytes'),
+      mediaAllowedTypes: string('mediaAllowedTypes')?.split(',').map((type) => type.trim()),
+      mediaFetchTimeoutSeconds: number('mediaFetchTimeoutSeconds'),
+      mediaFetchAttempts: number('mediaFetchAttempts'),
     }),
     problems,
   };
@@ -428,6 +488,10 @@ export const settingValuesOf = (
   jwtAudience: settings.oidc?.audience,
   jwtTenantClaim: settings.oidc && (settings.oidc.tenantClaim ?? 'tenant'),
   ingestVisibilityTimeoutSeconds: String(ingestVisibilityTimeoutSeconds),
+  mediaMaxBytes: String(settings.mediaMaxBytes),
+  mediaAllowedTypes: settings.mediaAllowedTypes.join(','),
+  mediaFetchTimeoutSeconds: String(settings.mediaFetchTimeoutSeconds),
+  mediaFetchAttempts: String(settings.mediaFetchAttempts),
   ...(settings.providerApiBaseUrls ?? providerApiBaseUrls),
   ...Object.fromEntries(Object.entries(apiBaseUrls).filter(([, url]) => url !== undefined)),
 });

@@ -9,6 +9,7 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { capitalized } from './constructs/names.ts';
 import { Processing } from './constructs/processing.ts';
 import { Query } from './constructs/query.ts';
+import { MediaKeeping } from './constructs/media.ts';
 import { Realtime } from './constructs/realtime.ts';
 import { Sending } from './constructs/sending.ts';
 import { Storage } from './constructs/storage.ts';
@@ -37,6 +38,7 @@ export class SwitchboardStack extends Stack {
   public readonly health: HealthCheck;
   public readonly processing: Processing;
   public readonly realtime: Realtime;
+  public readonly media: MediaKeeping;
   public readonly query: Query;
   public readonly sending: Sending;
   public readonly monitoring: Monitoring;
@@ -61,6 +63,8 @@ export class SwitchboardStack extends Stack {
     this.realtime = new Realtime(this, 'Realtime', { resources: this.ingest.resources, ...settings });
     this.query = new Query(this, 'Query', { api: this.ingest.api, resources: this.realtime.resources });
     this.sending = new Sending(this, 'Sending', { api: this.ingest.api, webSocketApi: this.realtime.webSocketApi, resources: this.realtime.resources });
+    // After sending: it opens the endpoints' send credentials with the send key that construct creates.
+    this.media = new MediaKeeping(this, 'Media', { resources: this.sending.resources });
     this.functions = {
       ack: this.ingest.ackFunction,
       processor: this.processing.processorFunction,
@@ -73,6 +77,7 @@ export class SwitchboardStack extends Stack {
       send: this.sending.sendFunction,
       sender: this.sending.senderFunction,
       reconciler: this.sending.reconcilerFunction,
+      media: this.media.mediaFunction,
     };
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.ingest.api,

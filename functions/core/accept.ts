@@ -7,6 +7,9 @@ import { conversationIdFor, newOutboundMessageId, type ConversationKey } from '.
 import { statusRank } from './items.ts';
 import type { Channel, MediaItem } from './message.ts';
 import type { OutboundContent } from './outbound.ts';
+import { replyPartsAfter, storedEmailParts, type EmailParts } from './email-reply.ts';
+import type { StoredMessage } from './items.ts';
+import { resolveUploads, type UploadDependencies } from './uploads.ts';
 import {
   defaultValiditySeconds,
   idempotencyItem,
@@ -43,6 +46,8 @@ export interface AcceptDependencies {
   sleep(milliseconds: number): Promise<void>;
   /** Told of a queueing that failed: the reconciler will queue the message, so the caller is not refused. */
   onEnqueueFailed?(error: unknown, messageId: string): void;
+  /** The caller's uploaded files (POST /media); without them, a `{mediaId}` is refused. */
+  uploads?: Pick<UploadDependencies, 'upload' | 'head'>;
 }
 
 /** The channels Switchboard sends on, by the provider that carries them. */
@@ -62,15 +67,22 @@ export const maxWaitSeconds = 10;
 const maxTextLength = 4096;
 const maxMediaItems = 10;
 const maxIdLength = 256;
+/** An email's HTML part, kept on the message until it is sent: well within an item's 400 KB. */
+const maxHtmlLength = 64 * 1024;
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'media url must be an http(s) URL the provider can fetch' });
+const linkedMedia = z.strictObject({ url: httpUrl, contentType: z.string().check(z.regex(/^[\w.+-]+\/[\w.+-]+$/, { error: 'media contentType must be a MIME type, e.g. image/jpeg' })) });
+/** A file the caller uploaded (POST /media), by the id that answered it. */
+const uploadedMedia = z.strictObject({ mediaId: z.string().check(z.minLength(1), z.maxLength(maxIdLength)) });
 const contentSchema = {
   text: z.optional(z.string().check(z.minLength(1, { error: 'text must not be empty' }), z.maxLength(maxTextLength, { error: `text is longer than ${maxTextLength} characters` }))),
   media: z.optional(
     z
-      .array(z.strictObject({ url: httpUrl, contentType: z.string().check(z.regex(/^[\w.+-]+\/[\w.+-]+$/, { error: 'media contentType must be a MIME type, e.g. image/jpeg' })) }))
+      .array(z.union([linkedMedia, uploadedMedia]))
       .check(z.minLength(1), z.maxLength(maxMediaItems, { error: `at most ${maxMediaItems} media items` })),
   ),
+  /** Email only: an HTML part beside the text. */
+  html: z.optional(z.string().check(z.minLength(1, { error: 'html must not be empty' }), z.maxLength(maxHtmlLength, { error: `html is longer than ${maxHtmlLength} characters` }))),
   template: z.optional(
     z.strictObject({
       name: z.string().check(z.minLength(1), z.maxLength(512)),
@@ -87,6 +99,8 @@ const firstMessageSchema = z.strictObject({
   endpointId: z.string().check(z.minLength(1), z.maxLength(maxIdLength)),
   to: address,
   from: z.optional(address),
+  /** Email only, and required there: a reply takes its subject from the mail it answers. */
+  subject: z.optional(z.string().check(z.minLength(1, { error: 'subject must not be empty' }), z.maxLength(998, { error: 'subject is longer than 998 characters' }))),
 });
 
 /** Printable ASCII, as Stripe and the IETF draft take it; long enough for a UUID or a caller's own composite key. */
@@ -120,10 +134,61 @@ const parseBody = <Schema extends z.ZodMiniType>(schema: Schema, body: unknown):
   return parsed.data;
 };
 
-const contentOf = (body: { text?: string; media?: readonly { url: string; contentType: string }[]; template?: OutboundContent['template'] }): OutboundContent => {
+/** A media item as a request names it: by a link the provider fetches, or by an uploaded file's id. */
+type RequestedMedia = z.output<typeof linkedMedia> | z.output<typeof uploadedMedia>;
+
+/** The message's text or template; its media are resolved once its channel is known (`mediaOf`). */
+const contentOf = (body: { text?: string; media?: readonly RequestedMedia[]; template?: OutboundContent['template'] }): OutboundContent => {
   if (body.text === undefined && body.media === undefined && body.template === undefined) throw invalid('a message needs text, media or a template');
   if (body.template && (body.text !== undefined || body.media !== undefined)) throw invalid('a template is sent alone: leave out text and media');
-  return { ...(body.text !== undefined && { text: body.text }), ...(body.media && { media: body.media }), ...(body.template && { template: body.template }) };
+  return { ...(body.text !== undefined && { text: body.text }), ...(body.template && { template: body.template }) };
+};
+
+/**
+ * The message's media, in the order given: links as they are, uploaded files as stored under
+ * the caller's tenant, checked against the channel's caps with their real sizes. Email takes
+ * uploaded files only: fetching a caller's link from inside the stack would let a tenant make
+ * it read any address it can reach (SSRF).
+ */
+const mediaOf = async (requested: readonly RequestedMedia[], tenantId: string, channel: Channel, deps: AcceptDependencies): Promise<MediaItem[]> => {
+  if (channel === 'email' && requested.some((item) => 'url' in item)) throw invalid('email attachments must be uploaded: upload the file with POST /media, then send it as {"mediaId": "…"}');
+  const mediaIds = requested.flatMap((item) => ('mediaId' in item ? [item.mediaId] : []));
+  if (mediaIds.length > 0 && !deps.uploads) throw invalid('this stack takes no uploaded files');
+  const uploads = mediaIds.length > 0 && deps.uploads ? await resolveUploads(tenantId, channel, mediaIds, deps.uploads) : [];
+  return requested.map((item) => ('mediaId' in item ? uploads[mediaIds.indexOf(item.mediaId)]! : { url: item.url, contentType: item.contentType }));
+};
+
+const noEmailToAnswer = () => invalid('this conversation has no email to reply to: start one with POST /messages, with a subject');
+
+/**
+ * An email's subject, HTML part and threading: a first email's own subject, or a reply's taken
+ * from the conversation's latest message (core/email-reply.ts), so that it threads in the
+ * customer's mail client. Undefined on other channels, which take neither subject nor html.
+ */
+const emailPartsFor = async (
+  body: { text?: string; html?: string; subject?: string },
+  firstMessage: boolean,
+  destination: Destination,
+  deps: AcceptDependencies,
+): Promise<EmailParts | undefined> => {
+  if (destination.key.channel !== 'email') {
+    if (body.subject !== undefined || body.html !== undefined) throw invalid('subject and html are for email only');
+    return undefined;
+  }
+  // Providers need a text part; html is optional beside it.
+  if (body.text === undefined) throw invalid('an email needs text (its plain-text part); html is optional beside it');
+  const html = body.html === undefined ? {} : { html: body.html };
+  if (firstMessage) {
+    if (body.subject === undefined) throw invalid('subject is required for a first email');
+    return { subject: body.subject, ...html };
+  }
+  const latestId = destination.conversation?.lastMessageId;
+  const latest = typeof latestId === 'string' ? await deps.message(latestId) : undefined;
+  // The conversation was checked to be the tenant's; its latest message must be too.
+  if (latest?.tenantId !== destination.key.tenantId || latest.conversationId !== destination.conversation?.id) throw noEmailToAnswer();
+  const parts = replyPartsAfter(latest as unknown as StoredMessage);
+  if (!parts?.subject) throw noEmailToAnswer();
+  return { ...parts, ...html };
 };
 
 /** JSON with every object's keys in order: the same request written in another order is the same request. */
@@ -202,9 +267,8 @@ const checkSendable = (destination: Destination, content: OutboundContent, now: 
 const textOf = (content: OutboundContent): string =>
   content.text ?? (content.template ? `📄 Template ${content.template.name}${content.template.parameters.length ? `: ${content.template.parameters.join(', ')}` : ''}` : '');
 
-const outboundMessage = (id: string, command: SendCommand, destination: Destination, content: OutboundContent, tag: { humanAgentTag?: true }, now: Date): OutboundMessage => {
+const outboundMessage = (id: string, command: SendCommand, destination: Destination, content: OutboundContent, media: readonly MediaItem[], tag: { humanAgentTag?: true }, now: Date): OutboundMessage => {
   const at = now.toISOString();
-  const media: MediaItem[] = (content.media ?? []).map(({ url, contentType }) => ({ url, contentType }));
   return {
     id,
     conversationId: conversationIdFor(destination.key),
@@ -295,7 +359,9 @@ export const acceptSend = async (command: SendCommand, deps: AcceptDependencies)
       'conversationId' in command.target
         ? await replyDestination(tenantId, command.target.conversationId, deps)
         : await firstMessageDestination(tenantId, parsed as z.output<typeof firstMessageSchema>, deps);
-    return { content, destination };
+    const media = parsed.media ? await mediaOf(parsed.media, tenantId, destination.key.channel as Channel, deps) : [];
+    const email = await emailPartsFor(parsed, !('conversationId' in command.target), destination, deps);
+    return { content, destination, media, email };
   };
   // The key's record and the destination are read at once: a repeat answers from its record
   // whatever the destination says now, and a new message needs both.
@@ -307,10 +373,10 @@ export const acceptSend = async (command: SendCommand, deps: AcceptDependencies)
   if (earlier) return answerRepeat(earlier, digest, command, deps);
   const ready = await preparing;
   if ('error' in ready) throw ready.error;
-  const { content, destination } = ready.prepared;
+  const { content, destination, media, email } = ready.prepared;
   const tag = checkSendable(destination, content, now);
 
-  const message = outboundMessage(newOutboundMessageId(), command, destination, content, tag, now);
+  const message = { ...outboundMessage(newOutboundMessageId(), command, destination, content, media, tag, now), ...(email && storedEmailParts(email)) };
   const record: IdempotencyRecord = { tenantId, requestDigest: digest, messageId: message.id, conversationId: message.conversationId, channel: message.channel, acceptedAt: message.storedAt };
   const outcome = await deps.store(
     message,

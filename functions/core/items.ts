@@ -22,6 +22,8 @@ export interface StoredMessage {
   /** The text was longer than a stored item may hold; the whole request is in the body store. */
   readonly textTruncated?: true;
   readonly media: readonly MediaItem[];
+  /** Some of `media` is still being fetched into storage (core/media.ts): the media function's stream filter. */
+  readonly mediaPending?: true;
   readonly contentType: string;
   readonly subject?: string;
   readonly replyTo?: string;
@@ -183,6 +185,20 @@ export const conversationChange = (message: StoredMessage | OutboundMessage, key
 
 const storageAttributes = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'outboxpk', 'outboxsk', 'entity', 'changedAt', 'expiresAt', 'claimId', 'claimedAt']);
 
+/**
+ * Where a file is kept is the stack's business: clients name it by its message, never by its
+ * key. Once kept, the provider's URL (which expires, or needs the provider's credentials) is
+ * not shown either: the query API serves a signed link to the kept copy (core/media.ts).
+ */
+const mediaAsClientsSeeIt = (media: unknown): unknown =>
+  Array.isArray(media)
+    ? media.map((item: unknown) => {
+        if (typeof item !== 'object' || item === null) return item;
+        const { storedKey: _storedKey, url, ...rest } = item as Record<string, unknown>;
+        return url === undefined || rest.state === 'ready' ? rest : { ...rest, url };
+      })
+    : media;
+
 /** An item as clients see it: without the table's own bookkeeping. */
 export const publicView = (item: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(item).filter(([name]) => !storageAttributes.has(name)));
+  Object.fromEntries(Object.entries(item).flatMap(([name, value]) => (storageAttributes.has(name) ? [] : [[name, name === 'media' ? mediaAsClientsSeeIt(value) : value]])));

@@ -19,7 +19,18 @@ export interface MediaItem {
   readonly kind?: string;
   readonly filename?: string;
   readonly caption?: string;
+  /** The provider's word until the file is kept (`ready`), then the stored file's size. */
   readonly sizeBytes?: number;
+  /**
+   * Whether Switchboard keeps a copy (core/media.ts): `pending` until the media function
+   * fetched it, then `ready` (stored under the tenant in the body bucket, served by signed
+   * links) or `failed` with `failure`. Absent on a file it has no way to fetch.
+   */
+  readonly state?: 'pending' | 'ready' | 'failed';
+  /** Why the file could not be kept (core/media.ts MediaFailure): too_large, type_not_allowed, timeout, http_404… */
+  readonly failure?: string;
+  /** A file an agent uploaded to send (core/uploads.ts): kept under the tenant by this id, `ready` from the start. */
+  readonly mediaId?: string;
 }
 
 /** Who talks to whom: the two addresses that, with the tenant and channel, key a conversation. */

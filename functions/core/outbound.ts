@@ -1,3 +1,4 @@
+import type { EmailParts } from './email-reply.ts';
 import type { Channel, DeliveryStatus } from './message.ts';
 
 /**
@@ -68,6 +69,8 @@ export interface SendRequest {
   readonly statusCallbackUrl: string;
   /** Messenger/Instagram outside 24 hours: sent with the HUMAN_AGENT tag, allowed up to 7 days. */
   readonly humanAgentTag?: true;
+  /** Email only: the subject, the HTML part, and the threading of a reply (core/email-reply.ts). */
+  readonly email?: EmailParts;
 }
 
 export type FailureCategory = 'throttled' | 'temporary' | 'permanent' | 'credentials' | 'window' | 'opted-out';

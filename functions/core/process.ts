@@ -4,6 +4,7 @@ import { rawBody } from './envelope.ts';
 import { PermanentError } from './errors.ts';
 import { conversationIdFor, eventIdFor, messageIdFor, type ConversationKey, type IdScope } from './ids.ts';
 import { messageKey, type StoredEvent, type StoredMessage } from './items.ts';
+import { withPendingMedia } from './media.ts';
 import type { NormalizedEvent, NormalizedMessage, Parties } from './message.ts';
 import type { Provider } from '../providers/types.ts';
 import { eventsToStore } from './request-parts.ts';
@@ -139,7 +140,8 @@ export const processEnvelope = async (envelope: Envelope, deps: ProcessDependenc
     const storedAt = deps.now().toISOString();
     if (event.kind === 'message') {
       const key: ConversationKey = { tenantId, ...partiesOf(event) };
-      const message = toStoredMessage(event, envelope, scope, key, storedAt);
+      // Files it can fetch are marked pending: the media function keeps them, never holding up this write.
+      const message = withPendingMedia(toStoredMessage(event, envelope, scope, key, storedAt));
       processed.push({ kind: 'message', outcome: await deps.saveMessage(message, key), message });
       // Also after a duplicate: a redelivery finishes what a crash between the two steps left.
       const applied = await deps.applyPending(messageKey(message.id).pk, deps.now().toISOString());

@@ -20,7 +20,7 @@ const keptBody = (body: string, envelope: Envelope | undefined): Pick<Quarantine
 };
 
 /** By day, so a lifecycle rule expires them and an operator finds a day's requests. */
-export const archiveKeyFor = (envelope: Envelope): string => `archive/${envelope.receivedAt.slice(0, 10)}/${envelope.requestId}.json`;
+export const archiveKeyFor = (envelope: Pick<Envelope, 'receivedAt' | 'requestId'>): string => `archive/${envelope.receivedAt.slice(0, 10)}/${envelope.requestId}.json`;
 
 export type QueuedRequestOutcome =
   | { readonly quarantined: string; readonly requestId?: string }

@@ -1,7 +1,9 @@
+import { emailPartsOf } from './email-reply.ts';
 import { maySendThrough, type Endpoint } from './endpoint.ts';
 import { statusRank } from './items.ts';
-import type { LookupResult, ProviderSender, SendCredentials, SendOutcome, SendRequest } from './outbound.ts';
+import type { LookupResult, OutboundAttachment, OutboundMedia, ProviderSender, SendCredentials, SendOutcome, SendRequest } from './outbound.ts';
 import type { OutboundMessage, SendFailure, SendingAddress } from './sending-items.ts';
+import { isStoredUpload, type StoredUpload } from './uploads.ts';
 
 /**
  * The sender's decisions for one queued message: claim it with a conditional write (a
@@ -55,6 +57,10 @@ export interface SenderDependencies {
   newClaimId(): string;
   /** Told of each outcome, for metrics and logs. */
   observe?(event: SendEvent): void;
+  /** A signed link to an uploaded file, for a provider that fetches it (Twilio's MediaUrl, the Graph API's `link`). */
+  mediaLink?(upload: StoredUpload): Promise<string>;
+  /** An uploaded file's bytes, for a provider that takes them (email). */
+  mediaBytes?(storedKey: string): Promise<Buffer>;
 }
 
 export type SendEvent =
@@ -96,18 +102,43 @@ const delaySecondsUntil = (at: number, now: Date): number => Math.max(0, Math.ce
 export const backoffMs = (attempts: number, random: () => number = Math.random): number =>
   Math.round(random() * Math.min(sendTimings.backoffCapMs, sendTimings.backoffBaseMs * 2 ** Math.max(0, attempts - 1)));
 
-const requestOf = (message: OutboundMessage, endpoint: Endpoint, deps: SenderDependencies): SendRequest => ({
-  messageId: message.id,
-  channel: message.channel,
-  from: message.from,
-  to: message.to,
-  content: {
-    ...(message.template ? { template: message.template } : { text: message.text }),
-    ...(message.media.length > 0 && { media: message.media.flatMap((item) => (item.url && item.contentType ? [{ url: item.url, contentType: item.contentType }] : [])) }),
-  },
-  statusCallbackUrl: deps.statusCallbackUrl(endpoint, message.id),
-  ...(message.humanAgentTag && { humanAgentTag: true }),
-});
+const uploadsUnavailable = (): never => {
+  throw new Error('the message names uploaded files, and this sender was given no way to read them');
+};
+
+/** The message's media as links: a caller's as given, an uploaded file's signed afresh for each attempt. */
+const mediaLinks = (message: OutboundMessage, deps: SenderDependencies): Promise<OutboundMedia[]> =>
+  Promise.all(
+    message.media.flatMap((item) => {
+      if (isStoredUpload(item)) return [(deps.mediaLink ?? uploadsUnavailable)(item).then((url) => ({ url, contentType: item.contentType }))];
+      return item.url && item.contentType ? [Promise.resolve({ url: item.url, contentType: item.contentType })] : [];
+    }),
+  );
+
+/** Email carries its files by value: the uploaded files' bytes, in the order of the media. */
+const attachmentsOf = (message: OutboundMessage, deps: SenderDependencies): Promise<OutboundAttachment[]> =>
+  Promise.all(
+    message.media.filter(isStoredUpload).map(async (item) => ({ filename: item.filename, contentType: item.contentType, content: await (deps.mediaBytes ?? uploadsUnavailable)(item.storedKey) })),
+  );
+
+const requestOf = async (message: OutboundMessage, endpoint: Endpoint, deps: SenderDependencies): Promise<SendRequest> => {
+  const media = message.media.length > 0 ? await mediaLinks(message, deps) : [];
+  const attachments = message.channel === 'email' && media.length > 0 ? await attachmentsOf(message, deps) : [];
+  return {
+    messageId: message.id,
+    channel: message.channel,
+    from: message.from,
+    to: message.to,
+    content: {
+      ...(message.template ? { template: message.template } : { text: message.text }),
+      ...(media.length > 0 && { media }),
+      ...(attachments.length > 0 && { attachments }),
+    },
+    statusCallbackUrl: deps.statusCallbackUrl(endpoint, message.id),
+    ...(message.humanAgentTag && { humanAgentTag: true }),
+    ...(message.channel === 'email' && { email: emailPartsOf(message) }),
+  };
+};
 
 /** Puts the message off until `at`, on the queue and in its item, without counting an attempt when `uncounted`. */
 const retryAt = async (message: OutboundMessage, guard: Guard, at: number, reason: SendFailure, uncounted: boolean, deps: SenderDependencies): Promise<void> => {
@@ -192,7 +223,7 @@ const prepare = async (message: OutboundMessage, deps: SenderDependencies): Prom
   } catch {
     return noCredentials(endpointId, `the send credentials of endpoint ${endpointId} cannot be read with this stack's send key`);
   }
-  return { endpoint, sender, credentials, request: requestOf(message, endpoint, deps) };
+  return { endpoint, sender, credentials, request: await requestOf(message, endpoint, deps) };
 };
 
 /** One claimed attempt: the rate slot, the call, and what its answer means. */

@@ -2,8 +2,11 @@ import httpRouterHandler from '@middy/http-router';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dynamoDocumentClient } from '../adapters/clients.ts';
 import { createFeedReader } from '../adapters/feed-store.ts';
+import { mediaStoreBeside } from '../adapters/media-store.ts';
 import { createQueryStore } from '../adapters/query-store.ts';
 import { Refused } from '../core/errors.ts';
+import { showsInline } from '../core/media.ts';
+import type { MediaItem } from '../core/message.ts';
 import { answerFailures } from '../shared/answer-failures.ts';
 import { bearerTenant } from '../shared/bearer-auth.ts';
 import { configOf } from '../shared/config.ts';
@@ -18,8 +21,13 @@ const store = createQueryStore(dynamoDocumentClient(traced), config.MESSAGES_TAB
 const feed = createFeedReader(dynamoDocumentClient(traced), config.FEED_TABLE);
 const verify = tokenVerifierFrom(config);
 const clock = { now: () => Date.now(), sleep: (milliseconds: number) => sleep(milliseconds) };
+const media = mediaStoreBeside(dynamoDocumentClient(traced), config.BODY_BUCKET);
+/** Long enough to open a conversation and look; a link handed on stops working soon after. */
+const mediaLinkSeconds = 15 * 60;
+const mediaLink = (key: string, item: MediaItem) =>
+  media.presignGet(key, mediaLinkSeconds, { ...(item.contentType && { contentType: item.contentType }), ...(item.filename && { filename: item.filename }), inline: showsInline(item.contentType) });
 const router = httpRouterHandler({
-  routes: queryRoutes({ store, feed, clock }),
+  routes: queryRoutes({ store, feed, clock, mediaLink }),
   notFoundResponse: () => {
     throw new Refused('not_found', 'no such route');
   },

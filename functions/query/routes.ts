@@ -1,6 +1,8 @@
 import type { Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { FeedReader } from '../core/feed.ts';
+import { withMediaLinks } from '../core/media.ts';
+import type { MediaItem } from '../core/message.ts';
 import { listConversations, listMessages, pollEvents, type Clock, type QueryStore } from '../core/query.ts';
 import type { TenantContext } from '../shared/bearer-auth.ts';
 import { json } from '../shared/http.ts';
@@ -9,6 +11,8 @@ export interface QueryRouteDependencies {
   readonly store: QueryStore;
   readonly feed: FeedReader;
   readonly clock: Clock;
+  /** A short-lived signed GET of a kept media file (adapters/media-store.ts presignGet). */
+  readonly mediaLink: (key: string, item: MediaItem) => Promise<{ url: string; expiresAt: string }>;
 }
 
 /** A long-poll stops waiting this long before the function's own timeout, to answer in time. */
@@ -23,11 +27,14 @@ type TenantHandler = (event: APIGatewayProxyEvent, context: TenantContext) => Pr
 const route = (path: string, handler: TenantHandler): QueryRoute => ({ method: 'GET', path, handler: handler as QueryRoute['handler'] });
 
 /** The query API's GET routes, each answering for the tenant of the caller's token only (context.tenantId). */
-export const queryRoutes = ({ store, feed, clock }: QueryRouteDependencies): QueryRoute[] => [
+export const queryRoutes = ({ store, feed, clock, mediaLink }: QueryRouteDependencies): QueryRoute[] => [
   route('/conversations', async (event, { tenantId }) => json(200, await listConversations(store, tenantId, event.queryStringParameters), privateHeaders)),
-  route('/conversations/{id}/messages', async (event, { tenantId }) =>
-    json(200, await listMessages(store, tenantId, event.pathParameters?.id ?? '', event.queryStringParameters), privateHeaders),
-  ),
+  route('/conversations/{id}/messages', async (event, { tenantId }) => {
+    const page = await listMessages(store, tenantId, event.pathParameters?.id ?? '', event.queryStringParameters);
+    // Each kept file gets a fresh link, signed for the caller's tenant's own key.
+    const messages = await Promise.all(page.messages.map((message) => withMediaLinks(tenantId, message, mediaLink)));
+    return json(200, { ...page, messages }, privateHeaders);
+  }),
   route('/events', async (event, context) => {
     const deadline = clock.now() + context.getRemainingTimeInMillis() - answerMarginMs;
     const body = await pollEvents(feed, context.tenantId, event.queryStringParameters, clock, deadline);

@@ -2,15 +2,18 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dynamoDocumentClient, sqs } from '../adapters/clients.ts';
+import { dynamoDocumentClient, s3, sqs } from '../adapters/clients.ts';
 import { createConnectionStore } from '../adapters/connection-store.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
+import { mediaStoreBeside } from '../adapters/media-store.ts';
 import { createMessageStore } from '../adapters/message-store.ts';
 import { createOutboxStore } from '../adapters/outbox-store.ts';
 import { createSendQueues } from '../adapters/send-queue.ts';
 import { createSocketPusher } from '../adapters/socket-pusher.ts';
+import { createUploadRecords, uploadObjectsOn } from '../adapters/upload-store.ts';
 import type { AcceptDependencies } from '../core/accept.ts';
 import { Refused } from '../core/errors.ts';
+import type { UploadDependencies } from '../core/uploads.ts';
 import { answerFailures } from '../shared/answer-failures.ts';
 import { bearerTenant } from '../shared/bearer-auth.ts';
 import { configOf } from '../shared/config.ts';
@@ -19,7 +22,7 @@ import { withHttpMiddleware, withMiddleware } from '../shared/middleware.ts';
 import { logger } from '../shared/powertools.ts';
 import { tokenVerifierFrom } from '../shared/token-verifier.ts';
 import { traced, tracer } from '../shared/tracing.ts';
-import { sendRoutes } from './routes.ts';
+import { sendRoutes, uploadRoute } from './routes.ts';
 import { sendFromSocket } from './socket-send.ts';
 
 const config = configOf('send');
@@ -37,6 +40,17 @@ const queues = createSendQueues(sqs(traced), {
 const connections = createConnectionStore(client, config.CONNECTIONS_TABLE);
 const pusher = createSocketPusher(traced(new ApiGatewayManagementApiClient({ endpoint: config.WEBSOCKET_MANAGEMENT_ENDPOINT })));
 const verify = tokenVerifierFrom(config);
+const bucketClient = s3(traced);
+const uploadRecords = createUploadRecords(client, config.SENDING_TABLE);
+const uploadObjects = uploadObjectsOn(bucketClient, config.BODY_BUCKET);
+const mediaStore = mediaStoreBeside(bucketClient, config.BODY_BUCKET);
+const uploads: UploadDependencies = {
+  presignPut: mediaStore.presignPut,
+  saveUpload: uploadRecords.saveUpload,
+  upload: uploadRecords.upload,
+  head: uploadObjects.head,
+  now: () => new Date(),
+};
 
 const dependencies: AcceptDependencies = {
   conversation: outbox.conversation,
@@ -48,10 +62,11 @@ const dependencies: AcceptDependencies = {
   now: () => new Date(),
   sleep: (milliseconds) => sleep(milliseconds),
   onEnqueueFailed: (error, messageId) => logger.warn('could not queue an accepted message; the reconciler will', { messageId, error }),
+  uploads,
 };
 
 const router = httpRouterHandler({
-  routes: sendRoutes(dependencies),
+  routes: [...sendRoutes(dependencies), uploadRoute(uploads)],
   notFoundResponse: () => {
     throw new Refused('not_found', 'no such route');
   },
@@ -80,6 +95,6 @@ const socketHandler = withMiddleware(async (event: APIGatewayProxyEvent): Promis
   return { statusCode: 200, body: '' };
 }, tracer);
 
-/** POST /conversations/{id}/messages, POST /messages and their preflights, and the WebSocket's `send` action. */
+/** POST /conversations/{id}/messages, POST /messages, POST /media and their preflights, and the WebSocket's `send` action. */
 export const handler = (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> =>
   event.requestContext.connectionId ? socketHandler(event, context) : httpHandler(event, context);

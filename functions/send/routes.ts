@@ -2,6 +2,7 @@ import type { Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { acceptSend, type AcceptDependencies, type SendTarget } from '../core/accept.ts';
 import { Refused } from '../core/errors.ts';
+import { requestUpload, type UploadDependencies } from '../core/uploads.ts';
 import type { TenantContext } from '../shared/bearer-auth.ts';
 import { headersOf, json } from '../shared/http.ts';
 
@@ -50,3 +51,13 @@ export const sendRoutes = (deps: AcceptDependencies): SendRoute[] => [
   route('/conversations/{id}/messages', (event) => ({ conversationId: event.pathParameters?.id ?? '' }), deps),
   route('/messages', () => ({ firstMessage: true }), deps),
 ];
+
+/** POST /media: a signed upload URL for one file of the caller's tenant, to send by its mediaId. */
+export const uploadRoute = (deps: UploadDependencies): SendRoute => ({
+  method: 'POST',
+  path: '/media',
+  handler: (async (event: APIGatewayProxyEvent, context: TenantContext) => {
+    const answer = await requestUpload(context.tenantId, jsonBody(event), deps);
+    return json(answer.statusCode, answer.body, privateHeaders);
+  }) as SendRoute['handler'],
+});

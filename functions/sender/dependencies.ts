@@ -1,12 +1,14 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dynamoDocumentClient, sqs } from '../adapters/clients.ts';
+import { dynamoDocumentClient, s3, sqs } from '../adapters/clients.ts';
 import { openCredentials, sendKeyOf } from '../adapters/credential-box.ts';
 import { createEndpointStore } from '../adapters/endpoint-store.ts';
+import { mediaStoreBeside } from '../adapters/media-store.ts';
 import { createOutboxStore } from '../adapters/outbox-store.ts';
 import { createRateStore } from '../adapters/rate-store.ts';
 import { createSendQueues } from '../adapters/send-queue.ts';
+import { uploadObjectsOn } from '../adapters/upload-store.ts';
 import type { Endpoint } from '../core/endpoint.ts';
 import { sendTimings, type SenderDependencies } from '../core/send.ts';
 import type { OutboundMessage } from '../core/sending-items.ts';
@@ -18,6 +20,13 @@ import { sendObserved } from './telemetry.ts';
 
 /** A rotated send key reaches every warm sender within this long. */
 const sendKeyMaxAgeSeconds = 300;
+/**
+ * How long a provider may fetch an uploaded file through its signed link: Twilio fetches a
+ * MediaUrl when the message is created and Meta a `link` when it sends, both within seconds;
+ * an hour covers their own retries, and every attempt of ours signs a new link, so none has to
+ * outlive a backoff. Short enough that a link seen in a provider's logs soon stops working.
+ */
+const mediaLinkSeconds = 3600;
 
 /**
  * The sender's and the reconciler's AWS side, from their configuration (the two share a
@@ -43,6 +52,9 @@ export const senderDependencies = (config: ConfigOf<'sender'>) => {
   };
   const sendKey = async (): Promise<Buffer> => sendKeyOf(String(await getSecret(config.SEND_KEY_ARN, { maxAge: sendKeyMaxAgeSeconds })));
   const webhookBase = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  const bucketClient = s3(traced);
+  const mediaStore = mediaStoreBeside(bucketClient, config.BODY_BUCKET);
+  const uploadObjects = uploadObjectsOn(bucketClient, config.BODY_BUCKET);
 
   const dependencies: SenderDependencies = {
     claim: outbox.claim,
@@ -62,6 +74,9 @@ export const senderDependencies = (config: ConfigOf<'sender'>) => {
     sleep: (milliseconds) => sleep(milliseconds),
     newClaimId: randomUUID,
     observe: sendObserved,
+    // Served inline under its own name and type: Twilio checks the Content-Type and shows the name from Content-Disposition.
+    mediaLink: async (upload) => (await mediaStore.presignGet(upload.storedKey, mediaLinkSeconds, { contentType: upload.contentType, filename: upload.filename, inline: true })).url,
+    mediaBytes: uploadObjects.bytes,
   };
   /** Where the provider says a sent message is, asked with its endpoint's credentials; undefined where it cannot tell. */
   const providerStatus = async (message: OutboundMessage) => {

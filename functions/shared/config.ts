@@ -26,6 +26,11 @@ export const settingSchemas = {
   sendgridApiBaseUrl: z.url(),
   mailgunApiBaseUrl: z.url(),
   androidGatewayApiBaseUrl: z.url(),
+  mediaMaxBytes: z.coerce.number().check(z.int(), z.gte(1)),
+  // Carried comma-separated in one variable.
+  mediaAllowedTypes: z.pipe(z.string().check(z.minLength(1)), z.transform((value: string) => value.split(','))),
+  mediaFetchTimeoutSeconds: wholeSecondsAtLeast(1),
+  mediaFetchAttempts: z.coerce.number().check(z.int(), z.gte(1)),
 } as const satisfies Record<SettingId, z.ZodMiniType>;
 
 /** Names, ARNs and ids are non-empty strings; queue and API URLs are URLs; a setting has its own schema. */

@@ -54,12 +54,13 @@ const messageOptions = {
   template: { type: 'string' },
   language: { type: 'string' },
   param: { type: 'string', multiple: true, default: [] as string[] },
+  file: { type: 'string', multiple: true, default: [] as string[] },
   wait: { type: 'string' },
   'idempotency-key': { type: 'string' },
   ...stackOption,
 } as const;
 
-const messageSynopsis = ['(--text <t> | --template <name> --language <code> [--param <v>]...)', '[--wait <s>] [--idempotency-key <k>]'];
+const messageSynopsis = ['(--text <t> | --template <name> --language <code> [--param <v>]...)', '[--file <path>]... [--wait <s>] [--idempotency-key <k>]'];
 
 /**
  * Posts a message through the stack's HTTP API as the tenant and prints the answer; a refusal
@@ -71,10 +72,14 @@ const postMessageCommand = async (
   destination: { conversationId: string } | { addressing: Readonly<Record<string, string>> },
 ): Promise<number> => {
   const { contentOf, firstMessagePath, outcomeOf, postMessage, replyPath, waitSecondsOf } = await import('./reply.ts');
-  const content = contentOf({ text: flags.text, template: flags.template, language: flags.language, params: flags.param });
+  const content = contentOf({ text: flags.text, template: flags.template, language: flags.language, params: flags.param, withFiles: flags.file.length > 0 });
   const waitSeconds = waitSecondsOf(flags.wait);
-  const [path, body] = 'conversationId' in destination ? [replyPath(destination.conversationId), content] : [firstMessagePath, { ...destination.addressing, ...content }];
   const stack = await target(flags.stack);
+  // Each file is uploaded first (POST /media, then a PUT), and sent by its mediaId.
+  const { uploadFile } = await import('./upload.ts');
+  const mediaIds = await Promise.all(flags.file.map((file) => uploadFile(stack, flags.tenant ?? '', file)));
+  const withMedia = mediaIds.length > 0 ? { ...content, media: mediaIds.map((mediaId) => ({ mediaId })) } : content;
+  const [path, body] = 'conversationId' in destination ? [replyPath(destination.conversationId), withMedia] : [firstMessagePath, { ...destination.addressing, ...withMedia }];
   const idempotencyKey = flags['idempotency-key'] ?? randomUUID();
   // Told before the request goes: should its answer never come, a retry with the same key cannot send it twice.
   if (flags['idempotency-key'] === undefined) print([`Idempotency-Key: ${idempotencyKey} (to retry this request, add --idempotency-key ${idempotencyKey})`], console.error);

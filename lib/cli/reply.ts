@@ -14,16 +14,19 @@ export interface ContentFlags {
   readonly template?: string;
   readonly language?: string;
   readonly params: readonly string[];
+  /** Files go with it (`--file`): they may stand without text. */
+  readonly withFiles?: boolean;
 }
 
 /** The message's content as the API takes it: text, or a WhatsApp template with its parameters. */
-export const contentOf = ({ text, template, language, params }: ContentFlags): Record<string, unknown> => {
+export const contentOf = ({ text, template, language, params, withFiles = false }: ContentFlags): Record<string, unknown> => {
   if (text !== undefined && template !== undefined) throw new UsageError('give --text or --template, not both: a template is sent alone');
   if (template === undefined) {
     if (language !== undefined || params.length > 0) throw new UsageError(`${language !== undefined ? '--language' : '--param'} goes with --template`);
-    if (text === undefined) throw new UsageError('a message needs --text, or --template with --language');
-    return { text };
+    if (text === undefined && !withFiles) throw new UsageError('a message needs --text, or --template with --language');
+    return text === undefined ? {} : { text };
   }
+  if (withFiles) throw new UsageError('give --file or --template, not both: a template is sent alone');
   if (language === undefined) throw new UsageError('--language is required with --template: the code it was approved in, e.g. en_US');
   return { template: { name: template, language, parameters: params } };
 };

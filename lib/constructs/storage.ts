@@ -4,7 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { tableDefinitions, type KeyAttribute, type TableDefinition, type TableId } from '../definitions/tables.ts';
-import { bodyRetentionDays } from '../definitions/pipeline.ts';
+import { bodyRetentionDays, uploadRetentionDays } from '../definitions/pipeline.ts';
 
 const attributeTypes = { S: dynamodb.AttributeType.STRING, N: dynamodb.AttributeType.NUMBER } as const;
 
@@ -131,7 +131,11 @@ export class Storage extends Construct {
       lifecycleRules: [
         { prefix: 'bodies/', expiration: Duration.days(bodyRetentionDays) },
         { prefix: 'archive/', expiration: Duration.days(props.archiveRetentionDays) },
+        { prefix: 'uploads/', expiration: Duration.days(uploadRetentionDays) },
       ],
+      // The inbox PUTs an agent's file, and shows media, through URLs the API signs: each one
+      // names its object, method, size and expiry, so any origin may use them, and only them.
+      cors: [{ allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET], allowedOrigins: ['*'], allowedHeaders: ['content-type'], maxAge: 3600 }],
       // Customer mail and messages: kept with the tables when the stack goes.
       removalPolicy: RemovalPolicy.RETAIN,
     });

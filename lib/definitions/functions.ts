@@ -49,7 +49,12 @@ export type SettingId =
   | 'graphApiBaseUrl'
   | 'sendgridApiBaseUrl'
   | 'mailgunApiBaseUrl'
-  | 'androidGatewayApiBaseUrl';
+  | 'androidGatewayApiBaseUrl'
+  /** What inbound media is kept (functions/core/media.ts MediaLimits). */
+  | 'mediaMaxBytes'
+  | 'mediaAllowedTypes'
+  | 'mediaFetchTimeoutSeconds'
+  | 'mediaFetchAttempts';
 
 /** Where a variable's value comes from: it is the resource's name, URL or ARN, or a setting's value. */
 export type Source =
@@ -196,6 +201,8 @@ const senderEnvironment = {
   SENDGRID_API_BASE_URL: { from: { setting: 'sendgridApiBaseUrl' } },
   MAILGUN_API_BASE_URL: { from: { setting: 'mailgunApiBaseUrl' } },
   ANDROID_GATEWAY_API_BASE_URL: { from: { setting: 'androidGatewayApiBaseUrl' } },
+  // Uploaded files: signed links for the providers that fetch them, bytes for email.
+  BODY_BUCKET: { from: { bucket: 'bodies' } },
 } as const satisfies Record<string, Variable>;
 const senderGrants = [
   // The message by key: claim, outcome and alias in one transaction; the conversation's opt-out.
@@ -207,6 +214,8 @@ const senderGrants = [
   { secret: 'sendKey' },
   // A record that must wait (its sender's rate, a backoff, a callback) is queued again with a delay.
   ...sendQueueIds.map((queue) => ({ queue, actions: ['sqs:SendMessage'] }) as const),
+  // Uploaded files, read to attach to an email and through the signed links providers fetch.
+  { bucket: 'bodies', prefix: 'uploads/', actions: ['s3:GetObject'] },
 ] as const satisfies readonly Grant[];
 
 /**
@@ -309,10 +318,13 @@ export const functionDefinitions = {
     // Capped: each long-poll holds an instance up to 25 s.
     reservedConcurrency: 'query',
     triggers: queryRoutes,
-    environment: { MESSAGES_TABLE: { from: { table: 'Messages' } }, FEED_TABLE: { from: { table: 'Feed' } }, ...tokenVariables },
+    environment: { MESSAGES_TABLE: { from: { table: 'Messages' } }, FEED_TABLE: { from: { table: 'Feed' } }, BODY_BUCKET: { from: { bucket: 'bodies' } }, ...tokenVariables },
     grants: [
       // Read only: a key lookup and index queries, never a scan or a write.
       { table: 'Messages', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+      // Kept media, through the links it signs: a link can do no more than the function that signed it.
+      { bucket: 'bodies', prefix: 'media/', actions: ['s3:GetObject'] },
+      { bucket: 'bodies', prefix: 'uploads/', actions: ['s3:GetObject'] },
       // A tenant's counter by key, and its feed's range after a cursor.
       { table: 'Feed', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
       tokenSecretRead,
@@ -364,6 +376,9 @@ export const functionDefinitions = {
       ...sendRoutes.map((path): HttpTrigger => ({ http: { method: 'POST', path }, authenticatedBy: byInboxToken })),
       // /conversations/{id}/messages has its preflight already: the query function answers it for GET and POST.
       { http: { method: 'OPTIONS', path: '/messages' }, authenticatedBy: preflight },
+      // A signed upload URL for a file to attach (core/uploads.ts).
+      { http: { method: 'POST', path: '/media' }, authenticatedBy: byInboxToken },
+      { http: { method: 'OPTIONS', path: '/media' }, authenticatedBy: preflight },
       { webSocket: 'send', authenticatedBy: onAcceptedConnection },
     ],
     environment: {
@@ -374,11 +389,12 @@ export const functionDefinitions = {
       ...connectionsTable,
       ...managementEndpoint,
       ...tokenVariables,
+      BODY_BUCKET: { from: { bucket: 'bodies' } },
     },
     grants: [
       // The conversation and the message by key; the accept's transaction (message, conversation, open marker).
       { table: 'Messages', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
-      // The idempotency record, read and written in the accept's transaction.
+      // The idempotency record, read and written in the accept's transaction; an upload's declared file.
       { table: 'Sending', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
       // Whether the sending endpoint is the tenant's and has send credentials; never their values.
       { table: 'Endpoints', actions: ['dynamodb:GetItem'] },
@@ -387,6 +403,8 @@ export const functionDefinitions = {
       { table: 'Connections', actions: ['dynamodb:GetItem'] },
       { webSocketConnections: true },
       tokenSecretRead,
+      // A signed upload URL is the send function's PutObject; the accept's HeadObject of the file is a GetObject.
+      { bucket: 'bodies', prefix: 'uploads/', actions: ['s3:PutObject', 's3:GetObject'] },
     ],
   },
   /** Sends queued messages through the providers' APIs, one conditional claim per attempt, within each sender's rate. */
@@ -409,6 +427,56 @@ export const functionDefinitions = {
     triggers: [{ schedule: { rateMinutes: 2 } }],
     environment: { ...senderEnvironment },
     grants: [...senderGrants, { table: 'Sending', actions: ['dynamodb:Query'] }],
+  },
+  /**
+   * Keeps inbound media: fetches each file a stored message names (WhatsApp media ids through
+   * the Graph API, Twilio MediaUrlN, Messenger and Instagram CDN URLs, an email's attachments
+   * from its archived request) into the body bucket under its tenant, then settles the
+   * message's media ready or failed (functions/core/media.ts).
+   */
+  media: {
+    // 8 files at once of up to 25 MB each, held whole to sniff and checksum them, twice while a buffer is joined: an estimate, not yet benched.
+    memoryMb: 640,
+    // Two messages of 10 files, 8 at a time: 3 rounds of at most 3 attempts of 15 s each plus backoff, about 140 s.
+    timeoutSeconds: 150,
+    triggers: [
+      {
+        stream: 'Messages',
+        batchSize: 2,
+        retryAttempts: 3,
+        bisectBatchOnError: true,
+        // Meta's CDN URLs last hours, a WhatsApp media id 30 days: a file not kept within a day is not worth a retry.
+        maxRecordAgeSeconds: 86_400,
+        // Only messages the processor stores with media still to fetch, once: a receipt or reaction that changes the
+        // message meanwhile does not start a second fetch, and the settling update (which removes the flag) never triggers it.
+        filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['message'] }, mediaPending: { BOOL: [true] } } } },
+        // The broadcaster's queue: its pointers name the stream records, whichever consumer gave up on them.
+        onFailure: 'broadcastFailures',
+      },
+    ],
+    environment: {
+      MESSAGES_TABLE: { from: { table: 'Messages' } },
+      ENDPOINTS_TABLE: { from: { table: 'Endpoints' } },
+      BODY_BUCKET: { from: { bucket: 'bodies' } },
+      SEND_KEY_ARN: { from: { secret: 'sendKey' } },
+      TWILIO_API_BASE_URL: { from: { setting: 'twilioApiBaseUrl' } },
+      GRAPH_API_BASE_URL: { from: { setting: 'graphApiBaseUrl' } },
+      MEDIA_MAX_BYTES: { from: { setting: 'mediaMaxBytes' } },
+      MEDIA_ALLOWED_TYPES: { from: { setting: 'mediaAllowedTypes' } },
+      MEDIA_FETCH_TIMEOUT_SECONDS: { from: { setting: 'mediaFetchTimeoutSeconds' } },
+      MEDIA_FETCH_ATTEMPTS: { from: { setting: 'mediaFetchAttempts' } },
+    },
+    grants: [
+      // One conditional UpdateItem per message settles its media; never a read of anything else.
+      { table: 'Messages', actions: ['dynamodb:UpdateItem'] },
+      // The message's endpoint by key, for its sealed send credentials (Meta's token, Twilio's account).
+      { table: 'Endpoints', actions: ['dynamodb:GetItem'] },
+      { secret: 'sendKey' },
+      { bucket: 'bodies', prefix: 'media/', actions: ['s3:PutObject'] },
+      // An email's attachments, from its request as the processor archived it (and its body, when it was too large to queue).
+      { bucket: 'bodies', prefix: 'archive/', actions: ['s3:GetObject'] },
+      { bucket: 'bodies', prefix: 'bodies/', actions: ['s3:GetObject'] },
+    ],
   },
   /** GET /health: liveness, ingest queue depth and age of its oldest message, DLQ depth. */
   health: {

@@ -111,5 +111,11 @@ export const maxWebhookBodyBytes = 4 * 1024 * 1024;
 /** Large bodies stay long enough for a message to sit out the DLQ's retention and be redriven. */
 export const bodyRetentionDays = 15;
 
+/**
+ * Files agents upload to send are kept this long: a message is sent within hours, and its
+ * attachment stays viewable in the inbox for a month after.
+ */
+export const uploadRetentionDays = 30;
+
 /** Every queued request is archived as received, for audit and replay, this long unless the stack's archiveRetentionDays says otherwise. */
 export const archiveRetentionDays = 30;

@@ -6,6 +6,7 @@ import type { TableId } from '../definitions/tables.ts';
 import { listeningUrl, loopbackHost } from './address.ts';
 import { localCredentials } from './aws.ts';
 import { closeServer, readBody } from './http-gateway.ts';
+import { presignedAccessKeyId, presignedRefusal } from './presigned-check.ts';
 
 /**
  * IAM, locally: each function signs its AWS calls with an access key of its own, and a guard in
@@ -158,8 +159,8 @@ const deniedAnswer = (service: Service, request: GuardedRequest, message: string
   };
 };
 
-/** The largest body a guarded call may carry: a 4 MiB webhook body put in S3, and then some. */
-const maxBodyBytes = 16 * 1024 * 1024;
+/** The largest body a guarded call may carry: a 25 MB uploaded file (core/media-limits.ts), and then some. */
+const maxBodyBytes = 32 * 1024 * 1024;
 
 export interface AccessGuardOptions {
   readonly host?: string;
@@ -182,7 +183,20 @@ export const startAccessGuard = async ({ host = loopbackHost, service, target, n
       return;
     }
     const request: GuardedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', target: incoming.headers['x-amz-target'] as string | undefined, body };
-    const caller = callerOf(incoming.headers.authorization);
+    // A presigned S3 URL (a browser's upload, a provider fetching a file) acts with its signer's grants, as on AWS.
+    const presignedBy = service === 'sqs-and-s3' ? presignedAccessKeyId(request.path) : undefined;
+    // The bucket's CORS rule on AWS (an inbox on any origin PUTs to and GETs from a signed URL), answered here.
+    const cors = presignedBy === undefined ? {} : { 'access-control-allow-origin': '*' };
+    if (presignedBy !== undefined && request.method === 'OPTIONS' && incoming.headers['access-control-request-method']) {
+      outgoing.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, PUT', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '3600' }).end();
+      return;
+    }
+    const badPresign = presignedBy === undefined ? undefined : await presignedRefusal({ method: request.method, path: request.path, headers: incoming.headers }, (id) => localSigningCredentials(id));
+    if (badPresign) {
+      outgoing.writeHead(403, { ...cors, 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${badPresign.code}</Code><Message>${badPresign.message}</Message></Error>`);
+      return;
+    }
+    const caller = callerOf(incoming.headers.authorization ?? (presignedBy && `Credential=${presignedBy}/`));
     const refusal = caller && refusalOf(caller, accessesOf(service, request, names), tokenMode);
     if (refusal) {
       onDenied(refusal);
@@ -194,7 +208,7 @@ export const startAccessGuard = async ({ host = loopbackHost, service, target, n
     // the stand-ins check no signature.
     const headers = { ...incoming.headers, ...(incoming.headers.authorization && { authorization: asOperator(incoming.headers.authorization) }) };
     const proxied = forward({ agent, host: upstream.hostname, port: upstream.port, method: request.method, path: request.path, headers }, (answer) => {
-      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      outgoing.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...cors });
       answer.pipe(outgoing);
     });
     proxied.on('error', () => outgoing.headersSent || outgoing.writeHead(502).end());

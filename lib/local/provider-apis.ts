@@ -4,8 +4,11 @@ import type { Endpoint } from '../../functions/core/endpoint.ts';
 import type { SendCredentials } from '../../functions/core/outbound.ts';
 import { webhookUrl } from '../../functions/core/ack.ts';
 import { secretPrefix } from '../../functions/providers/standard/signature.ts';
+import { isBasicCredential } from '../../functions/providers/sendgrid/credentials.ts';
 import { startAndroidGatewayApiStandIn } from './provider-standins/android-gateway-api.ts';
 import { startGraphApiStandIn } from './provider-standins/graph-api.ts';
+import { startMailgunApiStandIn } from './provider-standins/mailgun-api.ts';
+import { startSendgridApiStandIn } from './provider-standins/sendgrid-api.ts';
 import { startWebhookGatewayStandIn } from './provider-standins/webhook-gateway.ts';
 import { startTwilioApiStandIn } from './provider-standins/twilio-api.ts';
 
@@ -56,6 +59,8 @@ export const startProviderApis = async (options: ProviderApiOptions) => {
   });
   const graph = await startGraphApiStandIn({
     ...(options.callbackDelaysMs && { callbackDelaysMs: options.callbackDelaysMs }),
+    // WhatsApp media takes the token of any Meta account the stack has, as Graph takes any token with access to the number.
+    knowsToken: async (accessToken) => (await accounts('meta')).some(({ credentials }) => credentials.provider === 'meta' && credentials.accessToken === accessToken),
     webhookOf: async (accessToken) => {
       const account = (await accounts('meta')).find(({ credentials }) => credentials.provider === 'meta' && credentials.accessToken === accessToken);
       const appSecret = account?.endpoint.secrets[0];
@@ -83,15 +88,37 @@ export const startProviderApis = async (options: ProviderApiOptions) => {
         return [{ signingSecret: credentials.signingSecret, ...(statusWebhook && { statusWebhook }) }];
       }),
   });
+  // Email: SendGrid knows an account by its API key, Mailgun a domain by its name; each posts events to the endpoint's webhook URL.
+  const sendgrid = await startSendgridApiStandIn({
+    ...(options.callbackDelaysMs && { callbackDelaysMs: { processed: options.callbackDelaysMs.sent, delivered: options.callbackDelaysMs.delivered, read: options.callbackDelaysMs.read } }),
+    accountOf: async (apiKey) => {
+      const account = (await accounts('sendgrid')).find(({ credentials }) => credentials.provider === 'sendgrid' && credentials.apiKey === apiKey);
+      if (!account) return undefined;
+      const basicCredential = account.endpoint.secrets.find(isBasicCredential);
+      return { webhook: { url: webhookUrl(options.publicBaseUrl, 'sendgrid', account.endpoint.endpointId), ...(basicCredential && { basicCredential }) } };
+    },
+  });
+  const mailgun = await startMailgunApiStandIn({
+    ...(options.callbackDelaysMs && { callbackDelaysMs: options.callbackDelaysMs }),
+    domainOf: async (domain) => {
+      const account = (await accounts('mailgun')).find(({ credentials }) => credentials.provider === 'mailgun' && credentials.domain === domain);
+      if (account?.credentials.provider !== 'mailgun') return undefined;
+      const signingKey = account.endpoint.secrets[0];
+      return { apiKey: account.credentials.apiKey, ...(signingKey && { webhook: { url: webhookUrl(options.publicBaseUrl, 'mailgun', account.endpoint.endpointId), signingKey } }) };
+    },
+  });
   return {
     twilio,
     graph,
+    /** Its `verificationKey` is the secret that lets an endpoint verify its Event Webhook signatures. */
+    sendgrid,
+    mailgun,
     androidGateway,
     /** Where an endpoint's `--sms-webhook-url` may point to send through the generic gateway's stand-in. */
     webhookGateway,
-    baseUrls: { twilioApiBaseUrl: twilio.url, graphApiBaseUrl: graph.url, androidGatewayApiBaseUrl: androidGateway.url },
+    baseUrls: { twilioApiBaseUrl: twilio.url, graphApiBaseUrl: graph.url, androidGatewayApiBaseUrl: androidGateway.url, sendgridApiBaseUrl: sendgrid.url, mailgunApiBaseUrl: mailgun.url },
     stop: async () => {
-      await Promise.all([twilio.stop(), graph.stop(), androidGateway.stop(), webhookGateway.stop()]);
+      await Promise.all([twilio.stop(), graph.stop(), androidGateway.stop(), webhookGateway.stop(), sendgrid.stop(), mailgun.stop()]);
     },
   };
 };

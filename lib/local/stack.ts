@@ -102,6 +102,13 @@ export interface LocalStackDescription {
   readonly sendKeyArn: string;
   /** Where the sender and the reconciler reach each provider's send API. */
   readonly providerApiBaseUrls: ProviderApiBaseUrls;
+  /** What an operator points an endpoint at to use the stack's own stand-ins, when it runs them. */
+  readonly standIns?: {
+    /** A gateway of one's own (`--sms-webhook-url`) that takes signed message.send webhooks. */
+    readonly smsWebhookGatewayUrl: string;
+    /** The public key the SendGrid stand-in signs its Event Webhook with: an endpoint's secret. */
+    readonly sendgridVerificationKey: string;
+  };
   /** Each scheduled function, and how often the local stack runs it. */
   readonly schedules: readonly { readonly functionName: FunctionName; readonly intervalMs: number }[];
   /** The processor's backoff is capped at the ingest queue's visibility timeout, which a test may shorten. */
@@ -282,6 +289,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     inboxConfig = () => ({ statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' }, body: JSON.stringify({ ws: ws.url }) });
 
     // The providers' send APIs: stand-ins on loopback unless others are named, so that a laptop sends nothing anywhere.
+    let standInAddresses: LocalStackDescription['standIns'];
     const startStandIns = async (): Promise<ProviderApiBaseUrls> => {
       const standIns = await startProviderApis({
         endpoints: createEndpointStore(DynamoDBDocumentClient.from(dynamodb), tables.Endpoints),
@@ -289,6 +297,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
         publicBaseUrl: options.publicBaseUrl ?? http.url,
       });
       stops.push(standIns.stop);
+      standInAddresses = { smsWebhookGatewayUrl: standIns.webhookGateway.url, sendgridVerificationKey: standIns.sendgrid.verificationKey };
       return standIns.baseUrls;
     };
     const givenApiUrls = options.providerApiBaseUrls ?? {};
@@ -322,6 +331,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       sendKey: secretValues.sendKey,
       sendKeyArn: secretArns.sendKey,
       providerApiBaseUrls: providerApiUrls,
+      ...(standInAddresses && { standIns: standInAddresses }),
       schedules: triggers.schedules.map(({ functionName, rateMinutes }) => ({ functionName, intervalMs: options.scheduleIntervalMs ?? rateMinutes * 60_000 })),
       functionEndpoints: guards.endpoints,
       ingestVisibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? ingestQueueSettings.visibilityTimeoutSeconds,

@@ -27,6 +27,10 @@ const settingValues: Readonly<Record<SettingId, string>> = {
   jwtAudience: 'switchboard',
   jwtTenantClaim: 'tenant',
   ...providerApiBaseUrls,
+  mediaMaxBytes: '26214400',
+  mediaAllowedTypes: 'image/*,application/pdf',
+  mediaFetchTimeoutSeconds: '15',
+  mediaFetchAttempts: '3',
 };
 
 /** A dummy value that passes a handler's configuration, for a variable from `source`. */

@@ -153,4 +153,39 @@ describe('replying from the inbox', () => {
       await page.close();
     }
   });
+
+  it('attaches a file to a reply: uploaded, named in the box, sent as an MMS whose MediaUrl serves it; a file over the channel’s cap is refused', { timeout: 60_000 }, async () => {
+    const page = await openInbox();
+    try {
+      // Prepare: a customer wrote over SMS, and the agent has the conversation open
+      const customer = '+14155550166';
+      await stack.cli(['send', twilioEndpointId, '--text', 'Can you send me the invoice?', '--from', customer]);
+      await openConversation(page, 'Can you send me the invoice?', customer);
+      const invoice = Buffer.from('%PDF-1.7 invoice #1042');
+
+      // Act: a file over MMS's 5 MB, then the invoice with a line of text
+      await page.locator('#reply-file').setInputFiles({ name: 'scan.png', mimeType: 'image/png', buffer: Buffer.alloc(6 * 1024 * 1024) });
+      await page.locator('#reply-text').fill('Too big?');
+      await page.locator('#reply-send').click();
+      const refused = await page.locator('#reply-status', { hasText: 'scan.png not attached' }).textContent({ timeout: 15_000 });
+      await page.locator('#reply-file').setInputFiles({ name: 'invoice.pdf', mimeType: 'application/pdf', buffer: invoice });
+      const attachment = await page.locator('#reply-attachment').textContent();
+      await page.locator('#reply-text').fill('Here it is.');
+      await page.locator('#reply-send').click();
+      await page.locator('#reply-status', { hasText: 'Accepted.' }).waitFor({ timeout: 15_000 });
+
+      // Assess
+      expect(refused).toBe('scan.png not attached: scan.png (image/png) is 6 MB: sms takes image/png files of up to 5 MB.');
+      expect(attachment).toBe('Attached: invoice.pdf (1 KB)');
+      expect(await page.locator('#reply-attachment').textContent()).toBe('');
+      const sent = await eventually('the stand-in to take the MMS', async () => {
+        const { messages } = (await (await fetch(`${stack.description.providerApiBaseUrls.twilioApiBaseUrl}/_switchboard/messages`)).json()) as { messages: { body: string; media: string[] }[] };
+        return messages.find((message) => message.body === 'Here it is.');
+      }, 15_000);
+      expect(sent.media).toHaveLength(1);
+      expect(Buffer.from(await (await fetch(sent.media[0] ?? '')).arrayBuffer())).toEqual(invoice);
+    } finally {
+      await page.close();
+    }
+  });
 });

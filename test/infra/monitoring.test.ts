@@ -10,7 +10,7 @@ const synthesizeMonitoring = (props?: SwitchboardStackProps) => {
   return { ...synthesized, topic: synthesized.ref(synthesized.stack.monitoring.topic) };
 };
 
-const functionNames = ['Ack', 'Processor', 'Broadcaster', 'Connect', 'Disconnect', 'Socket', 'Query', 'Health', 'Send', 'Sender', 'Reconciler'] as const;
+const functionNames = ['Ack', 'Processor', 'Broadcaster', 'Connect', 'Disconnect', 'Socket', 'Query', 'Health', 'Send', 'Sender', 'Reconciler', 'Media'] as const;
 
 describe('monitoring: the alarm topic', () => {
   it('is encrypted with a key CloudWatch may use, lets only this account\'s alarms publish, refuses publishing without TLS and has no subscriber by default', () => {
@@ -163,6 +163,7 @@ describe('monitoring: alarms', () => {
       stack.sending.sendFunction,
       stack.sending.senderFunction,
       stack.sending.reconcilerFunction,
+      stack.media.mediaFunction,
     ];
 
     // Assess

@@ -49,7 +49,7 @@ describe('query', () => {
     });
   });
 
-  it('may only get and query the messages table and its indexes and the feed table, and read the token secret', () => {
+  it('may only get and query the messages table and its indexes and the feed table, read kept media, and read the token secret', () => {
     // Prepare
     const { stack, logicalId, statementsOf, grantedActions } = synthesize();
     const table = logicalId(stack.storage.messagesTable);
@@ -62,6 +62,8 @@ describe('query', () => {
     expect([...new Set(grantedActions(stack.query.queryFunction.role!))]).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
+      // Kept media under media/ only, for the links it signs.
+      's3:GetObject',
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
     ]);

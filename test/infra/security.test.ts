@@ -174,8 +174,8 @@ describe('encryption in transit and at rest', () => {
       );
 
     // Assess
-    // Ingest, the broadcaster's failures, three send queues: each with its DLQ but the failure queue.
-    expect(queues).toHaveLength(9);
+    // Ingest, the broadcaster's failures, four send queues: each with its DLQ but the failure queue.
+    expect(queues).toHaveLength(11);
     for (const [id] of queues) {
       expect(resources[id].Properties.SqsManagedSseEnabled, id).toBe(true);
       expect(sslOnly(id), id).toBe(true);

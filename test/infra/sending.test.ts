@@ -54,7 +54,7 @@ describe('sending: queues', () => {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       })),
     );
-    expect(mappings).toHaveLength(3);
+    expect(mappings).toHaveLength(sendQueueIds.length);
   });
 });
 
@@ -93,7 +93,8 @@ describe('sending: the send function', () => {
     )?.[0];
 
     // Assess
-    expect(methods.filter((method) => method.Properties.HttpMethod === 'POST')).toHaveLength(2);
+    // The two send routes, and POST /media for a file to send.
+    expect(methods.filter((method) => method.Properties.HttpMethod === 'POST')).toHaveLength(3);
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'messages', ParentId: { 'Fn::GetAtt': [logicalId(stack.ingest.api), 'RootResourceId'] } });
     expect(integration).toBeDefined();
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'send', Target: { 'Fn::Join': ['', ['integrations/', { Ref: integration }]] } });
@@ -178,7 +179,7 @@ describe('sending: grants', () => {
     expect(granted).toEqual([...declaredActions(grantsOf(name, 'sharedSecret')), ...fromMappings].sort());
   });
 
-  it('lets only the sender and the reconciler read the send key', () => {
+  it('lets only the sender, the reconciler and the media function (for WhatsApp and Twilio media) read the send key', () => {
     // Prepare
     const { stack, statementsOf, logicalId } = synthesize();
     const key = JSON.stringify({ Ref: logicalId(stack.sending.sendKey) });
@@ -189,6 +190,6 @@ describe('sending: grants', () => {
       .map(([name]) => name);
 
     // Assess
-    expect(readers.sort()).toEqual(['reconciler', 'sender']);
+    expect(readers.sort()).toEqual(['media', 'reconciler', 'sender']);
   });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   archiveRetentionDays,
   bodyRetentionDays,
+  uploadRetentionDays,
   broadcastFilterPattern,
   broadcasterSettings,
   ingestQueueSettings,
@@ -13,7 +14,7 @@ import {
 } from '../../lib/definitions/pipeline.ts';
 import { SwitchboardStack, type SwitchboardStackProps } from '../../lib/switchboard-stack.ts';
 import { synthesize } from '../helpers/synth.ts';
-import { functionNames, functionSizes, type FunctionName } from '../../lib/definitions/functions.ts';
+import { functionNames, functionSizes, isStreamTrigger, onlyTriggerOf, type FunctionName } from '../../lib/definitions/functions.ts';
 
 const dynamodbWrites = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
@@ -256,7 +257,7 @@ describe('realtime', () => {
     // Act
     const mappings = Object.values(
       template.findResources('AWS::Lambda::EventSourceMapping', {
-        Properties: { EventSourceArn: { 'Fn::GetAtt': [logicalId(storage.messagesTable), 'StreamArn'] } },
+        Properties: { EventSourceArn: { 'Fn::GetAtt': [logicalId(storage.messagesTable), 'StreamArn'] }, FunctionName: { Ref: logicalId(realtime.broadcasterFunction) } },
       }),
     );
     const mapping = mappings[0]?.Properties;
@@ -289,7 +290,27 @@ describe('realtime', () => {
       .map((filter: { Pattern: string }) => JSON.parse(filter.Pattern));
 
     // Assess
-    expect(patterns).toEqual([broadcastFilterPattern]);
+    expect(patterns).toEqual([broadcastFilterPattern, onlyTriggerOf('media', isStreamTrigger).filter]);
+  });
+
+  it('hands the media function each message stored with media to fetch once, with capped retries, bisection and a failure queue', () => {
+    // Prepare
+    const { template, logicalId, stack } = synthesize();
+
+    // Act
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: { Ref: logicalId(stack.media.mediaFunction) } } }));
+    const mapping = mappings[0]?.Properties;
+
+    // Assess
+    expect(mappings).toHaveLength(1);
+    expect(JSON.parse(mapping.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['message'] }, mediaPending: { BOOL: [true] } } } });
+    expect(mapping).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.storage.messagesTable), 'StreamArn'] },
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack.realtime.broadcastFailureQueue), 'Arn'] } } },
+    });
   });
 
   it('routes $connect and $disconnect to their functions on an auto-deployed stage', () => {
@@ -416,6 +437,7 @@ describe('functions', () => {
       send: stack.sending.sendFunction,
       sender: stack.sending.senderFunction,
       reconciler: stack.sending.reconcilerFunction,
+      media: stack.media.mediaFunction,
     } satisfies Record<FunctionName, IConstruct>;
     const bench = JSON.parse(await readFile(new URL('../../bench/results/2026-11-23-footprint.json', import.meta.url), 'utf8'));
 
@@ -590,7 +612,7 @@ describe('health', () => {
 });
 
 describe('stack', () => {
-  it('keeps large bodies and the request archive in a private, encrypted bucket, each for a while, writable only by ack and processor', () => {
+  it('keeps large bodies, the request archive, kept media and uploads in a private, encrypted bucket, each prefix writable only by its own function', () => {
     const { template, logicalId, stack, statementsOf } = synthesize();
     const bucket = logicalId(stack.storage.bodyBucket);
     /** Each grant on the bucket as one action on the objects under one prefix. */
@@ -610,6 +632,7 @@ describe('stack', () => {
         Rules: [
           { Prefix: 'bodies/', ExpirationInDays: bodyRetentionDays, Status: 'Enabled' },
           { Prefix: 'archive/', ExpirationInDays: archiveRetentionDays, Status: 'Enabled' },
+          { Prefix: 'uploads/', ExpirationInDays: uploadRetentionDays, Status: 'Enabled' },
         ],
       },
     });
@@ -619,6 +642,19 @@ describe('stack', () => {
       { action: 's3:PutObject', prefix: 'archive/*' },
     ]);
     expect(s3Actions(stack.realtime.broadcasterFunction.role!)).toEqual([]);
+    // Kept media: written by the media function (which reads an email's attachments from its archived request), read only through the query function's signed links.
+    expect(s3Actions(stack.media.mediaFunction.role!)).toEqual([
+      { action: 's3:GetObject', prefix: 'archive/*' },
+      { action: 's3:GetObject', prefix: 'bodies/*' },
+      { action: 's3:PutObject', prefix: 'media/*' },
+    ]);
+    expect(s3Actions(stack.query.queryFunction.role!)).toEqual([
+      { action: 's3:GetObject', prefix: 'media/*' },
+      { action: 's3:GetObject', prefix: 'uploads/*' },
+    ]);
+    // Agents' uploads: the send function signs their PUT and checks them, the sender reads them.
+    expect(s3Actions(stack.sending.sendFunction.role!)).toEqual([{ action: 's3:PutObject,s3:GetObject', prefix: 'uploads/*' }]);
+    expect(s3Actions(stack.sending.senderFunction.role!)).toEqual([{ action: 's3:GetObject', prefix: 'uploads/*' }]);
   });
 
   it('publishes the outputs the CLI reads', () => {
@@ -642,6 +678,8 @@ describe('stack', () => {
       'SendWhatsappDeadLetterQueueUrl',
       'SendMessengerQueueUrl',
       'SendMessengerDeadLetterQueueUrl',
+      'SendEmailQueueUrl',
+      'SendEmailDeadLetterQueueUrl',
       'SendKeySecretArn',
     ];
 

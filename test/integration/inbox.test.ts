@@ -35,6 +35,8 @@ beforeAll(async () => {
     ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
     FEED_TABLE: dynamo.tables.Feed,
+    // The bucket whose kept media the query function signs links to.
+    BODY_BUCKET: 'bodies',
     ...secrets.handlerEnvironment,
   });
   const { handler } = (await import('../../functions/query/handler.ts')) as {

@@ -25,6 +25,8 @@ beforeAll(async () => {
     ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
     FEED_TABLE: dynamo.tables.Feed,
+    // The bucket whose kept media the query function signs links to.
+    BODY_BUCKET: 'bodies',
     ...secrets.handlerEnvironment,
     JWT_MAX_LIFETIME_SECONDS: String(maxLifetimeSeconds),
   });

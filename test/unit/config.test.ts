@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { defaultMediaLimits } from '../../functions/core/media.ts';
 import {
   ConfigurationError,
   defaultFloodGuardLimits,
@@ -36,6 +37,10 @@ describe('settingsFromContext', () => {
         floodGuard: defaultFloodGuardLimits,
         logRetentionDays: 30,
         archiveRetentionDays: 30,
+        mediaMaxBytes: 26_214_400,
+        mediaAllowedTypes: defaultMediaLimits.allowedTypes,
+        mediaFetchTimeoutSeconds: 15,
+        mediaFetchAttempts: 3,
       },
       problems: [],
     });

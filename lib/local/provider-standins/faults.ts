@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { json, readBody, type Answer } from './http.ts';
+import { mediaFileOf, type MediaShelf } from './media-shelf.ts';
 
 /**
  * Faults a test asks a stand-in for: how the next answers go wrong. Without `status`, the
@@ -49,19 +50,39 @@ export class Faults {
 export const controlPath = '/_switchboard';
 
 /**
+ * `PUT /_switchboard/media/{id}` with a MediaFile as JSON ({contentType, base64?, sizeBytes?,
+ * chunked?, fault?: expired | fail | stall}): the file the provider serves under that id.
+ */
+const putMedia = async (request: IncomingMessage, media: MediaShelf, id: string): Promise<Answer> => {
+  let file;
+  try {
+    file = mediaFileOf(JSON.parse((await readBody(request)) ?? ''));
+  } catch {
+    file = undefined;
+  }
+  if (!file) return json(400, { error: 'the body must be a file as JSON, e.g. {"contentType":"image/png","base64":"iVBORw0…"} or {"contentType":"video/mp4","sizeBytes":52428800}' });
+  media.put(id, file);
+  return json(201, { id, sizeBytes: media.sizeOf(file) });
+};
+
+/**
  * The stand-in's control routes, for a stack running in another process (`npm start`):
  * `POST /_switchboard/faults` with a Fault as JSON injects it, `DELETE /_switchboard/faults`
- * clears them, `GET /_switchboard/messages` lists every message the stand-in created. Undefined
+ * clears them, `GET /_switchboard/messages` lists every message the stand-in created, `PUT /_switchboard/media/{id}`
+ * registers a media file (on the stand-ins that serve media). Undefined
  * for any other path, which the stand-in answers as its provider would.
  */
 export const controlAnswer = async (
   request: IncomingMessage,
   faults: Faults,
   messages: readonly unknown[],
+  media?: MediaShelf,
 ): Promise<Answer | undefined> => {
   const { pathname } = new URL(request.url ?? '/', 'http://127.0.0.1');
   if (!pathname.startsWith(`${controlPath}/`)) return undefined;
   if (pathname === `${controlPath}/messages` && request.method === 'GET') return json(200, { messages });
+  const mediaId = media && new RegExp(`^${controlPath}/media/([\\w.-]+)$`).exec(pathname)?.[1];
+  if (media && mediaId && request.method === 'PUT') return putMedia(request, media, mediaId);
   if (pathname !== `${controlPath}/faults`) return json(404, { error: 'no such control route' });
   if (request.method === 'DELETE') {
     faults.clear();

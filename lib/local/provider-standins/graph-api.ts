@@ -6,6 +6,7 @@ import { createMetaSender } from '../../../functions/providers/meta/send.ts';
 import { Faults, type Fault } from './faults.ts';
 import { startProviderStandIn, type ProviderStandIn } from './stand-in.ts';
 import { Callbacks, json, readBody, sleep, type Answer, type OutgoingWebhook } from './http.ts';
+import { MediaShelf } from './media-shelf.ts';
 import { RateGate } from './rate-gate.ts';
 
 /**
@@ -39,6 +40,8 @@ export interface GraphApiStandInOptions {
   readonly displayPhoneNumber?: string;
   /** The app id Messenger echoes name. @default 1517776481860111 */
   readonly appId?: number;
+  /** Whether an access token is one of an account's: a media lookup and download take any account's token. @default any token */
+  readonly knowsToken?: (accessToken: string) => Promise<boolean>;
 }
 
 /** A message the stand-in took, as a test reads it. */
@@ -59,7 +62,8 @@ export interface GraphStandInMessage {
   readonly createdAt: Date;
 }
 
-export type GraphApiStandIn = ProviderStandIn<GraphStandInMessage>;
+/** With the WhatsApp media it serves: `media.put(mediaId, file)`, then a webhook naming that id. */
+export type GraphApiStandIn = ProviderStandIn<GraphStandInMessage> & { readonly media: MediaShelf };
 
 const fbtraceId = (): string => randomBytes(8).toString('base64url');
 
@@ -135,10 +139,14 @@ const messagingMessage = (body: Json, accountId: string, channel: 'messenger' | 
   return { channel, accountId, from: accountId, to, body: text ?? '', media: url ? [url] : [], ...(textAt(message.metadata) && { callbackData: String(message.metadata) }) };
 };
 
+/** Where the stand-in serves media downloads, as Meta's lookaside CDN does. */
+const lookasidePath = '/whatsapp_business/attachments/';
+
 const unixSeconds = (date: Date): string => String(Math.floor(date.getTime() / 1000));
 
 export const startGraphApiStandIn = async (options: GraphApiStandInOptions): Promise<GraphApiStandIn> => {
   const messages: GraphStandInMessage[] = [];
+  const media = new MediaShelf();
   const faults = new Faults();
   const callbacks = new Callbacks();
   const gate = new RateGate(options.rateToleranceMs);
@@ -272,8 +280,35 @@ export const startGraphApiStandIn = async (options: GraphApiStandInOptions): Pro
     return json(200, { recipient_id: message.to, message_id: message.id });
   };
 
+  // https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#retrieve-media-url: the URL is
+  // Meta's lookaside CDN, which takes the same token; here a path of the stand-in itself.
+  const mediaLookup = (mediaId: string, request: IncomingMessage): Answer => {
+    const file = media.get(mediaId);
+    if (!file) return graphError(400, 100, `Unsupported get request. Object with ID '${mediaId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, { error_subcode: 33 });
+    const sha256 = media.sha256Of(file);
+    return json(200, {
+      messaging_product: 'whatsapp',
+      url: `http://${request.headers.host}${lookasidePath}?mid=${mediaId}&ext=${Math.floor(Date.now() / 1000) + 300}`,
+      mime_type: file.contentType,
+      ...(sha256 && { sha256 }),
+      file_size: String(media.sizeOf(file)),
+      id: mediaId,
+    });
+  };
+
+  const knowsToken = async (request: IncomingMessage, url: URL): Promise<boolean> => {
+    const token = tokenOf(request, url);
+    return token !== undefined && (options.knowsToken ? await options.knowsToken(token) : true);
+  };
+
   const handle = async (request: IncomingMessage): Promise<Answer> => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (request.method === 'GET' && url.pathname === lookasidePath) {
+      if (!(await knowsToken(request, url))) return invalidToken();
+      return media.answerFor(url.searchParams.get('mid') ?? '', { status: 404, headers: { 'content-type': 'text/html' }, body: Buffer.from('URL signature expired') }, stopping.signal);
+    }
+    const lookup = /^\/v\d+\.\d+\/(\d+)$/.exec(url.pathname);
+    if (request.method === 'GET' && lookup?.[1]) return (await knowsToken(request, url)) ? mediaLookup(lookup[1], request) : invalidToken();
     const route = /^\/v\d+\.\d+\/(\d+)\/messages$/.exec(url.pathname);
     if (!route?.[1]) return graphError(400, 2500, `Unknown path components: ${url.pathname}`);
     if (request.method !== 'POST') {
@@ -285,5 +320,6 @@ export const startGraphApiStandIn = async (options: GraphApiStandInOptions): Pro
     return send(route[1], accessToken, webhook, request);
   };
 
-  return startProviderStandIn({ port: options.port ?? 0, handle, internalError: internalError(), messages, faults, callbacks, stopping });
+  const standIn = await startProviderStandIn({ port: options.port ?? 0, handle, internalError: internalError(), messages, faults, callbacks, stopping, media });
+  return { ...standIn, media };
 };

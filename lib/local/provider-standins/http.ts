@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 
-/** What a stand-in answers: a status, headers and a body, never a stack trace. */
+/** What a stand-in answers: a status, headers and a body (JSON, or a file's bytes as a Buffer or a stream), never a stack trace. */
 export interface Answer {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
@@ -51,6 +52,17 @@ export const serve = async (
 ): Promise<ListeningServer> => {
   const write = (response: ServerResponse, answer: Answer): void => {
     if (response.headersSent || response.destroyed) return;
+    // A file (a media download) goes out as its bytes, a stream without being held; anything else as JSON.
+    if (answer.body instanceof Readable) {
+      response.writeHead(answer.status, answer.headers);
+      answer.body.on('error', () => response.destroy()).pipe(response);
+      response.on('close', () => (answer.body as Readable).destroy());
+      return;
+    }
+    if (Buffer.isBuffer(answer.body)) {
+      response.writeHead(answer.status, answer.headers).end(answer.body);
+      return;
+    }
     response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     response.end(JSON.stringify(answer.body));
   };

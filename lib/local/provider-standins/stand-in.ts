@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { controlAnswer, type Fault, type Faults } from './faults.ts';
 import { serve, type Answer, type Callbacks } from './http.ts';
+import type { MediaShelf } from './media-shelf.ts';
 
 /** A running stand-in for a provider's send API, as a test or the local stack holds it. */
 export interface ProviderStandIn<Message> {
@@ -12,6 +13,8 @@ export interface ProviderStandIn<Message> {
   readonly requests: number;
   /** Status callbacks posted and answered 2xx, and those that were not. */
   readonly callbacks: { readonly delivered: number; readonly failed: number };
+  /** The customers' media files it serves, on a stand-in that serves media (Graph, Twilio). */
+  readonly media?: MediaShelf;
   inject(fault: Fault): void;
   clearFaults(): void;
   stop(): Promise<void>;
@@ -30,12 +33,13 @@ export const startProviderStandIn = async <Message>(parts: {
   readonly faults: Faults;
   readonly callbacks: Callbacks;
   readonly stopping: AbortController;
+  readonly media?: MediaShelf;
 }): Promise<ProviderStandIn<Message>> => {
   let requests = 0;
   const server = await serve(
     parts.port,
     async (request) => {
-      const control = await controlAnswer(request, parts.faults, parts.messages);
+      const control = await controlAnswer(request, parts.faults, parts.messages, parts.media);
       if (control) return control;
       requests += 1;
       return parts.handle(request);
@@ -45,6 +49,7 @@ export const startProviderStandIn = async <Message>(parts: {
   return {
     url: server.url,
     messages: parts.messages,
+    ...(parts.media && { media: parts.media }),
     get requests() {
       return requests;
     },

@@ -7,6 +7,7 @@ import { createTwilioSender } from '../../../functions/providers/twilio/send.ts'
 import { Faults, type Fault } from './faults.ts';
 import { startProviderStandIn, type ProviderStandIn } from './stand-in.ts';
 import { Callbacks, json, readBody, sleep, type Answer } from './http.ts';
+import { MediaShelf } from './media-shelf.ts';
 import { RateGate } from './rate-gate.ts';
 
 /**
@@ -27,6 +28,11 @@ export interface TwilioApiStandInOptions {
   readonly callbackDelaysMs?: { readonly sent?: number; readonly delivered?: number; readonly read?: number };
   /** How early a send may come and still pass the rate limit: timer jitter, not a burst. @default 50 */
   readonly rateToleranceMs?: number;
+  /**
+   * "HTTP Basic Authentication for media": media URLs take the account's credentials, as Twilio
+   * now enforces for all (https://www.twilio.com/docs/messaging/api/media-resource). @default true
+   */
+  readonly mediaAuth?: boolean;
 }
 
 /** A message the stand-in created, as a test reads it. */
@@ -45,9 +51,15 @@ export interface TwilioStandInMessage {
   status: string;
 }
 
-export type TwilioApiStandIn = ProviderStandIn<TwilioStandInMessage>;
+/** With the MMS media it serves: `media.put(mediaSid, file)`, then a webhook naming `mediaUrlOf(…)` as MediaUrl0. */
+export type TwilioApiStandIn = ProviderStandIn<TwilioStandInMessage> & {
+  readonly media: MediaShelf;
+  mediaUrlOf(accountSid: string, messageSid: string, mediaSid: string): string;
+};
 
 const apiVersion = '2010-04-01';
+/** Where the stand-in's "CDN" serves the media its media URLs redirect to. */
+const cdnPath = '/_cdn/media/';
 const whatsappPrefix = 'whatsapp:';
 
 // https://www.twilio.com/docs/usage/twilios-response#response-formats-exceptions
@@ -181,6 +193,7 @@ const listPage = (messages: readonly TwilioStandInMessage[], accountSid: string,
 
 export const startTwilioApiStandIn = async (options: TwilioApiStandInOptions): Promise<TwilioApiStandIn> => {
   const messages: TwilioStandInMessage[] = [];
+  const media = new MediaShelf();
   const faults = new Faults();
   const callbacks = new Callbacks();
   const gate = new RateGate(options.rateToleranceMs);
@@ -266,8 +279,21 @@ export const startTwilioApiStandIn = async (options: TwilioApiStandInOptions): P
     return json(201, resourceOf(message));
   };
 
+  // A media URL answers with a redirect to Twilio's CDN (a short-lived URL that takes no credentials); here a path of the stand-in.
+  const serveMedia = async (request: IncomingMessage, url: URL): Promise<Answer | undefined> => {
+    const cdn = new RegExp(`^${cdnPath}(ME[0-9a-f]{32})$`).exec(url.pathname);
+    if (request.method === 'GET' && cdn?.[1]) return media.answerFor(cdn[1], notFound, stopping.signal);
+    const route = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Messages\/(?:SM|MM)[0-9a-fA-F]{32}\/Media\/(ME[0-9a-f]{32})$/.exec(url.pathname);
+    if (!route?.[1] || !route[2]) return undefined;
+    if (request.method !== 'GET') return twilioError(405, 20004, 'Method not allowed');
+    if ((options.mediaAuth ?? true) && !(await authenticated(request, route[1]))) return unauthenticated;
+    return media.get(route[2]) ? { status: 307, headers: { location: `${cdnPath}${route[2]}` }, body: Buffer.alloc(0) } : notFound;
+  };
+
   const handle = async (request: IncomingMessage): Promise<Answer> => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const mediaAnswer = await serveMedia(request, url);
+    if (mediaAnswer) return mediaAnswer;
     const route = routeOf(url.pathname);
     if (!route) return notFound;
     if (!(await authenticated(request, route.accountSid))) return unauthenticated;
@@ -281,5 +307,6 @@ export const startTwilioApiStandIn = async (options: TwilioApiStandInOptions): P
     return twilioError(405, 20004, 'Method not allowed');
   };
 
-  return startProviderStandIn({ port: options.port ?? 0, handle, internalError: internalError, messages, faults, callbacks, stopping });
+  const standIn = await startProviderStandIn({ port: options.port ?? 0, handle, internalError: internalError, messages, faults, callbacks, stopping, media });
+  return { ...standIn, media, mediaUrlOf: (accountSid, messageSid, mediaSid) => `${standIn.url}/${apiVersion}/Accounts/${accountSid}/Messages/${messageSid}/Media/${mediaSid}` };
 };
