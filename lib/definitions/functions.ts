@@ -435,10 +435,11 @@ export const functionDefinitions = {
    * message's media ready or failed (functions/core/media.ts).
    */
   media: {
-    // 8 files at once of up to 25 MB each, held whole to sniff and checksum them, twice while a buffer is joined: an estimate, not yet benched.
-    memoryMb: 640,
-    // Two messages of 10 files, 8 at a time: 3 rounds of at most 3 attempts of 15 s each plus backoff, about 140 s.
-    timeoutSeconds: 150,
+    // Measured (bench/results/2026-11-23-footprint.json, 2026-12-03): 2 MMS of 10 files at the 25 MiB cap peak at 544 MB,
+    // 8 files held whole at once (379 MB of buffers, each twice while it is joined); the rule doubles it.
+    memoryMb: 1152,
+    // Its design, not the measured 5 s: every file of a batch stalled, 8 at a time, 3 rounds of 3 attempts of 15 s and their backoff.
+    timeoutSeconds: 140,
     triggers: [
       {
         stream: 'Messages',

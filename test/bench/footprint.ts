@@ -25,6 +25,8 @@ import { publishFrames, type FeedRecord } from '../../functions/core/feed.ts';
 import { conversationIdFor } from '../../functions/core/ids.ts';
 import { frameFor, maxFrameBytes } from '../../functions/core/frames.ts';
 import { messageItem } from '../../functions/core/items.ts';
+import { defaultMediaLimits, withPendingMedia } from '../../functions/core/media.ts';
+import type { MediaItem } from '../../functions/core/message.ts';
 import { maxStoredTextBytes } from '../../functions/core/process.ts';
 import { maxWaitSeconds, pageLimits } from '../../functions/core/query.ts';
 import { sendTimings } from '../../functions/core/send.ts';
@@ -50,6 +52,8 @@ import { openSocket, type RecordingSocket } from '../helpers/sockets.ts';
 import { inParallel } from '../helpers/traffic.ts';
 import { paddedSample } from './ack-hot-path.ts';
 import { buildBundles, handlerNames } from './bundles.ts';
+import { aPhoto } from './media-files.ts';
+import { startS3Sink } from './s3-sink.ts';
 import { countStoredMessages } from './messages.ts';
 import { startStandIns } from './stand-ins.ts';
 import { median, round } from './stats.ts';
@@ -518,12 +522,12 @@ const largestFramedMessage = (index: number) => {
   return message('y'.repeat(maxFrameBytes - frameBytes('') - 64));
 };
 
-const streamEvent = (records: number): DynamoDBStreamEvent => {
+/** The stream event Lambda hands a Messages stream consumer for these newly stored items. */
+const streamEventOf = (items: readonly ReturnType<typeof messageItem>[]): DynamoDBStreamEvent => {
   const [template] = lambdaEvent<DynamoDBStreamEvent>('broadcaster-stream.json').Records;
   if (!template?.dynamodb) throw new Error('events/lambda/broadcaster-stream.json has no record');
   return {
-    Records: Array.from({ length: records }, (_, index) => {
-      const item = messageItem(largestFramedMessage(index));
+    Records: items.map((item, index) => {
       const image = marshall(item, { removeUndefinedValues: true }) as unknown as NonNullable<NonNullable<typeof template.dynamodb>['NewImage']>;
       return {
         ...template,
@@ -535,9 +539,13 @@ const streamEvent = (records: number): DynamoDBStreamEvent => {
   };
 };
 
+const streamEvent = (records: number): DynamoDBStreamEvent => streamEventOf(Array.from({ length: records }, (_, index) => messageItem(largestFramedMessage(index))));
+
 /** The send API's longest text and most media items (functions/core/accept.ts): WhatsApp's and Twilio's 4,096 characters, Twilio's 10 media. */
 const longestSendText = 4096;
 const mostMediaItems = 10;
+/** Files the media function fetches at once across a batch: functions/media/handler.ts's fetchConcurrency, which it does not export. */
+const mediaFetchConcurrency = 8;
 /** Twilio refuses a longer body with error 21617 (https://www.twilio.com/docs/api/errors/21617), and so does its stand-in. */
 const twilioLongestBody = 1600;
 
@@ -593,6 +601,8 @@ interface Scenario {
   event(run: number): Promise<unknown>;
   /** Checks what the invocations did beyond their answer (stored, pushed), throwing when it falls short. */
   verify?(invocations: number): Promise<string>;
+  /** Variables beside the function's own environment: an endpoint of the bench's instead of a stand-in's. */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 export interface ScenarioFigures {
@@ -862,6 +872,51 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
       }),
     );
 
+    // The media function's batch: MMS with the most files Twilio allows (NumMedia ≤ 10), every
+    // one at the size cap, served by the Twilio stand-in on loopback (which its configured
+    // origin opens: functions/adapters/media-fetch.ts) behind its redirect, with the account's credentials.
+    const mediaTenant = 'bench-media';
+    const mediaEndpoint = await sendingEndpointOf(mediaTenant);
+    const mediaKey = aConversationKey({ tenantId: mediaTenant, channel: 'mms', businessAddress: '+14155550145', customerAddress: '+14155550146' });
+    const mediaBatchSize = Math.max(...functionDefinitions.media.triggers.map((trigger) => trigger.batchSize));
+    const mediaSids = Array.from({ length: mostMediaItems }, () => `ME${randomBytes(16).toString('hex')}`);
+    for (const mediaSid of mediaSids) twilio.media.put(mediaSid, aPhoto(defaultMediaLimits.maxBytes));
+    // Files at the cap are over what fauxqs takes in one PUT: the media function puts them to a sink of the bench's.
+    const mediaBucket = await startS3Sink();
+    stops.push(mediaBucket.stop);
+    const mediaMessageIds: string[] = [];
+    /** A batch of newly stored MMS, as the processor stores them (files pending), and their stream records. */
+    const mediaBatch = async () => {
+      const items = [];
+      for (let i = 0; i < mediaBatchSize; i++) {
+        const messageSid = `MM${randomBytes(16).toString('hex')}`;
+        const media = mediaSids.map((mediaSid) => ({ url: twilio.mediaUrlOf(twilioAccount.accountSid, messageSid, mediaSid), contentType: 'image/jpeg' }));
+        const now = new Date().toISOString();
+        const message = withPendingMedia(
+          aStoredMessage({ tenantId: mediaTenant, channel: 'mms', providerMessageId: messageSid, media, contentType: 'image', receivedAt: now, storedAt: now, source: { requestId: randomUUID(), endpointId: mediaEndpoint.endpointId } }, mediaKey),
+        );
+        await store.saveMessage(message, mediaKey);
+        mediaMessageIds.push(message.id);
+        items.push(messageItem(message));
+      }
+      return streamEventOf(items);
+    };
+    /** Every file of every batch's messages kept whole: the invocations measured the worst case, not a refusal. */
+    const mediaKept = async () => {
+      const items = await Promise.all(mediaMessageIds.map(async (id) => (await outbox.message(id)) as { media?: MediaItem[] } | undefined));
+      const kept = items.flatMap((item) => item?.media ?? []).filter((file) => file.state === 'ready' && file.sizeBytes === defaultMediaLimits.maxBytes).length;
+      const expected = mediaMessageIds.length * mostMediaItems;
+      const put = mediaBucket.puts.filter(({ bucket, key, bytes }) => bucket === bodyBucket && key.startsWith(`media/${mediaTenant}/`) && bytes === defaultMediaLimits.maxBytes).length;
+      if (kept !== expected || put !== expected) throw new Error(`the media function kept ${kept} of ${expected} files and put ${put}`);
+      return `${kept} files of ${round(defaultMediaLimits.maxBytes / 1024 / 1024)} MiB put and settled ready`;
+    };
+    /**
+     * Its design's worst case: every file of a batch stalled, each through all its attempts at the
+     * fetch timeout (and under a second of backoff between them), `mediaFetchConcurrency` at a time.
+     */
+    const stalledMediaBatchSeconds =
+      Math.ceil((mediaBatchSize * mostMediaItems) / mediaFetchConcurrency) * (defaultMediaLimits.attempts * (defaultMediaLimits.timeoutMs / 1000) + 1);
+
     const mib = (bytes: number) => `${round(bytes / 1024 / 1024)} MiB`;
     const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
 
@@ -1030,6 +1085,19 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
         expect: { atLeast: { requeued: lostMessages } },
         event: async () => ({ ...lambdaEvent<Record<string, unknown>>('reconciler-schedule.json'), id: randomUUID(), time: new Date().toISOString() }),
       },
+      {
+        handler: 'media',
+        caller: 'stream',
+        input: `batch of ${mediaBatchSize} MMS, each with ${mostMediaItems} files at the ${mib(defaultMediaLimits.maxBytes)} cap, from the Twilio stand-in through its redirect, ${mediaFetchConcurrency} at a time`,
+        // One file's path: the endpoint (cached after the first), the send key on first use, the
+        // file's PUT, then its message's settling UpdateItem.
+        chainedCalls: 4,
+        designTimeoutSeconds: roundUpTo(stalledMediaBatchSeconds, sizing.timeoutStepSeconds),
+        expect: { batchItemFailures: 0 },
+        event: async () => mediaBatch(),
+        verify: mediaKept,
+        environment: { AWS_ENDPOINT_URL_S3: mediaBucket.url },
+      },
     ];
     const names = await handlerNames();
     const uncovered = names.filter((name) => !scenarios.some((scenario) => scenario.handler === name));
@@ -1053,7 +1121,12 @@ export const measureFootprint = async (options: { signal?: AbortSignal; measured
         timeoutMs: timeoutSeconds * 1000,
         eventFiles,
         workDir,
-        env: { PATH: process.env.PATH ?? '', ...localEnvironmentOf(scenario.handler, stack), ...lambdaEnvironment(functionName, memoryMb, workDir, `127.0.0.1:${xray.address().port}`) },
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...localEnvironmentOf(scenario.handler, stack),
+          ...lambdaEnvironment(functionName, memoryMb, workDir, `127.0.0.1:${xray.address().port}`),
+          ...scenario.environment,
+        },
         ...(options.signal && { signal: options.signal }),
       });
       await Promise.all(eventFiles.map((file) => rm(file, { force: true })));

@@ -6,6 +6,7 @@ import { measureAckHotPath, type ProviderHotPath } from './ack-hot-path.ts';
 import { measureBroadcasterThroughput, type BroadcasterResult } from './broadcaster-throughput.ts';
 import { measureBundles, type BundlesResult } from './bundles.ts';
 import { measureEndToEnd, type EndToEndResult } from './end-to-end.ts';
+import { measureEndToEndMedia, type EndToEndMediaResult } from './end-to-end-media.ts';
 import { formatRecommendations, measureFootprint, ruleInWords, type FootprintResult } from './footprint.ts';
 import { measureHttpAckLoad, type HttpAckLoadResult } from './http-ack-load.ts';
 import { measureProcessorThroughput, type ProcessorResult } from './processor-throughput.ts';
@@ -21,7 +22,7 @@ import { latencyHistogramSvg } from './svg.ts';
  * target is a finding, not a failure: the exit code is non-zero only when a measurement
  * itself could not be made.
  *
- *   node test/bench/run.ts [--only hot-path,bundles,processor,broadcaster,footprint,http,http-paced,e2e,sending]
+ *   node test/bench/run.ts [--only hot-path,bundles,processor,broadcaster,footprint,http,http-paced,e2e,e2e-media,sending]
  *
  * A partial run (--only) writes bench/results/<date>-partial.json instead.
  */
@@ -37,6 +38,9 @@ export const targets = {
   httpErrors: 0,
   e2eP50Ms: 150,
   e2eP99Ms: 400,
+  /** Issue 17: keeping media never changes the message figures. A message with a file, pushed when stored, against one without, same run. */
+  mediaE2eP50Ratio: 1.2,
+  mediaE2eP99Ratio: 1.5,
   processorPerSecond: 200,
   /** KB = 1000 bytes, as the project's own notes count them ("564 KB"). */
   ackBundleBytes: 500_000,
@@ -60,7 +64,7 @@ interface Row {
   readonly load?: string;
 }
 
-const steps = ['hot-path', 'bundles', 'processor', 'broadcaster', 'footprint', 'http', 'http-paced', 'e2e', 'sending'] as const;
+const steps = ['hot-path', 'bundles', 'processor', 'broadcaster', 'footprint', 'http', 'http-paced', 'e2e', 'e2e-media', 'sending'] as const;
 type Step = (typeof steps)[number];
 
 const parseOnly = (argv: readonly string[]): Set<Step> => {
@@ -203,6 +207,38 @@ const endToEndRows = (result: EndToEndResult | undefined): Row[] => {
     {
       row: '  drained after the warm-up (the window starts then) / after the window (info)',
       figure: [result.drainSeconds.warmup, result.drainSeconds.window].map((seconds) => (seconds === null ? 'not drained' : `${seconds} s`)).join(' / '),
+      target: '–',
+    },
+  ];
+};
+
+const endToEndMediaRows = (result: EndToEndMediaResult | undefined): Row[] => {
+  const target = `with-media p50 ≤ ${targets.mediaE2eP50Ratio}×, p99 ≤ ${targets.mediaE2eP99Ratio}× without`;
+  if (!result) return [{ row: 'local end to end with media', figure: 'measurement failed', target, failed: true }];
+  const { withMedia, withoutMedia, ratio, mediaReady } = result;
+  const complete = withMedia.count === withMedia.sent && withoutMedia.count === withoutMedia.sent;
+  return [
+    {
+      row: `local end to end, WhatsApp text and ${kb(result.photoBytes)} photo webhooks in turn, ${result.rate} msg/s × ${result.seconds} s: p50 with ÷ without media`,
+      figure: `${ratio.p50}× (${ms(withMedia.p50)} with, ${ms(withoutMedia.p50)} without)`,
+      target: `≤ ${targets.mediaE2eP50Ratio}×`,
+      holds: ratio.p50 <= targets.mediaE2eP50Ratio,
+    },
+    {
+      row: '  p99 with ÷ without media',
+      figure: `${ratio.p99}× (${ms(withMedia.p99)} with, ${ms(withoutMedia.p99)} without; max ${ms(withMedia.max)} / ${ms(withoutMedia.max)})`,
+      target: `≤ ${targets.mediaE2eP99Ratio}×`,
+      holds: ratio.p99 <= targets.mediaE2eP99Ratio,
+    },
+    {
+      row: '  message.created frames received, with / without media',
+      figure: `${withMedia.count} / ${withMedia.sent}, ${withoutMedia.count} / ${withoutMedia.sent} (${result.duplicateFrames} duplicate frames)`,
+      target: 'all, once',
+      holds: complete && result.duplicateFrames === 0,
+    },
+    {
+      row: '  POST → photo ready (message.updated), p50 / p99 (info)',
+      figure: `${ms(mediaReady.p50)} / ${ms(mediaReady.p99)} (max ${ms(mediaReady.max)}; ${mediaReady.count} ready, ${mediaReady.failed} failed of ${withMedia.sent})`,
       target: '–',
     },
   ];
@@ -395,6 +431,7 @@ const main = async () => {
     http: 'local HTTP ack (autocannon)',
     httpPaced: 'local HTTP ack (paced, open loop)',
     e2e: 'end to end',
+    e2eMedia: 'end to end with media',
     sending: 'sending',
   } as const;
   const hotPath = only.has('hot-path') ? await attempt(titles.hotPath, 120_000, failures, () => measureAckHotPath()) : undefined;
@@ -406,6 +443,7 @@ const main = async () => {
   const http = only.has('http') ? await attempt(titles.http, 300_000, failures, (signal) => measureHttpAckLoad({ generator: 'autocannon', signal })) : undefined;
   const httpPaced = only.has('http-paced') ? await attempt(titles.httpPaced, 300_000, failures, (signal) => measureHttpAckLoad({ generator: 'paced', signal })) : undefined;
   const e2e = only.has('e2e') ? await attempt(titles.e2e, 150_000, failures, (signal) => measureEndToEnd({ signal })) : undefined;
+  const e2eMedia = only.has('e2e-media') ? await attempt(titles.e2eMedia, 180_000, failures, (signal) => measureEndToEndMedia({ signal })) : undefined;
   const sending = only.has('sending') ? await attempt(titles.sending, 300_000, failures, (signal) => measureSending({ signal })) : undefined;
 
   const rows: Row[] = [
@@ -413,6 +451,7 @@ const main = async () => {
     ...(only.has('http') ? withLoad(titles.http, httpRows(http, 'autocannon (20 connections)', false)) : []),
     ...(only.has('http-paced') ? withLoad(titles.httpPaced, httpRows(httpPaced, 'paced open loop', true)) : []),
     ...(only.has('e2e') ? withLoad(titles.e2e, endToEndRows(e2e)) : []),
+    ...(only.has('e2e-media') ? withLoad(titles.e2eMedia, endToEndMediaRows(e2eMedia)) : []),
     ...(only.has('sending') ? withLoad(titles.sending, sendingRows(sending)) : []),
     ...(only.has('processor') ? withLoad(titles.processor, processorRows(processor)) : []),
     ...(only.has('broadcaster') ? withLoad(titles.broadcaster, broadcasterRows(broadcaster, processor)) : []),
@@ -456,6 +495,7 @@ const main = async () => {
       httpAckLoad: http,
       httpAckLoadPaced: httpPaced,
       endToEnd: e2e,
+      endToEndMedia: e2eMedia,
       sending,
       processor,
       broadcaster,
@@ -469,6 +509,7 @@ const main = async () => {
       "autocannon's overallRate gives each connection a per-second budget spent back to back at the start of each second (closed loop); the paced run sends one request every 2 ms whatever the answers (open loop) and times each from its scheduled start.",
       'KB = 1000 bytes.',
       "Sending: an in-process local stack sending through a Twilio stand-in the bench holds, which stamps createdAt when it takes a message (same clock as the message's storedAt). The accept load uses 10 short codes and the burst 50, whose documented 100 segments/s keep any number's rate out of the figures; the long code row checks the sender holds Twilio's 1 segment/s. The burst is accepted in the bench process, then queued at once, so the sender sets its pace; its rate is from the first call to the last.",
+      "End to end with media: its own fresh `npm start`, signed WhatsApp webhooks on a fixed schedule, a text and a photo in turn (each photo a media id on the stack's Graph API stand-in, fetched with the endpoint's access token), 5 s of warm-up outside the figures; each message timed from its POST to its message.created frame, each photo also to the message.updated frame that carries it ready. Locally the media function shares the machine's CPUs with the stack; on AWS it is a Lambda of its own.",
       'Every stack phase (http, http-paced, e2e) runs on a fresh `npm start` and starts on a drained pipeline: its warm-up stored and broadcast. Drained = the ingest queue holds nothing, waiting or in flight, and every frame the stream\'s records make is in its tenant\'s feed (test/bench/drain.ts).',
       "The broadcaster row: a backlog stored as the processor stores it, then the local stream poller and the broadcaster's worker started on it, as npm start runs them, until a socket of the tenant has every message's frame; set against the processor's distinct messages stored per second in the same run.",
       'Load average: each step\'s 1-minute load when it started → ended beside its first row; steps[] has all three figures. On a machine shared with other work, read the figures beside it.',
