@@ -7,7 +7,7 @@ import { conversationIdFor, newOutboundMessageId, type ConversationKey } from '.
 import { statusRank } from './items.ts';
 import type { Channel, MediaItem } from './message.ts';
 import type { OutboundContent } from './outbound.ts';
-import { replyPartsAfter, storedEmailParts, type EmailParts } from './email-reply.ts';
+import { isOneMailbox, oneLine, replyPartsAfter, storedEmailParts, type EmailParts } from './email-reply.ts';
 import type { StoredMessage } from './items.ts';
 import { resolveUploads, type UploadDependencies } from './uploads.ts';
 import {
@@ -180,6 +180,8 @@ const emailPartsFor = async (
   const html = body.html === undefined ? {} : { html: body.html };
   if (firstMessage) {
     if (body.subject === undefined) throw invalid('subject is required for a first email');
+    if (oneLine(body.subject) !== body.subject) throw invalid('subject must be one line, without control characters');
+    if (!isOneMailbox(destination.key.customerAddress)) throw invalid('to must be one email address, like name@example.com');
     return { subject: body.subject, ...html };
   }
   const latestId = destination.conversation?.lastMessageId;

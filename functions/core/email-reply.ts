@@ -24,10 +24,32 @@ export interface EmailParts {
  */
 export const maxReferences = 20;
 
-/** `Re: ` once: a subject that already starts with it (any case, RFC 5322 §3.6.5) is kept as it is. */
-export const replySubject = (subject: string): string => (/^\s*re\s*:/i.test(subject) ? subject.trim() : `Re: ${subject.trim()}`.trimEnd());
+/**
+ * A header value on one line: a line break in a customer's subject would otherwise add headers
+ * (a Bcc) to the reply an agent sends.
+ */
+export const oneLine = (value: string): string => value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 
-const trimmed = (ids: readonly string[]): readonly string[] => (ids.length <= maxReferences ? ids : [ids[0] as string, ...ids.slice(ids.length - (maxReferences - 1))]);
+/**
+ * One mailbox (local@domain), nothing around it: a recipient written as a list, or with a line
+ * break, would send the reply to whoever the customer's From header named.
+ */
+export const isOneMailbox = (address: string): boolean => /^[^\s@,;:<>"()[\]\\]+@[^\s@,;:<>"()[\]\\]+\.[^\s@,;:<>"()[\]\\]+$/.test(address);
+
+/** `Re: ` once: a subject that already starts with it (any case, RFC 5322 §3.6.5) is kept as it is. */
+export const replySubject = (subject: string): string => {
+  const line = oneLine(subject);
+  return /^re\s*:/i.test(line) ? line : `Re: ${line}`.trimEnd();
+};
+
+/** A Message-ID longer than this is no real one (RFC 5322 lines stop at 998): it is left out rather than carried. */
+const maxMessageIdLength = 250;
+
+/** A thread's first mail and its latest ones, as RFC 5322 §3.6.4 suggests trimming: a stored or sent chain stays small. */
+export const trimmedReferences = (ids: readonly string[]): readonly string[] => {
+  const sane = ids.filter((id) => id.length <= maxMessageIdLength);
+  return sane.length <= maxReferences ? sane : [sane[0] as string, ...sane.slice(sane.length - (maxReferences - 1))];
+};
 
 /**
  * The threading of a reply to `parent`: its References, or else its In-Reply-To when that names
@@ -35,7 +57,7 @@ const trimmed = (ids: readonly string[]): readonly string[] => (ids.length <= ma
  */
 export const replyThreading = (parent: { readonly messageId: string; readonly references?: readonly string[]; readonly inReplyTo?: string }): Pick<EmailParts, 'inReplyTo' | 'references'> => {
   const earlier = parent.references && parent.references.length > 0 ? parent.references : parent.inReplyTo !== undefined ? [parent.inReplyTo] : [];
-  return { inReplyTo: parent.messageId, references: trimmed([...earlier.filter((id) => id !== parent.messageId), parent.messageId]) };
+  return { inReplyTo: parent.messageId, references: trimmedReferences([...earlier.filter((id) => id !== parent.messageId), parent.messageId]) };
 };
 
 const stringsIn = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : undefined);

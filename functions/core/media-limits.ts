@@ -110,8 +110,15 @@ export interface FileFacts {
 const nameOf = (file: FileFacts): string => (file.filename ? `${file.filename} (${file.contentType})` : file.contentType);
 
 /** Refuses a file the channel does not take: `bad_request` for its type, `too_large` for its size. */
+/**
+ * Types a browser would run if served from our bucket: never kept, never uploaded, whatever a
+ * channel or the allow-list takes, since every kept file is served through our signed links.
+ */
+export const activeTypes: ReadonlySet<string> = new Set(['image/svg+xml', 'text/html', 'application/xhtml+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/javascript']);
+
 export const checkFileFor = (channel: Channel, file: FileFacts): void => {
   const contentType = bareContentType(file.contentType);
+  if (activeTypes.has(contentType)) throw new Refused('bad_request', `${nameOf(file)} is ${contentType}, which a browser would run: send it as a download (application/octet-stream) or in another format`);
   const rule = channelMediaLimits[channel].rules.find(({ types }) => types.some((pattern) => matches(pattern, contentType)));
   if (!rule) throw new Refused('bad_request', `${channel} does not take ${nameOf(file)} files`);
   if (file.sizeBytes > rule.maxBytes) throw new Refused('too_large', `${nameOf(file)} is ${megabytes(file.sizeBytes)}: ${channel} takes ${contentType} files of up to ${megabytes(rule.maxBytes)}`);

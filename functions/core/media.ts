@@ -1,5 +1,5 @@
 import type { StoredMessage } from './items.ts';
-import { bareContentType } from './media-limits.ts';
+import { activeTypes, bareContentType } from './media-limits.ts';
 import type { MediaItem } from './message.ts';
 import { uploadKeyOf } from './uploads.ts';
 
@@ -126,9 +126,6 @@ export const defaultMediaLimits: MediaLimits = {
   timeoutMs: 15_000,
   attempts: 3,
 };
-
-/** Types a browser would run if served inline from our bucket: refused whatever the allow-list says. */
-const activeTypes = new Set(['image/svg+xml', 'text/html', 'application/xhtml+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/javascript']);
 
 export const isAllowedType = (contentType: string, allowed: readonly string[]): boolean => {
   const type = contentType.toLowerCase();

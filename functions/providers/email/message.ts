@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { oneLine, trimmedReferences } from '../../core/email-reply.ts';
 import { PermanentError } from '../../core/errors.ts';
 import type { MediaItem, NormalizedMessage } from '../../core/message.ts';
 import { firstAddressIn } from './addresses.ts';
@@ -46,10 +47,10 @@ export const inboundEmailMessage = (email: InboundEmail): NormalizedMessage => {
   if (!businessAddress) throw new PermanentError('the email names no recipient address');
   const customerAddress = firstAddressIn(email.senders);
   if (!customerAddress) throw new PermanentError('the email names no sender address');
-  const subject = email.subject ?? decodeEncodedWords(headerValue(email.headers, 'subject') ?? '');
+  const subject = oneLine(email.subject ?? decodeEncodedWords(headerValue(email.headers, 'subject') ?? ''));
   const replyTo = messageIdIn(headerValue(email.headers, 'in-reply-to'));
   // Kept so that a reply's References can continue the thread (core/email-reply.ts).
-  const references = messageIdsIn(headerValue(email.headers, 'references'));
+  const references = trimmedReferences(messageIdsIn(headerValue(email.headers, 'references')));
   const providerTimestamp = isoDateOf(headerValue(email.headers, 'date'));
   return {
     kind: 'message',

@@ -55,6 +55,9 @@ export const emailFailure = (provider: string, status: number, text: string | un
   return failed('permanent', code, message, `${provider} refused the mail: ${message}`);
 };
 
+/** A reply goes to the one address of its conversation, never to a list a customer's From header wrote. */
+export const notOneMailbox: SendOutcome = failed('permanent', 'switchboard.not_one_mailbox', 'the recipient or sender is not one email address', 'Write to one address: start a conversation with POST /messages naming it.');
+
 /** accept.ts gives every email a subject; a message without one was never accepted as an email. */
 export const noSubject: SendOutcome = failed('permanent', 'switchboard.no_subject', 'an email without a subject', 'Send it again with POST /messages and a subject.');
 

@@ -1,7 +1,8 @@
 import type { ProviderSender, SendCredentials, SendOutcome, SendRequest } from '../../core/outbound.ts';
 import { messageIdIn } from '../email/message.ts';
 import { threadingHeaders } from '../email/reply.ts';
-import { emailFailure, emailRate, noSubject, readAnswer, throttleSecondsOf } from '../email/send-answers.ts';
+import { isOneMailbox } from '../../core/email-reply.ts';
+import { emailFailure, emailRate, noSubject, notOneMailbox, readAnswer, throttleSecondsOf } from '../email/send-answers.ts';
 import { transportOutcome } from '../senders.ts';
 import { correlationParam } from '../twilio/status-callback.ts';
 
@@ -72,6 +73,7 @@ export const createMailgunSender = ({ baseUrl = 'https://api.mailgun.net' }: Mai
   async send(request, credentials, signal) {
     if (credentials.provider !== 'mailgun') return noKey;
     if (!request.email?.subject) return noSubject;
+    if (!isOneMailbox(request.to) || !isOneMailbox(request.from)) return notOneMailbox;
     let response: Response;
     try {
       response = await fetch(`${baseUrl.replace(/\/+$/, '')}/v3/${encodeURIComponent(credentials.domain)}/messages`, {

@@ -1,6 +1,7 @@
 import type { ProviderSender, SendOutcome, SendRequest } from '../../core/outbound.ts';
 import { threadingHeaders } from '../email/reply.ts';
-import { emailFailure, emailRate, noSubject, readAnswer, throttleSecondsOf } from '../email/send-answers.ts';
+import { isOneMailbox } from '../../core/email-reply.ts';
+import { emailFailure, emailRate, noSubject, notOneMailbox, readAnswer, throttleSecondsOf } from '../email/send-answers.ts';
 import { transportOutcome } from '../senders.ts';
 import { correlationParam } from '../twilio/status-callback.ts';
 
@@ -81,6 +82,7 @@ export const createSendgridSender = ({ baseUrl = 'https://api.sendgrid.com' }: S
   async send(request, credentials, signal) {
     if (credentials.provider !== 'sendgrid') return noKey;
     if (!request.email?.subject) return noSubject;
+    if (!isOneMailbox(request.to) || !isOneMailbox(request.from)) return notOneMailbox;
     let response: Response;
     try {
       response = await fetch(`${baseUrl.replace(/\/+$/, '')}/v3/mail/send`, {

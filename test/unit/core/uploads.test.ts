@@ -102,6 +102,9 @@ describe('resolveUploads', () => {
   it('holds each channel to its providers’ documented types and sizes', () => {
     const file = (contentType: string, mb: number) => ({ contentType, sizeBytes: mb * MB });
     expect(() => checkFilesFor('whatsapp', [file('application/pdf', 15)])).not.toThrow();
+    // A type a browser would run is never kept, even where a channel takes any file.
+    expect(() => checkFilesFor('messenger', [file('text/html', 1)])).toThrow('which a browser would run');
+    expect(() => checkFilesFor('email', [file('image/svg+xml', 1)])).toThrow('which a browser would run');
     expect(() => checkFilesFor('whatsapp', [file('image/jpeg', 6)])).toThrow('whatsapp takes image/jpeg files of up to 5 MB');
     expect(() => checkFilesFor('instagram', [file('image/gif', 8)])).not.toThrow();
     expect(() => checkFilesFor('instagram', [file('image/webp', 1)])).toThrow('instagram does not take image/webp files');

@@ -145,6 +145,18 @@ describe('Mailgun Messages', () => {
     expect(outcome).toMatchObject({ kind: 'failed', category: 'permanent', code: 'switchboard.no_subject' });
     expect(calls).toHaveLength(0);
   });
+
+  it('refuses a recipient that is a list of addresses (a customer’s From header can be) before calling anyone', async () => {
+    // Prepare
+    const calls = answering(() => Response.json({}));
+
+    // Act
+    const outcome = await createMailgunSender().send({ ...reply, to: 'multi1@x.example, victim@y.example' }, { provider: 'mailgun', apiKey: 'k', domain: 'mg.example.com' }, AbortSignal.timeout(1000));
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'failed', category: 'permanent', code: 'switchboard.not_one_mailbox' });
+    expect(calls).toHaveLength(0);
+  });
 });
 
 describe('email events name our message', () => {

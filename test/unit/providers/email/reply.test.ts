@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emailPartsOf, maxReferences, replyPartsAfter, replySubject, replyThreading, storedEmailParts } from '../../../../functions/core/email-reply.ts';
+import { emailPartsOf, isOneMailbox, maxReferences, replyPartsAfter, replySubject, replyThreading, storedEmailParts } from '../../../../functions/core/email-reply.ts';
 import { inboundEmailMessage } from '../../../../functions/providers/email/message.ts';
 import { messageIdsIn, threadingHeaders } from '../../../../functions/providers/email/reply.ts';
 
@@ -43,6 +43,45 @@ describe('replyThreading (RFC 5322 §3.6.4)', () => {
     expect(threading.references?.[0]).toBe('m0@x');
     expect(threading.references?.at(-1)).toBe('last@x');
     expect(threading.references?.at(-2)).toBe('m29@x');
+  });
+});
+
+describe('what a customer’s mail cannot make a reply do', () => {
+  const hostile = inboundEmailMessage({
+    headers: [
+      ['message-id', '<h@mail.example.net>'],
+      ['references', Array.from({ length: 500 }, (_, index) => `<${index}${index === 3 ? 'x'.repeat(900) : ''}@chain.example>`).join(' ')],
+    ],
+    subject: 'Hello\r\nBcc: victim@evil.example\r\nX-Injected: yes',
+    recipients: ['support@example.com'],
+    senders: ['mallory@evil.example'],
+    text: 'hi',
+    media: [],
+    fingerprint: [],
+  });
+
+  it('keeps its subject on one line, so a reply adds no header', () => {
+    // Assess
+    expect(hostile.subject).toBe('Hello Bcc: victim@evil.example X-Injected: yes');
+    expect(replySubject('Hello\r\nBcc: victim@evil.example')).toBe('Re: Hello Bcc: victim@evil.example');
+  });
+
+  it('keeps a chain of References to its first and latest ids, none of them oversized', () => {
+    // Assess
+    const references = hostile.details?.references as string[];
+    expect(references).toHaveLength(maxReferences);
+    expect(references[0]).toBe('0@chain.example');
+    expect(references.at(-1)).toBe('499@chain.example');
+    expect(references.every((id) => id.length <= 250)).toBe(true);
+  });
+
+  it('takes one mailbox as a recipient, never a list or a header', () => {
+    // Assess
+    expect(isOneMailbox('ana.ruiz@example.net')).toBe(true);
+    expect(isOneMailbox('multi1@x.example, victim@y.example')).toBe(false);
+    expect(isOneMailbox('a@x.example\r\nBcc: b@y.example')).toBe(false);
+    expect(isOneMailbox('Mallory <m@x.example>')).toBe(false);
+    expect(isOneMailbox('not-an-address')).toBe(false);
   });
 });
 
