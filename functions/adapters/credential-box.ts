@@ -73,5 +73,8 @@ export const parseCredentials = (input: unknown): SendCredentials => {
         'SMS Gateway for Android {gateway: android, username, password, apiUrl?} or a webhook gateway {gateway: webhook, url, signingSecret whsec_…}',
     );
   }
+  // A line break in a key would be sent as a header and fail on every send, as if the provider never answered.
+  const unprintable = Object.entries(parsed.data).find(([, value]) => /[\u0000-\u001f\u007f]/.test(value));
+  if (unprintable) throw new Error(`send credentials: ${unprintable[0]} holds a line break or another control character`);
   return parsed.data as SendCredentials;
 };

@@ -89,7 +89,15 @@ export const sendTimings = {
   defaultThrottleMs: 1_000,
 } as const;
 
-const failure = (category: SendFailure['category'], code: string, message: string, hint: string): SendFailure => ({ category, code, message, hint });
+/** A provider's own words are kept to this length: a gateway may answer with a page of them, and the message item must still fit. */
+const maxProviderTextLength = 1_000;
+
+const failure = (category: SendFailure['category'], code: string, message: string, hint: string): SendFailure => ({
+  category,
+  code: code.slice(0, 100),
+  message: message.length > maxProviderTextLength ? `${message.slice(0, maxProviderTextLength)}…` : message,
+  hint,
+});
 
 const noCredentials = (endpointId: string, why: string) =>
   failure('credentials', 'no_send_credentials', why, `Set the send credentials of endpoint ${endpointId} with switchboard endpoint credentials, then retry with switchboard outbox retry.`);

@@ -6,6 +6,22 @@
  * (unsubscribed), so the provider drops it without sending. Any domain works, so a test's
  * customer can be `bounce@example.net`.
  */
+/** A mail an email stand-in took, as a test reads it: what both providers' APIs carry alike. */
+export interface RecordedMail {
+  /** The id the provider answered, without angle brackets (as its events name it). */
+  readonly messageId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly subject: string;
+  /** The headers it was asked to add (In-Reply-To, References), by name. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly text?: string;
+  readonly html?: string;
+  /** Each file with its content base64. */
+  readonly attachments: readonly { readonly filename: string; readonly type?: string; readonly content: string }[];
+  readonly createdAt: Date;
+}
+
 export type SimulatedOutcome =
   | { readonly kind: 'delivered' }
   | { readonly kind: 'bounce'; readonly enhancedStatus: string; readonly reply: string }

@@ -5,7 +5,7 @@ import { signedTokenFields } from '../../../functions/providers/mailgun/sample.t
 import { Faults, type Fault } from './faults.ts';
 import { startProviderStandIn, type ProviderStandIn } from './stand-in.ts';
 import { Callbacks, json, sleep, type Answer } from './http.ts';
-import { simulatedOutcomeOf } from './mailbox-simulator.ts';
+import { simulatedOutcomeOf, type RecordedMail } from './mailbox-simulator.ts';
 
 /**
  * A stand-in for Mailgun's Messages API on 127.0.0.1: `POST /v3/{domain}/messages`, multipart
@@ -34,21 +34,10 @@ export interface MailgunApiStandInOptions {
 }
 
 /** A mail the stand-in took, as a test reads it. */
-export interface MailgunStandInMessage {
-  /** The Message-Id it answered, without angle brackets (as events name it). */
-  readonly messageId: string;
+export interface MailgunStandInMessage extends RecordedMail {
   readonly domain: string;
-  readonly from: string;
-  readonly to: string;
-  readonly subject: string;
-  /** The `h:` fields, by header name. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly text?: string;
-  readonly html?: string;
-  readonly attachments: readonly { readonly filename: string; readonly type: string; readonly content: string }[];
   /** The `v:` fields, by variable name. */
   readonly variables: Readonly<Record<string, string>>;
-  readonly createdAt: Date;
 }
 
 export type MailgunApiStandIn = ProviderStandIn<MailgunStandInMessage>;

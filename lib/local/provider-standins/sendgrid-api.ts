@@ -4,7 +4,7 @@ import { signatureHeader, timestampHeader } from '../../../functions/providers/s
 import { Faults, type Fault } from './faults.ts';
 import { startProviderStandIn, type ProviderStandIn } from './stand-in.ts';
 import { Callbacks, json, readBody, sleep, type Answer } from './http.ts';
-import { simulatedOutcomeOf } from './mailbox-simulator.ts';
+import { simulatedOutcomeOf, type RecordedMail } from './mailbox-simulator.ts';
 
 /**
  * A stand-in for SendGrid's Mail Send API on 127.0.0.1: `POST /v3/mail/send` with a bearer API
@@ -34,19 +34,8 @@ export interface SendgridApiStandInOptions {
 }
 
 /** A mail the stand-in took, as a test reads it. */
-export interface SendgridStandInMessage {
-  /** What X-Message-Id answered. */
-  readonly messageId: string;
-  readonly from: string;
-  readonly to: string;
-  readonly subject: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly text?: string;
-  readonly html?: string;
-  /** Each file with its content base64, as it was posted. */
-  readonly attachments: readonly { readonly filename: string; readonly type?: string; readonly content: string }[];
+export interface SendgridStandInMessage extends RecordedMail {
   readonly customArgs: Readonly<Record<string, string>>;
-  readonly createdAt: Date;
 }
 
 export interface SendgridApiStandIn extends ProviderStandIn<SendgridStandInMessage> {

@@ -90,7 +90,7 @@ describe('parseCredentials', () => {
     ['an API key SID that is not SK + 32 hex', { ...twilioApiKey, apiKeySid: 'secret-api-key-value' }],
     ['an empty auth token', { ...twilio, authToken: '' }],
     ['no access token', { provider: 'meta' }],
-    ['an unknown provider', { provider: 'sendgrid', accessToken: 'secret-auth-token-value' }],
+    ['a provider with another’s field', { provider: 'sendgrid', accessToken: 'secret-auth-token-value' }],
     ['an extra field', { ...meta, password: 'secret-auth-token-value' }],
     ['not an object', 'secret-auth-token-value'],
     ['an SMS gateway that is neither android nor webhook', { ...androidGateway, gateway: 'secret-gateway' }],
@@ -116,5 +116,13 @@ describe('parseCredentials', () => {
         'SMS Gateway for Android {gateway: android, username, password, apiUrl?} or a webhook gateway {gateway: webhook, url, signingSecret whsec_…}',
     );
     expect(error?.message).not.toContain('secret-');
+  });
+
+  it('refuses a key with a line break, which would fail every send as if the provider never answered, naming the field and not its value', () => {
+    // Act
+    const refusal = () => parseCredentials({ provider: 'sendgrid', apiKey: 'SG.secret-part\nmore' });
+
+    // Assess
+    expect(refusal).toThrow('send credentials: apiKey holds a line break or another control character');
   });
 });

@@ -403,6 +403,18 @@ describe('sendQueued', () => {
       expect(sender.calls.pause).toEqual([]);
     });
 
+    it('keep the provider\'s words to a thousand characters, so that a gateway\'s page of them still fits the message', async () => {
+      // Prepare
+      const sender = fakeSender({ outcomes: [{ kind: 'failed', category: 'permanent', code: '400', message: 'X'.repeat(600_000), hint: 'Check the gateway.' }] });
+
+      // Act
+      await sender.run();
+
+      // Assess
+      const failure = (sender.message() as { failure: { message: string } }).failure;
+      expect(failure.message).toBe(`${'X'.repeat(1_000)}…`);
+    });
+
     it('remember an opt-out on the conversation', async () => {
       const sender = fakeSender({ outcomes: [{ kind: 'failed', category: 'opted-out', code: '21610', message: 'Attempt to send to unsubscribed recipient', hint: 'They must send START.' }] });
 
