@@ -321,5 +321,6 @@ export const startGraphApiStandIn = async (options: GraphApiStandInOptions): Pro
   };
 
   const standIn = await startProviderStandIn({ port: options.port ?? 0, handle, internalError: internalError(), messages, faults, callbacks, stopping, media });
-  return { ...standIn, media };
+  // Onto the stand-in itself: a spread would freeze its live counters (requests, callbacks) at 0.
+  return Object.assign(standIn, { media });
 };

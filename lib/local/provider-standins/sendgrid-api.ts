@@ -191,5 +191,6 @@ export const startSendgridApiStandIn = async (options: SendgridApiStandInOptions
   };
 
   const standIn = await startProviderStandIn({ port: options.port ?? 0, handle, internalError, messages, faults, callbacks, stopping });
-  return { ...standIn, verificationKey, get requests() { return standIn.requests; }, get callbacks() { return standIn.callbacks; } };
+  // Onto the stand-in itself: a spread would freeze its live counters (requests, callbacks) at 0.
+  return Object.assign(standIn, { verificationKey });
 };

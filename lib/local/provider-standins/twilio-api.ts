@@ -308,5 +308,6 @@ export const startTwilioApiStandIn = async (options: TwilioApiStandInOptions): P
   };
 
   const standIn = await startProviderStandIn({ port: options.port ?? 0, handle, internalError: internalError, messages, faults, callbacks, stopping, media });
-  return { ...standIn, media, mediaUrlOf: (accountSid, messageSid, mediaSid) => `${standIn.url}/${apiVersion}/Accounts/${accountSid}/Messages/${messageSid}/Media/${mediaSid}` };
+  // Onto the stand-in itself: a spread would freeze its live counters (requests, callbacks) at 0.
+  return Object.assign(standIn, { media, mediaUrlOf: (accountSid: string, messageSid: string, mediaSid: string) => `${standIn.url}/${apiVersion}/Accounts/${accountSid}/Messages/${messageSid}/Media/${mediaSid}` });
 };
