@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import { createHash } from 'node:crypto';
@@ -12,6 +12,8 @@ export interface BodyWriter {
 /** Large bodies in S3, and the processor's request archive. */
 export interface BodyStore extends BodyWriter {
   get(key: string): Promise<Buffer>;
+  /** Every key under `prefix`, in S3's order (by key): what the operator's archive commands read a day of the archive with. */
+  list(prefix: string): Promise<string[]>;
 }
 
 /** Names the object in the error, which the SDK's own message ("NoSuchKey") does not. */
@@ -36,6 +38,17 @@ export const bodyStoreOn = (client: S3Client, bucket: string): BodyStore => ({
     } catch (error) {
       throw failureOf('GET', bucket, key, error);
     }
+  },
+  async list(prefix) {
+    const keys: string[] = [];
+    try {
+      for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix })) {
+        keys.push(...(page.Contents ?? []).flatMap(({ Key }) => (Key === undefined ? [] : [Key])));
+      }
+    } catch (error) {
+      throw failureOf('LIST', bucket, prefix, error);
+    }
+    return keys;
   },
 });
 

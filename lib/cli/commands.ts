@@ -344,6 +344,43 @@ export const commands: readonly Command[] = [
       show(await retryOutbound(await sendingTarget(flags.stack), flags.tenant ?? '', messageId), describeRetry, flags.json);
     },
   }),
+  defineCommand({
+    name: 'archive search',
+    synopsis: ['--from <time> --to <time> [--endpoint <id>] [--provider-id <id>]', '[--tenant <t>] [--json]'],
+    summary: [
+      'archived requests received from --from up to --to',
+      '(ISO 8601 times, or dates: midnight UTC; 31 days',
+      'at most), with the provider ids they carry, never',
+      'their content',
+    ],
+    options: { from: { type: 'string' }, to: { type: 'string' }, endpoint: { type: 'string' }, 'provider-id': { type: 'string' }, tenant: { type: 'string' }, ...jsonOption, ...stackOption },
+    required: { from: 'the archive is searched by when requests were received', to: 'the archive is searched by when requests were received' },
+    async run(flags) {
+      const [{ parseArchiveRange }, { formatSearch, resolveArchiveTarget, searchArchive }] = await Promise.all([import('./archive-range.ts'), import('./archive.ts')]);
+      const range = parseArchiveRange(flags.from ?? '', flags.to ?? '');
+      const filter = { range, endpointId: flags.endpoint, tenantId: flags.tenant, providerId: flags['provider-id'] };
+      show(await searchArchive(await resolveArchiveTarget(flags.stack), filter), formatSearch, flags.json);
+    },
+  }),
+  defineCommand({
+    name: 'archive replay',
+    synopsis: ['--from <time> --to <time> [--endpoint <id>] [--tenant <t>]', '[--dry-run] [--json]'],
+    summary: [
+      'queue archived requests again, each verified anew',
+      "with its endpoint's current secrets; one that no",
+      'longer verifies, or whose endpoint is gone or',
+      "another tenant's, is listed, not sent (--dry-run:",
+      'send nothing, list all)',
+    ],
+    options: { from: { type: 'string' }, to: { type: 'string' }, endpoint: { type: 'string' }, tenant: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, ...jsonOption, ...stackOption },
+    required: { from: 'the archive is replayed by when requests were received', to: 'the archive is replayed by when requests were received' },
+    async run(flags) {
+      const [{ parseArchiveRange }, { describeReplay, replayArchive, resolveArchiveTarget }] = await Promise.all([import('./archive-range.ts'), import('./archive.ts')]);
+      const range = parseArchiveRange(flags.from ?? '', flags.to ?? '');
+      const filter = { range, endpointId: flags.endpoint, tenantId: flags.tenant };
+      show(await replayArchive(await resolveArchiveTarget(flags.stack), filter, { dryRun: flags['dry-run'] }), describeReplay, flags.json);
+    },
+  }),
 ];
 
 const wordsOf = (name: string) => name.split(' ');

@@ -28,6 +28,7 @@ describe.concurrent('a wrong call of switchboard', () => {
     [['--stack', 'Switchboard', 'endpoint', 'remove'], 'endpoint remove needs <endpointId>', 'usage: switchboard endpoint remove '],
     [['quarantine', 'list', 'acme'], 'unexpected argument "acme"', 'usage: switchboard quarantine list '],
     [['token'], '--tenant is required: a token grants one tenant', 'usage: switchboard token '],
+    [['archive', 'search', '--to', '2026-12-04'], '--from is required: the archive is searched by when requests were received', 'usage: switchboard archive search '],
     [['endpoint', 'add', '--provider', 'twilio', '--secret', 'an-auth-token'], '--tenant is required: the tenant whose messages the endpoint receives', 'usage: switchboard endpoint add '],
   ])('%j says so in one line, then the usage of the command meant, with exit code 2', async (args, problem, usage) => {
     const { code, stdout, stderr } = await runCli(args, { env });
@@ -60,6 +61,6 @@ describe.concurrent('a wrong call of switchboard', () => {
     expect(command.stdout).not.toContain('dlq');
     expect(all.code).toBe(0);
     expect(all.stdout).toMatch(/^usage: switchboard <command> /);
-    for (const name of ['endpoint add', 'endpoint secret add', 'endpoint list', 'send', 'token', 'tail', 'quarantine replay', 'dlq redrive']) expect(all.stdout).toContain(`\n  ${name} `);
+    for (const name of ['endpoint add', 'endpoint secret add', 'endpoint list', 'send', 'token', 'tail', 'quarantine replay', 'dlq redrive', 'archive search', 'archive replay']) expect(all.stdout).toContain(`\n  ${name} `);
   });
 });

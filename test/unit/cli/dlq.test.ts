@@ -29,7 +29,7 @@ const deadLetterQueueUrl = 'https://sqs.us-east-1.amazonaws.com/123456789012/Swi
 const deadLetterArn = 'arn:aws:sqs:us-east-1:123456789012:Switchboard-DeadLetter';
 
 const aTarget = (redriveStrategy: QueueTarget['redrive']): QueueTarget => ({
-  bodies: { put: async () => {}, get: async (key) => Promise.reject(new Error(`no body ${key} in these tests`)) },
+  bodies: { put: async () => {}, list: async () => [], get: async (key) => Promise.reject(new Error(`no body ${key} in these tests`)) },
   sqs: client,
   ingestQueueUrl,
   deadLetterQueueUrl,

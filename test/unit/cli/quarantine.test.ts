@@ -20,7 +20,7 @@ const target: QueueTarget = {
   deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/Switchboard-DeadLetter',
   messages: documentClient,
   messagesTable: 'Messages',
-  bodies: { put: async () => {}, get: async (key) => Promise.reject(new Error(`no archived body ${key} in these tests`)) },
+  bodies: { put: async () => {}, list: async () => [], get: async (key) => Promise.reject(new Error(`no archived body ${key} in these tests`)) },
   redrive: 'move-task',
 };
 
