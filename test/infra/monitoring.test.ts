@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { SwitchboardStackProps } from '../../lib/switchboard-stack.ts';
+import { providerNames } from '../../functions/providers/registry.ts';
 import { sendQueueIds } from '../../lib/definitions/functions.ts';
 import { synthesize } from '../helpers/synth.ts';
 
@@ -8,6 +9,13 @@ import { synthesize } from '../helpers/synth.ts';
 const synthesizeMonitoring = (props?: SwitchboardStackProps) => {
   const synthesized = synthesize(props);
   return { ...synthesized, topic: synthesized.ref(synthesized.stack.monitoring.topic) };
+};
+
+/** The properties of the alarm made under `id` in the monitoring construct (its logical id is the path and a hash). */
+const alarmProperties = (template: ReturnType<typeof synthesize>['template'], id: string): Record<string, unknown> => {
+  const found = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([logicalId]) => new RegExp(`^Monitoring${id}[0-9A-F]{8}$`).test(logicalId));
+  expect(found).toHaveLength(1);
+  return found[0]?.[1].Properties as Record<string, unknown>;
 };
 
 const functionNames = ['Ack', 'Processor', 'Broadcaster', 'Connect', 'Disconnect', 'Socket', 'Query', 'Health', 'Send', 'Sender', 'Reconciler', 'Media'] as const;
@@ -75,8 +83,10 @@ describe('monitoring: alarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((resource) => resource.Properties);
 
     // Assess
-    // Sending: each send queue's DLQ and age, credential failures, failures, paused endpoints.
-    expect(alarms).toHaveLength(2 + 1 + 1 + 2 * functionNames.length + 1 + 2 * sendQueueIds.length + 3);
+    // Queues: both not empty, the ingest DLQ's backlog, the ingest queue's age. Sending: each send
+    // queue's DLQ and age, credential failures, failures, paused endpoints, sends queued again.
+    // Webhooks: signatures, each provider's failure rate, Meta's 503s. The two lags.
+    expect(alarms).toHaveLength(2 + 1 + 1 + 1 + 2 * functionNames.length + 1 + 2 * sendQueueIds.length + 4 + 1 + providerNames.length + 1 + 2);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
@@ -306,7 +316,195 @@ describe('monitoring: sending', () => {
         ),
       ]),
     );
-    expect(alarm?.AlarmDescription).toContain('switchboard outbox list --status failed');
+    expect(alarm?.AlarmDescription).toContain('switchboard outbox list --tenant <t> --status failed');
+  });
+});
+
+describe('monitoring: every alarm says what to do', () => {
+  it('has a description within CloudWatch\'s 1024 characters that says what happened, what to do and where the runbook is', () => {
+    // Prepare
+    const { template } = synthesizeMonitoring();
+
+    // Act
+    const descriptions = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((resource) => resource.Properties.AlarmDescription as string);
+
+    // Assess
+    expect(descriptions.length).toBeGreaterThan(0);
+    for (const description of descriptions) {
+      expect(description.length).toBeLessThanOrEqual(1024);
+      expect(description).toMatch(/^.+ What to do: .+ README: "Operating Switchboard", Alerts\.$/);
+    }
+  });
+});
+
+describe('monitoring: webhooks', () => {
+  it("alarms within a minute on any signature refused, summing every registered provider's refusals, and says how to replace the secret", () => {
+    // Prepare
+    const { template } = synthesizeMonitoring();
+
+    // Act
+    const alarm = alarmProperties(template, 'WebhookSignatureFailures');
+
+    // Assess
+    expect(alarm).toMatchObject({ Threshold: 0, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    expect(providerNames).toEqual(['twilio', 'meta', 'sendgrid', 'mailgun', 'sms', 'standard']);
+    expect(alarm.Metrics).toEqual([
+      expect.objectContaining({ Expression: 'SUM([p_twilio, p_meta, p_sendgrid, p_mailgun, p_sms, p_standard])', ReturnData: true }),
+      ...providerNames.map((provider) => ({
+        Id: `p_${provider}`,
+        MetricStat: {
+          Metric: {
+            Namespace: 'Switchboard',
+            MetricName: 'WebhookRejected',
+            Dimensions: [
+              { Name: 'provider', Value: provider },
+              { Name: 'reason', Value: 'signature' },
+              { Name: 'service', Value: 'switchboard' },
+            ],
+          },
+          Period: 60,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      })),
+    ]);
+    expect(alarm.AlarmDescription).toContain('switchboard recent --outcome refused');
+    expect(alarm.AlarmDescription).toContain('switchboard endpoint secret add');
+    expect(alarm.AlarmDescription).toContain('switchboard endpoint secret remove');
+  });
+
+  it.each(providerNames)("alarms when over 5%% of %s's webhooks in 5 minutes were not queued, once it sent at least 20", (provider) => {
+    // Prepare
+    const { template } = synthesizeMonitoring();
+
+    // Act
+    const alarm = alarmProperties(template, `${provider[0]?.toUpperCase()}${provider.slice(1)}WebhookFailureRate`);
+    const webhookMetric = (id: string, metricName: string) => ({
+      Id: id,
+      MetricStat: {
+        Metric: { Namespace: 'Switchboard', MetricName: metricName, Dimensions: [{ Name: 'provider', Value: provider }, { Name: 'service', Value: 'switchboard' }] },
+        Period: 300,
+        Stat: 'Sum',
+      },
+      ReturnData: false,
+    });
+
+    // Assess
+    expect(alarm).toMatchObject({ Threshold: 5, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    expect(alarm.DatapointsToAlarm).toBeUndefined();
+    expect(alarm.Metrics).toEqual([
+      expect.objectContaining({
+        Expression: `IF(p_${provider}_received >= 20, 100 * (p_${provider}_received - FILL(p_${provider}_enqueued, 0)) / p_${provider}_received, 0)`,
+        ReturnData: true,
+      }),
+      webhookMetric(`p_${provider}_received`, 'WebhookReceived'),
+      webhookMetric(`p_${provider}_enqueued`, 'WebhookEnqueued'),
+    ]);
+    expect(alarm.AlarmDescription).toContain('switchboard recent --endpoint <id> --outcome refused');
+    expect(alarm.AlarmDescription).toContain('under 20 received');
+  });
+
+  it("alarms when the ack answers Meta with 503 in 3 consecutive 5-minute periods, long before Meta disables the subscription", () => {
+    // Prepare
+    const { template } = synthesizeMonitoring();
+
+    // Act
+    const alarm = alarmProperties(template, 'MetaAckUnavailable');
+
+    // Assess
+    expect(alarm).toEqual(
+      expect.objectContaining({
+        Namespace: 'Switchboard',
+        MetricName: 'WebhookRejected',
+        Dimensions: [
+          { Name: 'provider', Value: 'meta' },
+          { Name: 'reason', Value: 'queue_unavailable' },
+          { Name: 'service', Value: 'switchboard' },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        EvaluationPeriods: 3,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+    expect(alarm.DatapointsToAlarm).toBeUndefined();
+    expect(alarm.AlarmDescription).toContain('/health');
+  });
+});
+
+describe('monitoring: backlogs and lags', () => {
+  it('alarms when the ingest DLQ holds over 100 webhooks, beside its not-empty alarm', () => {
+    // Prepare
+    const { template, stack, logicalId } = synthesizeMonitoring();
+
+    // Act
+    const alarm = alarmProperties(template, 'DeadLetterQueueBacklog');
+
+    // Assess
+    expect(alarm).toEqual(
+      expect.objectContaining({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.ingest.deadLetterQueue), 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Period: 300,
+        Threshold: 100,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+    expect(alarm.AlarmDescription).toContain('switchboard dlq list');
+    expect(alarm.AlarmDescription).toContain('switchboard dlq redrive');
+  });
+
+  it('alarms when the reconciler queues stuck sends again in 3 consecutive 5-minute periods', () => {
+    // Prepare
+    const { template } = synthesizeMonitoring();
+
+    // Act
+    const alarm = alarmProperties(template, 'SendsRequeued');
+
+    // Assess
+    expect(alarm).toEqual(
+      expect.objectContaining({
+        Namespace: 'Switchboard',
+        MetricName: 'SendRequeued',
+        Dimensions: [{ Name: 'service', Value: 'switchboard' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        EvaluationPeriods: 3,
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+    expect(alarm.DatapointsToAlarm).toBeUndefined();
+    expect(alarm.AlarmDescription).toContain('switchboard outbox list');
+  });
+
+  it.each(['ReceivedToStoredLag', 'StoredToPushedLag'])('alarms when %s p99 is over 5 s in 2 of 3 5-minute periods', (lag) => {
+    // Prepare
+    const { template } = synthesizeMonitoring();
+
+    // Act
+    const alarm = alarmProperties(template, `${lag}P99`);
+
+    // Assess
+    expect(alarm).toEqual(
+      expect.objectContaining({
+        Namespace: 'Switchboard',
+        MetricName: lag,
+        Dimensions: [{ Name: 'service', Value: 'switchboard' }],
+        ExtendedStatistic: 'p99',
+        Period: 300,
+        Threshold: 5000,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+    expect(alarm.AlarmDescription).toContain('switchboard stats --hours 1');
   });
 });
 
@@ -338,7 +536,14 @@ describe('monitoring: dashboard', () => {
       'FramesFailed',
       'IteratorAge',
       'MessageSent',
+      'Dim.channel',
       'SendFailed',
+      'SendRequeued',
+      'SendUnconfirmed',
+      'Webhooks not queued (%), by provider',
+      'Signatures refused, by provider',
+      'queue_unavailable',
+      'p99 budget',
       'Dim.category',
       'Send dead letters',
       'AWS/ApiGateway',
