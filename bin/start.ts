@@ -69,6 +69,8 @@ const stack = await startLocalStack({
   ...(process.env.JWT_SECRET && { jwtSecret: process.env.JWT_SECRET }),
   ...(process.env.SWITCHBOARD_VISIBILITY_TIMEOUT && { visibilityTimeoutSeconds: Number(process.env.SWITCHBOARD_VISIBILITY_TIMEOUT) }),
   onError: (source, error) => console.error(`[${source}]`, error),
+  // The alarm topic's subscriber, as the alarm email is on AWS: one line per alert (an endpoint's signature failures).
+  onAlert: ({ subject }) => console.log(`alert: ${subject}`),
 }).catch((error: unknown) => {
   console.error(`Switchboard could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -98,6 +100,7 @@ Switchboard is running locally.
   WebSocket    ${description.wsUrl}/?token=<JWT>
   DynamoDB     ${description.dynamodbEndpoint}   (${process.env.DYNAMODB_ENDPOINT ? 'DYNAMODB_ENDPOINT' : 'DynamoDB Local'})
   SQS          ${description.sqsEndpoint}   (fauxqs)
+  Alerts       ${description.topics.alerts}   (fauxqs; each printed here as "alert: <subject>")
   Twilio API   ${description.providerApiBaseUrls.twilioApiBaseUrl}   (stand-in: replies are sent here, nowhere else)
   Graph API    ${description.providerApiBaseUrls.graphApiBaseUrl}   (stand-in)
   SendGrid     ${description.providerApiBaseUrls.sendgridApiBaseUrl}   (stand-in; its Event Webhook key: ${description.standIns?.sendgridVerificationKey ?? 'n/a'})

@@ -2,6 +2,7 @@ import { Aspects, CfnOutput, Stack, type IAspect, type StackProps } from 'aws-cd
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
 import { ConfigurationError, resolveSettings, type SwitchboardSettings } from './config.ts';
+import { AlarmTopic } from './constructs/alarm-topic.ts';
 import type { HandlerFunction } from './constructs/handler-function.ts';
 import { HealthCheck } from './constructs/health.ts';
 import { Ingest } from './constructs/ingest.ts';
@@ -34,6 +35,7 @@ class LogRetention implements IAspect {
 /** Switchboard on AWS: webhooks in, messages stored once, changes pushed to inbox clients. */
 export class SwitchboardStack extends Stack {
   public readonly storage: Storage;
+  public readonly alarmTopic: AlarmTopic;
   public readonly ingest: Ingest;
   public readonly health: HealthCheck;
   public readonly processing: Processing;
@@ -54,8 +56,18 @@ export class SwitchboardStack extends Stack {
     Aspects.of(this).add(new LogRetention(settings.logRetentionDays));
 
     this.storage = new Storage(this, 'Storage', settings);
+    // Before the functions, which publish alerts to it; the alarms on them come last (Monitoring).
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', settings);
     this.ingest = new Ingest(this, 'Ingest', {
-      resources: { settings, tables: this.storage.tables, buckets: { bodies: this.storage.bodyBucket }, queues: {}, secrets: {}, urls: {} },
+      resources: {
+        settings,
+        tables: this.storage.tables,
+        buckets: { bodies: this.storage.bodyBucket },
+        queues: {},
+        secrets: {},
+        urls: {},
+        topics: { alerts: this.alarmTopic.topic },
+      },
       ...settings,
     });
     this.health = new HealthCheck(this, 'Health', { api: this.ingest.api, resources: this.ingest.resources });
@@ -89,6 +101,7 @@ export class SwitchboardStack extends Stack {
       streamConsumer: this.realtime.broadcasterFunction,
       // Alarm ids and dashboard labels name functions capitalized (AckErrorRate).
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [capitalized(name), fn])),
+      topic: this.alarmTopic.topic,
       ...settings,
     });
 

@@ -1,22 +1,26 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { maxInlineBodyBytes, maxWebhookBodyBytes } from '../../lib/definitions/pipeline.ts';
 import { bodyStoreBeside } from '../adapters/body-store.ts';
-import { dynamoDocumentClient, sqs } from '../adapters/clients.ts';
+import { createAlertPublisher } from '../adapters/alert-publisher.ts';
+import { dynamoDocumentClient, sns, sqs } from '../adapters/clients.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createIngestQueue } from '../adapters/ingest-queue.ts';
 import { createNonceStore } from '../adapters/nonce-store.ts';
+import { createStatsStore } from '../adapters/stats-store.ts';
 import { acknowledge, answerHandshake, type AckDependencies } from '../core/ack.ts';
 import { findEdge } from '../providers/registry.ts';
 import { answerFailures } from '../shared/answer-failures.ts';
 import { configOf } from '../shared/config.ts';
 import { webhookOf } from '../shared/http.ts';
 import { withHttpMiddleware } from '../shared/middleware.ts';
+import { ackStatsRecorder } from './stats.ts';
 import { webhookTelemetry } from './telemetry.ts';
 
 const config = configOf('ack');
 
 const endpoints = createEndpointStore(dynamoDocumentClient(), config.ENDPOINTS_TABLE);
 const nonces = createNonceStore(dynamoDocumentClient(), config.NONCES_TABLE);
+const alerts = createAlertPublisher(sns(), config.ALERTS_TOPIC_ARN);
 const dependencies: AckDependencies = {
   findEdge,
   findEndpoint: cachedLookup(endpoints.get, { ttlMs: 60_000, missTtlMs: 5_000 }),
@@ -24,6 +28,14 @@ const dependencies: AckDependencies = {
   storeBody: bodyStoreBeside(sqs(), config.BODY_BUCKET).put,
   claimNonce: nonces.claim,
   releaseNonce: nonces.release,
+  record: ackStatsRecorder({
+    store: createStatsStore(dynamoDocumentClient(), config.STATS_TABLE),
+    onSignatureBurst: async (burst) => {
+      await alerts.signatureBurst(burst);
+      webhookTelemetry.signatureAlerted(burst);
+    },
+    onAlertFailed: webhookTelemetry.alertFailed,
+  }),
   publicBaseUrl: config.PUBLIC_BASE_URL,
   maxInlineBodyBytes,
   maxBodyBytes: maxWebhookBodyBytes,

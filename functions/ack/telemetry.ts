@@ -1,4 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { SignatureBurst } from '../core/alerts.ts';
 import { emitMetric, logger, MetricUnit } from '../shared/powertools.ts';
 
 /**
@@ -26,5 +27,12 @@ export const webhookTelemetry = {
   rejected(provider: string, { reason, statusCode }: { readonly reason: string; readonly statusCode: number }): void {
     emitMetric('WebhookRejected', 1, MetricUnit.Count, { provider, reason });
     logger.info('webhook rejected', { provider, reason, statusCode });
+  },
+  /** An endpoint's requests failed their signature check as often as the alert threshold this hour: the alert is out. */
+  signatureAlerted(burst: SignatureBurst): void {
+    logger.warn('signature failures on endpoint; alert published', { ...burst });
+  },
+  alertFailed(error: unknown): void {
+    logger.warn('signature alert not published', { errorName: error instanceof Error ? error.name : typeof error });
   },
 };

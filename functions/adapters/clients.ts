@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 type Instrument = <Client>(client: Client) => Client;
@@ -16,6 +17,7 @@ const asIs: Instrument = (client) => client;
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
 let s3Client: S3Client | undefined;
+let snsClient: SNSClient | undefined;
 
 export const dynamoDocumentClient = (instrument: Instrument = asIs): DynamoDBDocumentClient =>
   (documentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({})), {
@@ -23,6 +25,8 @@ export const dynamoDocumentClient = (instrument: Instrument = asIs): DynamoDBDoc
   }));
 
 export const sqs = (instrument: Instrument = asIs): SQSClient => (sqsClient ??= instrument(new SQSClient({})));
+
+export const sns = (instrument: Instrument = asIs): SNSClient => (snsClient ??= instrument(new SNSClient({})));
 
 /** Path-style where an endpoint is set: the local stand-in (fauxqs) has no per-bucket host names. */
 export const s3 = (instrument: Instrument = asIs): S3Client =>

@@ -6,17 +6,21 @@ import { dynamoDocumentClient } from '../adapters/clients.ts';
 import { createConnectionStore } from '../adapters/connection-store.ts';
 import { createFeedWriter } from '../adapters/feed-store.ts';
 import { createSocketPusher } from '../adapters/socket-pusher.ts';
+import { createStatsStore } from '../adapters/stats-store.ts';
 import { broadcast } from '../core/broadcast.ts';
 import { publishFrames, type FeedRecord } from '../core/feed.ts';
 import { frameFor, type Frame } from '../core/frames.ts';
 import { configOf } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
+import { bestEffort } from '../shared/stats-writes.ts';
 import { traced, tracer } from '../shared/tracing.ts';
+import { deliveredIncrementsOf } from './stats.ts';
 import { broadcastFailed, framePushed, framesBroadcast, framesPublished } from './telemetry.ts';
 
 const config = configOf('broadcaster');
 const connections = createConnectionStore(dynamoDocumentClient(traced), config.CONNECTIONS_TABLE);
 const feed = createFeedWriter(dynamoDocumentClient(traced), config.FEED_TABLE);
+const stats = createStatsStore(dynamoDocumentClient(traced), config.STATS_TABLE);
 const pusher = createSocketPusher(traced(new ApiGatewayManagementApiClient({ endpoint: config.WEBSOCKET_MANAGEMENT_ENDPOINT })));
 
 /** The frame a stream record makes, if clients see it, under the record's id. */
@@ -49,13 +53,16 @@ const push = async (frames: readonly Frame[]): Promise<void> => {
  * is in the feed, so a client that sees a gap in the cursors can fetch what it missed. Each
  * socket gets its frames one after another, in feed order; sockets are served side by side.
  * A record whose frame could not be written is reported failed, and the stream retries from
- * it (what it already published becomes a hole).
+ * it (what it already published becomes a hole). The batch's stored → delivered lags are
+ * added once it is pushed, one ADD per endpoint and hour, best effort.
  */
 export const handler = withMiddleware(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const records = event.Records.flatMap((record) => feedRecordOf(record) ?? []);
   const outcomes = await publishFrames(records, feed);
   await push(outcomes.flatMap((outcome) => (outcome.status === 'published' ? [outcome.frame] : [])));
   framesPublished(outcomes);
+  const delivered = deliveredIncrementsOf(outcomes, new Date());
+  if (delivered.length > 0) await bestEffort('broadcaster', () => stats.add(delivered));
   const firstFailed = outcomes.findIndex((outcome) => outcome.status === 'failed');
   return { batchItemFailures: firstFailed < 0 ? [] : [{ itemIdentifier: records[firstFailed]!.sequenceNumber }] };
 }, tracer);

@@ -38,6 +38,7 @@ export class PermanentError extends SwitchboardError {}
  * - `bad_request`: a parameter or cursor is not one the API takes;
  * - `not_found`: what it asks for does not exist, or is another tenant's;
  * - `unauthenticated`: it carries no valid inbox token;
+ * - `forbidden`: its token is valid, but not for what it asks (another tenant's figures);
  * - `window_closed`, `recipient_opted_out`, `no_send_credentials`: a message the conversation cannot take now;
  * - `idempotency_key_reused`: an Idempotency-Key already used for another request.
  */
@@ -49,6 +50,7 @@ export type RefusalReason =
   | 'bad_request'
   | 'not_found'
   | 'unauthenticated'
+  | 'forbidden'
   | 'window_closed'
   | 'recipient_opted_out'
   | 'no_send_credentials'

@@ -26,12 +26,24 @@ export class TokenLifetimeError extends Error {
 const keyOf = (secret: string): Uint8Array => new TextEncoder().encode(secret);
 const nowInSeconds = (): number => Math.floor(Date.now() / 1000);
 
+/**
+ * An operator's token: it also reads the stack-wide figures (GET /stats, GET /webhooks/recent
+ * for every tenant, or one named). Everywhere else it is its tenant's token, like any other.
+ */
+const adminScope = 'admin';
+
 /** @throws TokenLifetimeError when ttlSeconds is over maxLifetimeSeconds, which the stack's functions would refuse */
-export const issueToken = async (tenantId: string, secret: string, ttlSeconds: number, maxLifetimeSeconds = defaultTokenMaxLifetimeSeconds): Promise<string> => {
+export const issueToken = async (
+  tenantId: string,
+  secret: string,
+  ttlSeconds: number,
+  maxLifetimeSeconds = defaultTokenMaxLifetimeSeconds,
+  { admin = false }: { admin?: boolean } = {},
+): Promise<string> => {
   if (ttlSeconds > maxLifetimeSeconds) throw new TokenLifetimeError(ttlSeconds, maxLifetimeSeconds);
   // One clock reading for both claims: a second ticking between them would make the lifetime ttl + 1.
   const issuedAt = nowInSeconds();
-  return new SignJWT({ tenant: tenantId })
+  return new SignJWT({ tenant: tenantId, ...(admin && { scope: adminScope }) })
     .setProtectedHeader({ alg: algorithm })
     .setIssuer(issuer)
     .setSubject(tenantId)
@@ -39,6 +51,12 @@ export const issueToken = async (tenantId: string, secret: string, ttlSeconds: n
     .setExpirationTime(issuedAt + ttlSeconds)
     .sign(keyOf(secret));
 };
+
+/** What a token it accepts grants: its tenant, and whether it is an operator's (`scope: "admin"`). */
+export interface TokenGrant {
+  readonly tenantId: string;
+  readonly admin: boolean;
+}
 
 const tenantClaimOf = (payload: JWTPayload, claim: string): string | undefined => {
   const tenant = payload[claim];
@@ -52,22 +70,35 @@ const tenantClaimOf = (payload: JWTPayload, claim: string): string | undefined =
 const lifetimeSeconds = (exp: number, iat: number | undefined): number => exp - Math.min(iat ?? Number.POSITIVE_INFINITY, nowInSeconds());
 
 /**
- * The tenant the token grants, or undefined when it is malformed, forged, expired, has no
- * tenant, has no `exp` or lives longer than maxLifetimeSeconds.
+ * What the token grants, or undefined when it is malformed, forged, expired, has no tenant, has
+ * no `exp` or lives longer than maxLifetimeSeconds.
  */
-export const tenantOfToken = async (token: string, secret: string, maxLifetimeSeconds = defaultTokenMaxLifetimeSeconds): Promise<string | undefined> => {
+export const grantOfToken = async (token: string, secret: string, maxLifetimeSeconds = defaultTokenMaxLifetimeSeconds): Promise<TokenGrant | undefined> => {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), { issuer, algorithms: [algorithm], requiredClaims: ['exp'] });
     // requiredClaims made jose check that `exp` is there, and a number.
     if (lifetimeSeconds(payload.exp as number, payload.iat) > maxLifetimeSeconds) return undefined;
-    return tenantClaimOf(payload, 'tenant');
+    const tenantId = tenantClaimOf(payload, 'tenant');
+    return tenantId === undefined ? undefined : { tenantId, admin: payload.scope === adminScope };
   } catch {
     return undefined;
   }
 };
 
-/** Gives the tenant a token grants, or undefined for any token it does not accept (expired included). */
+/** The tenant the token grants, or undefined for any token grantOfToken refuses. */
+export const tenantOfToken = async (token: string, secret: string, maxLifetimeSeconds = defaultTokenMaxLifetimeSeconds): Promise<string | undefined> =>
+  (await grantOfToken(token, secret, maxLifetimeSeconds))?.tenantId;
+
+/** Gives what a token grants, or undefined for any token it does not accept (expired included). */
+export type GrantVerifier = (token: string) => Promise<TokenGrant | undefined>;
+/** Gives the tenant a token grants, or undefined for any token it does not accept: where being an admin changes nothing. */
 export type TokenVerifier = (token: string) => Promise<string | undefined>;
+
+/** The tenant alone of what a verifier grants. */
+export const tenantVerifier =
+  (grants: GrantVerifier): TokenVerifier =>
+  async (token) =>
+    (await grants(token))?.tenantId;
 
 /** An OIDC issuer whose tokens are accepted: Cognito, Auth0, Keycloak or any other. */
 export interface OidcSettings {
@@ -91,7 +122,7 @@ const oidcAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'E
  * Verifies against the issuer's JWKS, fetched on first use and cached by jose, which refetches
  * when a token names a key it has not seen (key rotation).
  */
-export const oidcTokenVerifier = (settings: OidcSettings): TokenVerifier => {
+export const oidcTokenVerifier = (settings: OidcSettings): GrantVerifier => {
   const keys = createRemoteJWKSet(new URL(settings.jwksUrl));
   return async (token) => {
     try {
@@ -102,7 +133,10 @@ export const oidcTokenVerifier = (settings: OidcSettings): TokenVerifier => {
         requiredClaims: ['exp'],
         audience: settings.audience,
       });
-      return tenantClaimOf(payload, settings.tenantClaim);
+      const tenantId = tenantClaimOf(payload, settings.tenantClaim);
+      // Never an admin, whatever it claims: admin tokens are the stack's own (`switchboard token --admin`);
+      // an OIDC stack's issuer grants tenants only.
+      return tenantId === undefined ? undefined : { tenantId, admin: false };
     } catch {
       return undefined;
     }
@@ -111,9 +145,9 @@ export const oidcTokenVerifier = (settings: OidcSettings): TokenVerifier => {
 
 /** Verifies Switchboard's own HS256 tokens with the shared secret, read when first needed. */
 export const secretTokenVerifier =
-  (secret: () => Promise<string>, maxLifetimeSeconds = defaultTokenMaxLifetimeSeconds): TokenVerifier =>
+  (secret: () => Promise<string>, maxLifetimeSeconds = defaultTokenMaxLifetimeSeconds): GrantVerifier =>
   async (token) =>
-    tenantOfToken(token, await secret(), maxLifetimeSeconds);
+    grantOfToken(token, await secret(), maxLifetimeSeconds);
 
 /** Parses durations such as 90s, 15m, 1h or 7d into seconds. */
 export const parseDuration = (text: string): number => {

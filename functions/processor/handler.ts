@@ -7,6 +7,7 @@ import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts
 import { createFailureStore } from '../adapters/failure-store.ts';
 import { createIngestQueue, createIngestRecords } from '../adapters/ingest-queue.ts';
 import { createMessageStore } from '../adapters/message-store.ts';
+import { createStatsStore } from '../adapters/stats-store.ts';
 import { backoffFor, type RetryDependencies } from '../core/backoff.ts';
 import { stopTakingWorkAt } from '../core/time-budget.ts';
 import { loadProvider } from '../providers/registry.ts';
@@ -14,6 +15,7 @@ import { configOf } from '../shared/config.ts';
 import { withMiddleware } from '../shared/middleware.ts';
 import { traced, tracer } from '../shared/tracing.ts';
 import { recordProcessor } from './record.ts';
+import { BatchTally } from './stats.ts';
 
 const config = configOf('processor');
 const store = createMessageStore(dynamoDocumentClient(traced), config.MESSAGES_TABLE);
@@ -34,7 +36,13 @@ const retryDependencies: RetryDependencies = {
   recordFailure: failures.record,
   now: () => new Date(),
 };
-const processRecord = recordProcessor({ request: dependencies, retry: retryDependencies, enqueue: createIngestQueue(sqs(traced), config.INGEST_QUEUE_URL).enqueue });
+const processRecord = recordProcessor({
+  request: dependencies,
+  retry: retryDependencies,
+  enqueue: createIngestQueue(sqs(traced), config.INGEST_QUEUE_URL).enqueue,
+  maxReceiveCount: ingestQueueSettings.maxReceiveCount,
+});
+const stats = createStatsStore(dynamoDocumentClient(traced), config.STATS_TABLE);
 
 /**
  * SQS → messages table. Each failing record is reported alone, so its batch-mates are not
@@ -49,10 +57,17 @@ const processRecord = recordProcessor({ request: dependencies, retry: retryDepen
  * concurrent batches; Lambda Managed Instances) would otherwise reset each other's failures,
  * and a failed record would be answered as processed and deleted. Powertools keeps a shared
  * one's state per invocation only where AWS_LAMBDA_MAX_CONCURRENCY is set and the Lambda
- * runtime scopes each invocation in its InvokeStore; the local runtime does neither.
+ * runtime scopes each invocation in its InvokeStore; the local runtime does neither. The
+ * batch's stats are written once it is done, one ADD per endpoint and hour, best effort.
  */
 export const handler = withMiddleware(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const stopAt = stopTakingWorkAt(Date.now(), context.getRemainingTimeInMillis());
   const processor = new BatchProcessor(EventType.SQS);
-  return processPartialResponse(event, (sqsRecord: SQSRecord) => processRecord(sqsRecord, stopAt), processor, { context, throwOnFullBatchFailure: false });
+  const tally = new BatchTally();
+  const response = await processPartialResponse(event, (sqsRecord: SQSRecord) => processRecord(sqsRecord, stopAt, tally), processor, {
+    context,
+    throwOnFullBatchFailure: false,
+  });
+  await tally.write(stats);
+  return response;
 }, tracer);

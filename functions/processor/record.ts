@@ -3,6 +3,7 @@ import { deferRetry, type RetryDependencies } from '../core/backoff.ts';
 import type { Envelope } from '../core/envelope.ts';
 import { handleQueuedRequest, type QueuedRequestDependencies } from '../core/queued-request.ts';
 import { withinTime } from '../core/time-budget.ts';
+import { aboutOf, type BatchTally } from './stats.ts';
 import { eventProcessed, recordRetried, requestQuarantined, requestSplit } from './telemetry.ts';
 
 export interface RecordDependencies {
@@ -10,32 +11,44 @@ export interface RecordDependencies {
   readonly retry: RetryDependencies;
   /** Queues a part of a request too large for one record (the ingest queue). */
   enqueue(envelope: Envelope): Promise<void>;
+  /** The ingest queue's maxReceiveCount: a record failing on that receive goes to the DLQ. */
+  readonly maxReceiveCount: number;
 }
 
 /**
  * One ingest queue record, as the processor's batch handles it: its request stored,
  * quarantined, or queued again in parts when too large for one record (request-parts.ts), all
  * before `stopAt`. A record that fails for now is put off by its backoff and thrown, so that
- * the batch reports it alone.
+ * the batch reports it alone. Each outcome is added to the batch's `tally`, which the handler
+ * writes to the stats once the batch is done.
  */
 export const recordProcessor = (deps: RecordDependencies) => {
-  const handleRecord = async (sqsRecord: SQSRecord): Promise<void> => {
+  const handleRecord = async (sqsRecord: SQSRecord, tally: BatchTally): Promise<void> => {
     const result = await handleQueuedRequest(sqsRecord.body, sqsRecord.messageId, deps.request);
-    if ('quarantined' in result) return requestQuarantined(sqsRecord, result);
+    // Taken from the envelope as queued: its tenant is the endpoint record's, as the ack found it.
+    const about = aboutOf(sqsRecord.body);
+    if ('quarantined' in result) {
+      if (about) tally.quarantined(about, result.quarantined);
+      return requestQuarantined(sqsRecord, result);
+    }
     if (result.parts) {
       await Promise.all(result.parts.map(deps.enqueue));
       return requestSplit(sqsRecord, result.parts);
     }
     for (const processed of result.stored) eventProcessed(processed);
+    if (about) tally.stored(about, result.stored, deps.request.now());
   };
 
-  return async (sqsRecord: SQSRecord, stopAt: number): Promise<void> => {
+  return async (sqsRecord: SQSRecord, stopAt: number, tally: BatchTally): Promise<void> => {
     try {
-      await withinTime(stopAt, () => handleRecord(sqsRecord));
+      await withinTime(stopAt, () => handleRecord(sqsRecord, tally));
     } catch (error) {
       // Only failures that may pass get here: a request that can never be processed was quarantined.
       const receiveCount = Number(sqsRecord.attributes.ApproximateReceiveCount);
-      recordRetried(sqsRecord, await deferRetry({ ...sqsRecord, receiveCount }, error, deps.retry), error);
+      const deferred = await deferRetry({ ...sqsRecord, receiveCount }, error, deps.retry);
+      recordRetried(sqsRecord, deferred, error);
+      const about = receiveCount >= deps.maxReceiveCount ? aboutOf(sqsRecord.body) : undefined;
+      if (about) tally.failed(about, deferred.failure.error);
       throw error;
     }
   };

@@ -30,9 +30,10 @@ const mediaLinkSeconds = 3600;
 
 /**
  * The sender's and the reconciler's AWS side, from their configuration (the two share a
- * definition's variables): the stores, the queues, the send key and the providers' clients.
+ * definition's variables, but for the sender's stats table): the stores, the queues, the send
+ * key and the providers' clients.
  */
-export const senderDependencies = (config: ConfigOf<'sender'>) => {
+export const senderDependencies = (config: Omit<ConfigOf<'sender'>, 'STATS_TABLE'>) => {
   const client = dynamoDocumentClient(traced);
   const outbox = createOutboxStore(client, { messages: config.MESSAGES_TABLE, sending: config.SENDING_TABLE });
   const rates = createRateStore(client, config.SENDING_TABLE);

@@ -55,6 +55,7 @@ const refusalStatus: Readonly<Record<RefusalReason, number>> = {
   bad_request: 400,
   signature: 401,
   unauthenticated: 401,
+  forbidden: 403,
   // Unless the caller's protocol wants its own (the provider's edge says: Mailgun's 406).
   replayed: 401,
   unknown_endpoint: 404,

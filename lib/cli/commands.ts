@@ -214,9 +214,14 @@ export const commands: readonly Command[] = [
   }),
   defineCommand({
     name: 'token',
-    synopsis: ['--tenant <t> [--ttl 1h]'],
-    summary: ['print a JWT for the WebSocket (and query API);', "at most the stack's token lifetime (24h by default)"],
-    options: { tenant: { type: 'string' }, ttl: { type: 'string', default: '1h' }, ...stackOption },
+    synopsis: ['--tenant <t> [--ttl 1h] [--admin]'],
+    summary: [
+      'print a JWT for the WebSocket (and query API);',
+      "at most the stack's token lifetime (24h by default);",
+      "--admin: it also reads every tenant's figures",
+      '(GET /stats, GET /webhooks/recent)',
+    ],
+    options: { tenant: { type: 'string' }, ttl: { type: 'string', default: '1h' }, admin: { type: 'boolean', default: false }, ...stackOption },
     required: { tenant: 'a token grants one tenant' },
     async run(flags) {
       const { issueToken, parseDuration } = await import('../../functions/core/tokens.ts');
@@ -230,7 +235,7 @@ export const commands: readonly Command[] = [
       if (ttl > stack.tokenMaxLifetimeSeconds) {
         throw new UsageError(`--ttl ${flags.ttl} is longer than this stack accepts: at most ${stack.tokenMaxLifetimeSeconds} s (its tokenMaxLifetimeSeconds)`);
       }
-      print([await issueToken(flags.tenant ?? '', await stack.jwtSecret(), ttl, stack.tokenMaxLifetimeSeconds)]);
+      print([await issueToken(flags.tenant ?? '', await stack.jwtSecret(), ttl, stack.tokenMaxLifetimeSeconds, { admin: flags.admin })]);
     },
   }),
   defineCommand({
@@ -318,6 +323,40 @@ export const commands: readonly Command[] = [
     async run(flags) {
       const { describeRedrive, redrive } = await import('./dlq.ts');
       show(await redrive(await queueTarget(flags.stack)), describeRedrive, flags.json);
+    },
+  }),
+  defineCommand({
+    name: 'stats',
+    synopsis: ['[--provider <p>] [--hours <n>] [--tenant <t>]', '[--token <jwt>] [--json]'],
+    summary: [
+      'webhooks per endpoint in the last --hours (24; at',
+      'most 168): received, acked, refused and why,',
+      'processed, quarantined, failed, sent, and lag;',
+      "every tenant's unless --tenant; --token: a token of",
+      "a stack whose tokens come from an OIDC issuer (then",
+      "its tenant's only)",
+    ],
+    options: { provider: { type: 'string' }, hours: { type: 'string' }, tenant: { type: 'string' }, token: { type: 'string' }, ...jsonOption, ...stackOption },
+    async run(flags, _operands, wrong) {
+      const { formatStats, readStats } = await import('./stats.ts');
+      const { provider, hours, tenant, token } = flags;
+      show(await readStats(await target(flags.stack), { provider, hours, tenant }, { token, wrong }), formatStats, flags.json);
+    },
+  }),
+  defineCommand({
+    name: 'recent',
+    synopsis: ['[--endpoint <id>] [--outcome <o>] [--limit <n>] [--tenant <t>]', '[--token <jwt>] [--json]'],
+    summary: [
+      'the latest webhook attempts, newest first (the last',
+      '24 hours; --limit: 50, at most 200): outcome, why,',
+      'status, size and latency, never content; --outcome:',
+      'acked, refused, stored, quarantined or failed',
+    ],
+    options: { endpoint: { type: 'string' }, outcome: { type: 'string' }, limit: { type: 'string' }, tenant: { type: 'string' }, token: { type: 'string' }, ...jsonOption, ...stackOption },
+    async run(flags, _operands, wrong) {
+      const { formatRecent, readRecent } = await import('./stats.ts');
+      const { endpoint, outcome, limit, tenant, token } = flags;
+      show(await readRecent(await target(flags.stack), { endpoint, outcome, limit, tenant }, { token, wrong }), formatRecent, flags.json);
     },
   }),
   defineCommand({

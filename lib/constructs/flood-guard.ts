@@ -28,7 +28,7 @@ export interface FloodGuardProps {
  */
 export const routablePathPatterns = [
   '^(/[^/]+)?/webhooks/[a-z]+/[A-Za-z0-9_-]{1,100}/?$',
-  '^(/[^/]+)?/(health|events|messages|media|conversations|conversations/[^/]+/messages)/?$',
+  '^(/[^/]+)?/(health|events|messages|media|stats|webhooks/recent|conversations|conversations/[^/]+/messages)/?$',
 ] as const;
 
 const visibility = (metricName: string) => ({ metricName, cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true });

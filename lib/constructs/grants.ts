@@ -28,6 +28,12 @@ export const grant = (fn: HandlerFunction, declared: Grant, resources: StackReso
     acknowledgeWildcardResource(fn, objects, `Object keys are request ids, unknown until a request arrives; ${declared.actions.join(', ')} is limited to ${declared.prefix}.`);
   } else if ('secret' in declared) {
     required(resources.secrets[declared.secret], `the ${declared.secret} secret`).grantRead(fn);
+  } else if ('topic' in declared) {
+    const topic = required(resources.topics[declared.topic], `the ${declared.topic} topic`);
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+    // SNS encrypts a message with the publisher's own permission on the topic's key. Named, not
+    // grantPublish's kms:GenerateDataKey*: SNS asks for GenerateDataKey and nothing else of that family.
+    topic.masterKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
   } else if ('webSocketConnections' in declared) {
     const stage = required(resources.webSocketStage, 'the WebSocket stage');
     stage.grantManagementApiAccess(fn);

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { IResource, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   Alarm,
@@ -13,11 +13,8 @@ import {
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { RefusalReason } from '../../functions/core/errors.ts';
@@ -87,8 +84,8 @@ export interface MonitoringProps {
   readonly streamConsumer: IFunction;
   /** Every function of the stack, by a short name used in alarm and widget ids. */
   readonly functions: Readonly<Record<string, IFunction>>;
-  /** An address subscribed to the alarm topic; it must confirm the subscription email. */
-  readonly alarmEmail?: string;
+  /** Where every alarm notifies (alarm-topic.ts): built before the functions, which publish alerts to it too. */
+  readonly topic: Topic;
 }
 
 const period = Duration.minutes(5);
@@ -154,7 +151,7 @@ const searchBy = (metricName: string, dimensions: readonly string[]): MathExpres
     period,
   });
 
-/** The alarm topic (encrypted, SSL only), the pipeline's alarms and one dashboard. */
+/** The pipeline's alarms, notifying the alarm topic, and one dashboard. */
 export class Monitoring extends Construct {
   public readonly topic: Topic;
   public readonly alarms: Alarm[] = [];
@@ -162,29 +159,7 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    // CloudWatch publishes as its service principal, on behalf of this account's alarms only.
-    const stack = Stack.of(this);
-    const fromOurAlarms = (actions: string[], resources: string[]): PolicyStatement =>
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions,
-        resources,
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-        },
-      });
-    // A key of our own: the AWS managed SNS key's policy cannot let CloudWatch publish.
-    const topicKey = new Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Switchboard: alarm topic' });
-    topicKey.addToResourcePolicy(fromOurAlarms(['kms:Decrypt', 'kms:GenerateDataKey'], ['*']));
-    this.topic = new Topic(this, 'AlarmTopic', {
-      displayName: 'Switchboard alarms',
-      masterKey: topicKey,
-      enforceSSL: true,
-    });
-    // The SSL-only policy replaces SNS's default one, so the alarms' publish is allowed by name.
-    this.topic.addToResourcePolicy(fromOurAlarms(['sns:Publish'], [this.topic.topicArn]));
-    if (props.alarmEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.topic = props.topic;
 
     const ackLatency = new Metric({
       namespace: 'AWS/ApiGateway',

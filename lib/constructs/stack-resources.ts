@@ -2,11 +2,12 @@ import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { ResolvedSettings } from '../config.ts';
 import { settingValuesOf, tokenModeOf } from '../config.ts';
 import type { ResourceValues } from '../definitions/environment.ts';
-import type { BucketId, QueueId, SecretId, UrlId } from '../definitions/functions.ts';
+import type { BucketId, QueueId, SecretId, TopicId, UrlId } from '../definitions/functions.ts';
 import type { TableId } from '../definitions/tables.ts';
 
 /**
@@ -20,6 +21,7 @@ export interface StackResources {
   readonly queues: Readonly<Partial<Record<QueueId, IQueue>>>;
   readonly secrets: Readonly<Partial<Record<SecretId, ISecret>>>;
   readonly urls: Readonly<Partial<Record<UrlId, string>>>;
+  readonly topics: Readonly<Partial<Record<TopicId, ITopic>>>;
   /** The WebSocket stage whose connections the broadcaster and socket functions post to. */
   readonly webSocketStage?: WebSocketStage;
 }
@@ -34,6 +36,7 @@ export const resourceValuesOf = (resources: StackResources): ResourceValues => (
   queues: mapValues(resources.queues, (queue) => queue.queueUrl),
   secrets: mapValues(resources.secrets, (secret) => secret.secretArn) as Record<SecretId, string>,
   urls: resources.urls,
+  topics: mapValues(resources.topics, (topic) => topic.topicArn),
   settings: settingValuesOf(resources.settings),
   tokenMode: tokenModeOf(resources.settings),
 });

@@ -55,6 +55,8 @@ const removalPolicies = {
   // Idempotency records (24 h), rate slots and open-message markers: the messages themselves,
   // with their states, are in the retained messages table.
   Sending: RemovalPolicy.DESTROY,
+  // Counters and attempts that expire within 35 days, rebuilt as traffic flows: nothing to keep past the stack.
+  Stats: RemovalPolicy.DESTROY,
 } as const satisfies Record<TableId, RemovalPolicy>;
 
 /**

@@ -8,7 +8,7 @@ import {
   type TokenMode,
   type Variable,
 } from './functions.ts';
-import type { BucketId, QueueId, SecretId, UrlId } from './functions.ts';
+import type { BucketId, QueueId, SecretId, TopicId, UrlId } from './functions.ts';
 import type { TableId } from './tables.ts';
 
 /**
@@ -22,6 +22,8 @@ export interface ResourceValues {
   readonly buckets: Readonly<Record<BucketId, string>>;
   readonly secrets: Readonly<Record<SecretId, string>>;
   readonly urls: Readonly<Partial<Record<UrlId, string>>>;
+  /** Topic ARNs. */
+  readonly topics: Readonly<Partial<Record<TopicId, string>>>;
   readonly settings: Readonly<Record<SettingId, string | undefined>>;
   /** Whether inbox tokens are the stack's own (HS256) or an OIDC issuer's. */
   readonly tokenMode: TokenMode;
@@ -33,6 +35,7 @@ const valueOf = (source: Source, values: ResourceValues): string | undefined => 
   if ('bucket' in source) return values.buckets[source.bucket];
   if ('secret' in source) return values.secrets[source.secret];
   if ('url' in source) return values.urls[source.url];
+  if ('topic' in source) return values.topics[source.topic];
   return values.settings[source.setting];
 };
 

@@ -26,6 +26,10 @@ export type SecretId =
   | 'jwt'
   /** The key providers' send credentials are encrypted with (functions/adapters/credential-box.ts). */
   | 'sendKey';
+/** SNS topics of the stack. */
+export type TopicId =
+  /** The alarm topic (lib/constructs/alarm-topic.ts): alarms, and alerts a function publishes, reach the operator there. */
+  'alerts';
 /** URLs of the stack's own APIs, known once they exist. */
 export type UrlId =
   /** The base every webhook URL starts with, as providers call it (a custom domain or publicBaseUrl when set). */
@@ -63,6 +67,7 @@ export type Source =
   | { readonly bucket: BucketId }
   | { readonly secret: SecretId }
   | { readonly url: UrlId }
+  | { readonly topic: TopicId }
   | { readonly setting: SettingId };
 
 /**
@@ -82,6 +87,8 @@ export type Grant =
   | { readonly queue: QueueId; readonly actions: readonly `sqs:${string}`[] }
   | { readonly bucket: BucketId; readonly prefix: string; readonly actions: readonly ('s3:GetObject' | 's3:PutObject')[] }
   | { readonly secret: SecretId; readonly when?: TokenMode }
+  /** Publishing to the topic, and the use of its encryption key that publishing needs. */
+  | { readonly topic: TopicId }
   /** Posting to (and closing) any connection of the WebSocket stage. */
   | { readonly webSocketConnections: true }
   /** Actions with no resource-level permissions, on "*". */
@@ -167,6 +174,9 @@ const tokenVariables = {
 const tokenSecretRead = { secret: 'jwt', when: 'sharedSecret' } as const satisfies Grant;
 
 const connectionsTable = { CONNECTIONS_TABLE: { from: { table: 'Connections' } } } as const satisfies Record<string, Variable>;
+const statsTable = { STATS_TABLE: { from: { table: 'Stats' } } } as const satisfies Record<string, Variable>;
+/** A stage's counts: one ADD per endpoint and hour bucket of a batch (functions/adapters/stats-store.ts), never a read. */
+const statsCounting = { table: 'Stats', actions: ['dynamodb:UpdateItem'] } as const satisfies Grant;
 const managementEndpoint = { WEBSOCKET_MANAGEMENT_ENDPOINT: { from: { url: 'webSocketManagement' } } } as const satisfies Record<string, Variable>;
 
 const byProviderSignature =
@@ -174,7 +184,7 @@ const byProviderSignature =
 const byInboxToken = "The query function verifies the caller's bearer token (the same as the WebSocket's) and answers for that token's tenant only.";
 const preflight = 'A CORS preflight carries no credentials by definition; it is answered with headers only and reads nothing.';
 const onAcceptedConnection = 'Only a connection $connect accepted can send: the connect function verified its token.';
-const queryRoutes = ['/conversations', '/conversations/{id}/messages', '/events'].flatMap((path): HttpTrigger[] => [
+const queryRoutes = ['/conversations', '/conversations/{id}/messages', '/events', '/stats', '/webhooks/recent'].flatMap((path): HttpTrigger[] => [
   { http: { method: 'GET', path }, authenticatedBy: byInboxToken },
   // OPTIONS goes to the function, which answers the preflight of an inbox hosted elsewhere: a
   // mock preflight fails on this API, which treats every media type as binary.
@@ -241,6 +251,8 @@ export const functionDefinitions = {
       BODY_BUCKET: { from: { bucket: 'bodies' } },
       INGEST_QUEUE_URL: { from: { queue: 'ingest' } },
       PUBLIC_BASE_URL: { from: { url: 'webhookBase' } },
+      ...statsTable,
+      ALERTS_TOPIC_ARN: { from: { topic: 'alerts' } },
     },
     grants: [
       // One endpoint by key, never a scan of the others' secrets.
@@ -249,6 +261,10 @@ export const functionDefinitions = {
       { table: 'Nonces', actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] },
       { bucket: 'bodies', prefix: 'bodies/', actions: ['s3:PutObject'] },
       { queue: 'ingest', actions: ['sqs:SendMessage'] },
+      // Each request to a known endpoint: its attempt (a put) and its hour's counts (an ADD).
+      { table: 'Stats', actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+      // An endpoint's burst of signature failures is told to the operator (functions/adapters/alert-publisher.ts).
+      { topic: 'alerts' },
     ],
   },
   /** Parses, dedupes, threads and stores queued webhooks. Ten 4 MiB emails in one batch peak at 283 MB. */
@@ -272,6 +288,7 @@ export const functionDefinitions = {
       INGEST_QUEUE_URL: { from: { queue: 'ingest' } },
       // Its backoff is capped at the queue's visibility timeout, which the local runtime may shorten.
       INGEST_VISIBILITY_TIMEOUT_SECONDS: { from: { setting: 'ingestVisibilityTimeoutSeconds' } },
+      ...statsTable,
     },
     grants: [
       // What message-store.ts and failure-store.ts send: key reads, the pending receipts' query,
@@ -283,6 +300,8 @@ export const functionDefinitions = {
       // A request too large for one invocation is queued again in parts (functions/core/request-parts.ts);
       // a failed record is hidden for its backoff delay.
       { queue: 'ingest', actions: ['sqs:SendMessage', 'sqs:ChangeMessageVisibility'] },
+      // The batch's counts, and each attempt's outcome: conditional updates of attempts the ack recorded.
+      statsCounting,
     ],
   },
   /** Turns each stored change into a numbered frame for the tenant's feed and sockets. Signing 2,500 frames of a full batch is CPU-bound. */
@@ -302,13 +321,15 @@ export const functionDefinitions = {
         onFailure: 'broadcastFailures',
       },
     ],
-    environment: { ...connectionsTable, FEED_TABLE: { from: { table: 'Feed' } }, ...managementEndpoint },
+    environment: { ...connectionsTable, FEED_TABLE: { from: { table: 'Feed' } }, ...managementEndpoint, ...statsTable },
     grants: [
       // Read to find a tenant's connections, write to forget the ones that are gone.
       { table: 'Connections', actions: ['dynamodb:Query', 'dynamodb:DeleteItem'] },
       // Reserve numbers (one UpdateItem on a tenant's counter), then write frames, markers and holes.
       { table: 'Feed', actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'] },
       { webSocketConnections: true },
+      // Received → delivered lags of the batch's new messages.
+      statsCounting,
     ],
   },
   /** The query API. The long-poll waits up to 25 s; API Gateway REST gives up at 29 s. */
@@ -318,7 +339,13 @@ export const functionDefinitions = {
     // Capped: each long-poll holds an instance up to 25 s.
     reservedConcurrency: 'query',
     triggers: queryRoutes,
-    environment: { MESSAGES_TABLE: { from: { table: 'Messages' } }, FEED_TABLE: { from: { table: 'Feed' } }, BODY_BUCKET: { from: { bucket: 'bodies' } }, ...tokenVariables },
+    environment: {
+      MESSAGES_TABLE: { from: { table: 'Messages' } },
+      FEED_TABLE: { from: { table: 'Feed' } },
+      BODY_BUCKET: { from: { bucket: 'bodies' } },
+      ...statsTable,
+      ...tokenVariables,
+    },
     grants: [
       // Read only: a key lookup and index queries, never a scan or a write.
       { table: 'Messages', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
@@ -327,6 +354,8 @@ export const functionDefinitions = {
       { bucket: 'bodies', prefix: 'uploads/', actions: ['s3:GetObject'] },
       // A tenant's counter by key, and its feed's range after a cursor.
       { table: 'Feed', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+      // A tenant's hour buckets or attempts, one partition; an admin's stack-wide view through byScope.
+      { table: 'Stats', actions: ['dynamodb:Query'] },
       tokenSecretRead,
     ],
   },
@@ -413,8 +442,9 @@ export const functionDefinitions = {
     memoryMb: 384,
     timeoutSeconds: 45,
     triggers: sendQueueIds.map((queue) => ({ queue, batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 20 })),
-    environment: { ...senderEnvironment },
-    grants: senderGrants,
+    environment: { ...senderEnvironment, ...statsTable },
+    // Sent and failed, by the sending endpoint.
+    grants: [...senderGrants, statsCounting],
   },
   /**
    * Every few minutes: queues a message accepted but never queued, settles a send whose outcome

@@ -115,7 +115,27 @@ export const sendingTable = {
   timeToLiveAttribute: 'expiresAt',
 } as const satisfies TableDefinition;
 
-export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable, noncesTable, feedTable, sendingTable] as const;
+/**
+ * What an operator asks of the pipeline (functions/core/stats.ts statsKeys): per tenant, endpoint
+ * and hour, counters each stage ADDs to (35 days), and one record per webhook attempt (24 h). A
+ * tenant's buckets, and its attempts, are each one partition; `byScope` holds everyone's by time,
+ * for an admin's stack-wide view. Apart from the messages table so that none of it reaches its stream.
+ */
+export const statsTable = {
+  id: 'Stats',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: 'byScope',
+      partitionKey: { name: 'scope', type: 'S' },
+      sortKey: { name: 'scopeSk', type: 'S' },
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+} as const satisfies TableDefinition;
+
+export const tableDefinitions = [endpointsTable, messagesTable, connectionsTable, noncesTable, feedTable, sendingTable, statsTable] as const;
 
 /** A table by its logical id, as function definitions name it. */
 export type TableId = (typeof tableDefinitions)[number]['id'];

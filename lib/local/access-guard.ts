@@ -1,7 +1,7 @@
 import { createServer, request as forward, Agent, type IncomingMessage } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { grantsOf } from '../definitions/environment.ts';
-import { functionNames, type FunctionName, type Grant, type QueueId, type SecretId, type TokenMode } from '../definitions/functions.ts';
+import { functionNames, type FunctionName, type Grant, type QueueId, type SecretId, type TokenMode, type TopicId } from '../definitions/functions.ts';
 import type { TableId } from '../definitions/tables.ts';
 import { listeningUrl, loopbackHost } from './address.ts';
 import { localCredentials } from './aws.ts';
@@ -32,12 +32,14 @@ export const callerOf = (authorization: string | undefined): FunctionName | unde
   return functionNames.find((name) => accessKeyId === functionAccessKeyId(name));
 };
 
-/** The local names of what definitions name: a table's name, a queue's URL, the bucket, each secret's ARN. */
+/** The local names of what definitions name: a table's name, a queue's URL, the bucket, each secret's and topic's ARN. */
 export interface LocalNames {
   readonly tables: Readonly<Record<TableId, string>>;
   readonly queues: Readonly<Partial<Record<QueueId, string>>>;
   readonly bucket: string;
   readonly secrets: Readonly<Record<SecretId, string>>;
+  /** None where nothing publishes (a test of one store): every publish is then refused. */
+  readonly topics?: Readonly<Partial<Record<TopicId, string>>>;
 }
 
 /** One IAM action on one resource, as a request asks for it. */
@@ -46,6 +48,7 @@ export type Access =
   | { readonly action: string; readonly queue: QueueId | undefined; readonly named: string }
   | { readonly action: string; readonly bucket: boolean; readonly key: string; readonly named: string }
   | { readonly action: string; readonly secret: SecretId | undefined; readonly named: string }
+  | { readonly action: string; readonly topic: TopicId | undefined; readonly named: string }
   | { readonly action: string; readonly webSocketConnections: true; readonly named: string }
   | { readonly action: string; readonly anyResource: true; readonly named: string };
 
@@ -76,6 +79,11 @@ const parsed = (body: Buffer): Record<string, unknown> => {
 const transactionActions: Readonly<Record<string, string>> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
 /** SQS's batch calls are authorized as their single kin. */
 const sqsActions: Readonly<Record<string, string>> = { SendMessageBatch: 'SendMessage', DeleteMessageBatch: 'DeleteMessage', ChangeMessageVisibilityBatch: 'ChangeMessageVisibility' };
+/** So are SNS's. */
+const snsActions: Readonly<Record<string, string>> = { PublishBatch: 'Publish' };
+
+/** SNS, which fauxqs serves on the endpoint of SQS and S3, speaks the query protocol: a form naming its Action, posted to the root. */
+const isSnsCall = (request: GuardedRequest): boolean => !request.target && request.method === 'POST' && request.path === '/';
 
 /** The IAM actions a call to a stand-in asks for, each on its resource. */
 export const accessesOf = (service: Service, request: GuardedRequest, names: LocalNames): Access[] => {
@@ -97,6 +105,12 @@ export const accessesOf = (service: Service, request: GuardedRequest, names: Loc
       if (request.target) {
         const queueUrl = String(body().QueueUrl ?? '');
         return [{ action: `sqs:${sqsActions[operation] ?? operation}`, queue: idOf(names.queues, queueUrl, samePath), named: queueUrl }];
+      }
+      if (isSnsCall(request)) {
+        const form = new URLSearchParams(request.body.toString('utf8'));
+        const action = form.get('Action') ?? '';
+        const topicArn = form.get('TopicArn') ?? '';
+        return [{ action: `sns:${snsActions[action] ?? action}`, topic: idOf(names.topics ?? {}, topicArn), named: topicArn }];
       }
       // S3, path-style: /<bucket>/<key>.
       const [, bucket = '', ...key] = decodeURIComponent(request.path.split('?')[0] ?? '').split('/');
@@ -123,6 +137,7 @@ const allows = (grant: Grant, access: Access): boolean => {
   if ('queue' in grant) return 'queue' in access && access.queue === grant.queue && (grant.actions as readonly string[]).includes(access.action);
   if ('bucket' in grant) return 'bucket' in access && access.bucket && access.key.startsWith(grant.prefix) && (grant.actions as readonly string[]).includes(access.action);
   if ('secret' in grant) return 'secret' in access && access.secret === grant.secret && secretReads.includes(access.action);
+  if ('topic' in grant) return 'topic' in access && access.topic === grant.topic && access.action === 'sns:Publish';
   if ('webSocketConnections' in grant) return access.action === 'execute-api:ManageConnections';
   return grant.anyResource.includes(access.action);
 };
@@ -148,8 +163,15 @@ export class AccessDenied extends Error {
 
 /** AccessDenied, as each service words it. */
 const deniedAnswer = (service: Service, request: GuardedRequest, message: string): { statusCode: number; headers: Record<string, string>; body: string } => {
+  const escaped = message.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  if (service === 'sqs-and-s3' && isSnsCall(request)) {
+    return {
+      statusCode: 403,
+      headers: { 'content-type': 'text/xml' },
+      body: `<ErrorResponse><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>${escaped}</Message></Error><RequestId>local</RequestId></ErrorResponse>`,
+    };
+  }
   if (service === 'sqs-and-s3' && !request.target) {
-    const escaped = message.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
     return { statusCode: 403, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${escaped}</Message></Error>` };
   }
   return {

@@ -1,4 +1,5 @@
 import { CreateTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { redrivenQueues, type RedrivenQueue, type RedrivenQueueId } from '../definitions/pipeline.ts';
 import { tableDefinitions, type KeyAttribute, type TableDefinition } from '../definitions/tables.ts';
@@ -92,4 +93,26 @@ export const createQueues = async (
     urls[deadLetter] = reachableQueueUrl(deadLetterQueue.QueueUrl, endpoint);
   }
   return urls as QueueUrls;
+};
+
+/** The alarm topic, locally: its ARN for the functions that publish, and the queue that stands in for its subscribers. */
+export interface LocalAlertsTopic {
+  readonly topicArn: string;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+}
+
+/**
+ * The alarm topic (`<prefix>alerts`) and a queue subscribed to it, in fauxqs, where on AWS the
+ * operator's email is subscribed: the local stack reads the queue and prints each alert. The
+ * subscription delivers SNS's envelope, which carries the subject.
+ */
+export const createAlertsTopic = async ({ sns, sqs }: { sns: SNSClient; sqs: SQSClient }, { prefix, endpoint }: { prefix: string; endpoint: string }): Promise<LocalAlertsTopic> => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `${prefix}alerts` }));
+  const queue = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}alerts` }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }));
+  const queueArn = Attributes?.QueueArn;
+  if (!TopicArn || !queueArn) throw new Error('fauxqs answered no ARN for the alerts topic or its queue');
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  return { topicArn: TopicArn, queueUrl: reachableQueueUrl(queue.QueueUrl, endpoint), queueArn };
 };

@@ -2,6 +2,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { sendKeyOf } from '../../functions/adapters/credential-box.ts';
 import { createEndpointStore } from '../../functions/adapters/endpoint-store.ts';
 import { sendRecordOf } from '../../functions/adapters/send-queue.ts';
+import type { Alert } from '../../functions/core/alerts.ts';
 import { envelopeOf } from '../../functions/core/envelope.ts';
 import { configOf } from '../../functions/shared/config.ts';
 import { ingestQueueSettings } from '../definitions/pipeline.ts';
@@ -26,15 +28,17 @@ import {
   triggersOf,
   type FunctionName,
   type SecretId,
+  type TopicId,
 } from '../definitions/functions.ts';
 import { loopbackHost } from './address.ts';
+import { startAlertListener } from './alerts.ts';
 import { localCredentials, localRegion } from './aws.ts';
 import { startCloudWatchStandIn } from './cloudwatch-standin.ts';
 import { startDynamoDbLocal } from './dynamodb.ts';
 import { startFauxqsOn } from './fauxqs.ts';
 import { startHttpGateway, type HttpRoute } from './http-gateway.ts';
 import { startProviderApis } from './provider-apis.ts';
-import { createQueues, createTables, type QueueUrls, type TableNames } from './resources.ts';
+import { createAlertsTopic, createQueues, createTables, type QueueUrls, type TableNames } from './resources.ts';
 import { startSchedulePoller } from './schedule-poller.ts';
 import { startSqsPoller } from './sqs-poller.ts';
 import { startStreamPoller } from './stream-poller.ts';
@@ -75,6 +79,8 @@ export interface LocalStackOptions {
    */
   readonly providerApiBaseUrls?: Partial<ProviderApiBaseUrls>;
   onError(source: string, error: unknown): void;
+  /** Each alert a function publishes to the alarm topic (an endpoint's signature failures), as it arrives. */
+  onAlert?(alert: Alert): void;
 }
 
 /** What a running local stack offers; the CLI reads it from the state file. */
@@ -89,6 +95,8 @@ export interface LocalStackDescription {
   readonly region: string;
   readonly tables: TableNames;
   readonly queues: QueueUrls;
+  /** Topic ARNs, in fauxqs's SNS (same endpoint as SQS): the alarm topic, which the stack reads and prints. */
+  readonly topics: Readonly<Record<TopicId, string>>;
   /** The bucket for bodies too large to queue, in fauxqs's S3 (same endpoint as SQS). */
   readonly bodyBucket: string;
   /** The token signing secret, which the CLI signs tokens with. */
@@ -135,6 +143,8 @@ const runtimeEnvironment = (name: FunctionName, stack: LocalStackDescription): R
   AWS_ENDPOINT_URL_DYNAMODB: stack.functionEndpoints.dynamodb,
   AWS_ENDPOINT_URL_SQS: stack.functionEndpoints.sqs,
   AWS_ENDPOINT_URL_S3: stack.functionEndpoints.sqs,
+  // fauxqs serves SNS too, behind the same guard.
+  AWS_ENDPOINT_URL_SNS: stack.functionEndpoints.sqs,
   AWS_ENDPOINT_URL_CLOUDWATCH: stack.functionEndpoints.cloudwatch,
   AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.functionEndpoints.secretsManager,
   AWS_LAMBDA_FUNCTION_NAME: name,
@@ -157,6 +167,7 @@ const localValues = (stack: LocalStackDescription): ResourceValues => ({
   queues: Object.fromEntries(Object.entries(stack.queues).map(([queue, url]) => [queue, new URL(new URL(url).pathname, stack.functionEndpoints.sqs).toString()])),
   buckets: { bodies: stack.bodyBucket },
   secrets: { jwt: stack.jwtSecretArn, sendKey: stack.sendKeyArn },
+  topics: stack.topics,
   urls: { webhookBase: stack.publicBaseUrl, webSocketManagement: stack.wsUrl.replace(/^ws/, 'http') },
   settings: settingValuesOf(resolveSettings({}).settings, { ingestVisibilityTimeoutSeconds: stack.ingestVisibilityTimeoutSeconds, ...stack.providerApiBaseUrls }),
   tokenMode: localTokenMode,
@@ -234,6 +245,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: dynamo.endpoint });
     const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamo.endpoint });
     const sqs = new SQSClient({ ...clientConfig, endpoint: fauxqs.address });
+    const sns = new SNSClient({ ...clientConfig, endpoint: fauxqs.address });
     const tables = await createTables(dynamodb, namePrefix);
     const bodyBucket = `${namePrefix}bodies`;
     fauxqs.createBucket(bodyBucket);
@@ -242,6 +254,15 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       endpoint: fauxqs.address,
       ...(options.visibilityTimeoutSeconds !== undefined && { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
     });
+    const alertsTopic = await createAlertsTopic({ sns, sqs }, { prefix: namePrefix, endpoint: fauxqs.address });
+    const topics = { alerts: alertsTopic.topicArn };
+    const alertListener = startAlertListener({
+      client: sqs,
+      topic: alertsTopic,
+      onAlert: (alert) => options.onAlert?.(alert),
+      onError: (error) => options.onError('alerts', error),
+    });
+    stops.push(alertListener.stop);
 
     const secretValues: Record<SecretId, string> = {
       jwt: options.jwtSecret ?? randomBytes(32).toString('base64url'),
@@ -305,7 +326,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       ? (givenApiUrls as ProviderApiBaseUrls)
       : { ...(await startStandIns()), ...givenApiUrls };
 
-    const names = { tables, queues, bucket: bodyBucket, secrets: secretArns };
+    const names = { tables, queues, bucket: bodyBucket, secrets: secretArns, topics };
     const guards = await startAccessGuardsThread({
       host,
       targets: { dynamodb: dynamo.endpoint, sqs: fauxqs.address, cloudwatch: cloudwatch.endpoint, secretsManager: secrets.endpoint },
@@ -324,6 +345,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       region: localRegion,
       tables,
       queues,
+      topics,
       bodyBucket,
       jwtSecret: secretValues.jwt,
       secretsEndpoint: secrets.endpoint,
@@ -389,7 +411,7 @@ export const startLocalStack = async (options: LocalStackOptions) => {
       await poller.ready;
     }
 
-    return { description, stop };
+    return { description, stop, alerts: alertListener.alerts };
   } catch (error) {
     await stop();
     throw error;

@@ -1,11 +1,12 @@
+import { SNSClient } from '@aws-sdk/client-sns';
 import { newSendKeySecret } from '../../functions/adapters/credential-box.ts';
 import { providerApiBaseUrls as realProviderApis, type ProviderApiBaseUrls } from '../../lib/config.ts';
 import { randomBytes } from 'node:crypto';
 import { connectionsRefusal, localSigningCredentials, startAccessGuards } from '../../lib/local/access-guard.ts';
 import { ingestQueueSettings } from '../../lib/definitions/pipeline.ts';
-import { localRegion } from '../../lib/local/aws.ts';
+import { localCredentials, localRegion } from '../../lib/local/aws.ts';
 import { startCloudWatchStandIn } from '../../lib/local/cloudwatch-standin.ts';
-import { createQueues } from '../../lib/local/resources.ts';
+import { createAlertsTopic, createQueues } from '../../lib/local/resources.ts';
 import { startSecretsStandIn } from '../../lib/local/secrets-standin.ts';
 import type { LocalStackDescription } from '../../lib/local/stack.ts';
 import { startWebSocketGateway } from '../../lib/local/websocket-gateway.ts';
@@ -64,6 +65,9 @@ export const startStandIns = async ({
     const bodyBucket = `${prefix}bodies`;
     sqs.server.createBucket(bodyBucket);
     const queues = await createQueues(sqs.client, { prefix, endpoint: sqs.endpoint });
+    const sns = new SNSClient({ region: localRegion, credentials: localCredentials, endpoint: sqs.endpoint });
+    stops.push(async () => sns.destroy());
+    const alerts = await createAlertsTopic({ sns, sqs: sqs.client }, { prefix, endpoint: sqs.endpoint });
     const jwtSecret = randomBytes(32).toString('base64url');
     // The functions read the token secret from Secrets Manager, as deployed.
     const jwtSecretName = `${prefix}jwt`;
@@ -72,7 +76,7 @@ export const startStandIns = async ({
     const secrets = await startSecretsStandIn({ secrets: { [jwtSecretName]: jwtSecret, [sendKeyName]: sendKey } });
     stops.push(secrets.stop);
     // The functions reach the stand-ins through access guards, as in the local stack: IAM, locally.
-    const names = { tables: dynamo.tables, queues, bucket: bodyBucket, secrets: { jwt: secrets.arnOf(jwtSecretName), sendKey: secrets.arnOf(sendKeyName) } };
+    const names = { tables: dynamo.tables, queues, bucket: bodyBucket, secrets: { jwt: secrets.arnOf(jwtSecretName), sendKey: secrets.arnOf(sendKeyName) }, topics: { alerts: alerts.topicArn } };
     const guards = await startAccessGuards({
       targets: { dynamodb: dynamo.endpoint, sqs: sqs.endpoint, cloudwatch: cloudwatch.endpoint, secretsManager: secrets.endpoint },
       names,
@@ -90,6 +94,7 @@ export const startStandIns = async ({
       region: localRegion,
       tables: dynamo.tables,
       queues,
+      topics: names.topics,
       bodyBucket,
       jwtSecret,
       secretsEndpoint: secrets.endpoint,

@@ -21,7 +21,7 @@ describe('CORS for the inbox', () => {
     // Assess
     // A mock integration would answer 500 on this API, which treats every media type as binary.
     expect(preflights).toHaveLength(declared.length);
-    expect(declared.filter(({ functionName }) => functionName === 'query')).toHaveLength(3);
+    expect(declared.filter(({ functionName }) => functionName === 'query')).toHaveLength(5);
     for (const preflight of preflights) {
       expect(preflight.Properties).toMatchObject({ AuthorizationType: 'NONE', Integration: { Type: 'AWS_PROXY' } });
       const answeredBy = declared.filter(({ functionName }) => JSON.stringify(preflight.Properties.Integration.Uri).includes(logicalIdOf(functionName)));

@@ -5,7 +5,7 @@ import { synthesize } from '../helpers/synth.ts';
 /** The query API's share of the synthesized template: routes, timeout, and read-only access. */
 
 describe('query', () => {
-  it('serves GET /conversations, /conversations/{id}/messages and /events, and their preflights, from the query function', () => {
+  it('serves GET /conversations, /conversations/{id}/messages, /events, /stats and /webhooks/recent, and their preflights, from the query function', () => {
     // Prepare
     const { stack, template, logicalId, resources } = synthesize();
     const queryFunction = logicalId(stack.query.queryFunction);
@@ -25,10 +25,14 @@ describe('query', () => {
       'GET /conversations',
       'GET /conversations/{id}/messages',
       'GET /events',
+      'GET /stats',
+      'GET /webhooks/recent',
       // CORS preflights for an inbox on another origin (test/infra/inbox.test.ts).
       'OPTIONS /conversations',
       'OPTIONS /conversations/{id}/messages',
       'OPTIONS /events',
+      'OPTIONS /stats',
+      'OPTIONS /webhooks/recent',
     ]);
   });
 
@@ -49,11 +53,12 @@ describe('query', () => {
     });
   });
 
-  it('may only get and query the messages table and its indexes and the feed table, read kept media, and read the token secret', () => {
+  it('may only get and query the messages table and its indexes, the feed table and the stats table and its index, read kept media, and read the token secret', () => {
     // Prepare
     const { stack, logicalId, statementsOf, grantedActions } = synthesize();
     const table = logicalId(stack.storage.messagesTable);
     const feed = logicalId(stack.storage.feedTable);
+    const stats = logicalId(stack.storage.tables.Stats);
 
     // Act
     const statements = statementsOf(stack.query.queryFunction.role!);
@@ -72,7 +77,35 @@ describe('query', () => {
       { 'Fn::GetAtt': [table, 'Arn'] },
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/*']] },
       { 'Fn::GetAtt': [feed, 'Arn'] },
+      { 'Fn::GetAtt': [stats, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [stats, 'Arn'] }, '/index/*']] },
     ]);
+  });
+
+  it("keeps the stats in a table keyed by pk and sk, with the byScope index, expiring by expiresAt, without a stream", () => {
+    const { stack, logicalId, resources } = synthesize();
+
+    const stats = resources[logicalId(stack.storage.tables.Stats)];
+
+    expect(stats?.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byScope',
+          KeySchema: [
+            { AttributeName: 'scope', KeyType: 'HASH' },
+            { AttributeName: 'scopeSk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    expect(stats?.Properties.StreamSpecification).toBeUndefined();
   });
 
   it("keeps each tenant's change feed in a table keyed by tenant and sequence number, expiring after a day, without a stream or an index", () => {

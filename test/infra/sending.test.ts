@@ -160,6 +160,7 @@ describe('sending: grants', () => {
       if ('actions' in grant) return [...grant.actions];
       if ('secret' in grant) return ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
       if ('webSocketConnections' in grant) return ['execute-api:ManageConnections'];
+      if ('topic' in grant) return ['sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey'];
       return [...grant.anyResource];
     });
 

@@ -483,7 +483,7 @@ describe('functions', () => {
 });
 
 describe('permissions', () => {
-  it('lets the ack function send to the ingest queue, read endpoints by key and claim nonces, and write nothing else', () => {
+  it('lets the ack function send to the ingest queue, read endpoints by key, claim nonces and count in the stats table, and write nothing else', () => {
     // Prepare
     const { logicalId, statementsOf, stack } = synthesize();
     const { ingest, storage } = stack;
@@ -512,7 +512,17 @@ describe('permissions', () => {
       }),
     );
     const writes = statements.filter((statement) => [statement.Action].flat().some((action) => dynamodbWrites.includes(action)));
-    expect(writes.map((statement) => statement.Resource)).toEqual([[{ 'Fn::GetAtt': [logicalId(storage.noncesTable), 'Arn'] }]]);
+    // Each request to a known endpoint: its attempt and its hour's counts, in the stats table (and, by CDK's grant, its index).
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: [{ 'Fn::GetAtt': [logicalId(storage.tables.Stats), 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(storage.tables.Stats), 'Arn'] }, '/index/*']] }],
+      }),
+    );
+    expect(writes.map((statement) => statement.Resource)).toEqual([
+      [{ 'Fn::GetAtt': [logicalId(storage.noncesTable), 'Arn'] }],
+      [{ 'Fn::GetAtt': [logicalId(storage.tables.Stats), 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(storage.tables.Stats), 'Arn'] }, '/index/*']] }],
+    ]);
     expect(JSON.stringify(statements)).not.toContain(logicalId(storage.messagesTable));
   });
 

@@ -52,6 +52,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     AWS_ENDPOINT_URL_S3: sqs.endpoint,
     ENDPOINTS_TABLE: dynamo.tables.Endpoints,
+    STATS_TABLE: dynamo.tables.Stats,
+    ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:switchboard-alerts',
     NONCES_TABLE: dynamo.tables.Nonces,
     BODY_BUCKET: 'bodies',
     MESSAGES_TABLE: dynamo.tables.Messages,

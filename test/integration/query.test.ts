@@ -37,6 +37,7 @@ beforeAll(async () => {
     ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
     FEED_TABLE: dynamo.tables.Feed,
+    STATS_TABLE: dynamo.tables.Stats,
     // The bucket whose kept media the query function signs links to.
     BODY_BUCKET: 'bodies',
     ...secrets.handlerEnvironment,

@@ -39,6 +39,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_S3: sqs.endpoint,
     MESSAGES_TABLE: dynamo.tables.Messages,
     ENDPOINTS_TABLE: dynamo.tables.Endpoints,
+    STATS_TABLE: dynamo.tables.Stats,
     BODY_BUCKET: 'bodies',
     INGEST_QUEUE_URL: queues.ingest,
     INGEST_VISIBILITY_TIMEOUT_SECONDS: '1',

@@ -48,6 +48,7 @@ beforeAll(async () => {
     ...dynamo.handlerEnvironment,
     CONNECTIONS_TABLE: dynamo.tables.Connections,
     FEED_TABLE: dynamo.tables.Feed,
+    STATS_TABLE: dynamo.tables.Stats,
     WEBSOCKET_MANAGEMENT_ENDPOINT: gateway.url.replace(/^ws/, 'http'),
     ...secrets.handlerEnvironment,
     POWERTOOLS_LOG_LEVEL: 'ERROR',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledge, queueUnavailableRetryAfterSeconds, type AckDependencies, type InboundWebhook } from '../../../functions/core/ack.ts';
+import { acknowledge, queueUnavailableRetryAfterSeconds, type AckAttempt, type AckDependencies, type InboundWebhook } from '../../../functions/core/ack.ts';
 import type { Endpoint } from '../../../functions/core/endpoint.ts';
 import { envelopeSchema, type Envelope } from '../../../functions/core/envelope.ts';
 import { Refused, Unavailable } from '../../../functions/core/errors.ts';
@@ -262,5 +262,94 @@ describe('acknowledge, replays', () => {
     expect(error).toBeInstanceOf(Unavailable);
     expect(error).toMatchObject({ dependency: 'replay_check', retryAfterSeconds: queueUnavailableRetryAfterSeconds, cause: down });
     expect(queued).toEqual([]);
+  });
+});
+
+describe('acknowledge, its record for the stats', () => {
+  /** Dependencies whose record keeps what it was given. */
+  const recording = (endpoints: Endpoint[] = [anEndpoint()], overrides: Partial<AckDependencies> = {}) => {
+    const recorded: AckAttempt[] = [];
+    const fake = fakeDependencies(endpoints, {
+      record: async (attempt) => {
+        recorded.push(attempt);
+      },
+      ...overrides,
+    });
+    return { ...fake, recorded };
+  };
+
+  it('starts the record together with the enqueue, not after it', async () => {
+    // Prepare: the enqueue completes only once the record has started, and the record only once the enqueue has.
+    let recordStarted!: () => void;
+    let enqueueStarted!: () => void;
+    const recordStarts = new Promise<void>((resolve) => (recordStarted = resolve));
+    const enqueueStarts = new Promise<void>((resolve) => (enqueueStarted = resolve));
+    const { deps, queued, recorded } = recording([anEndpoint()], {
+      enqueue: async (envelope) => {
+        enqueueStarted();
+        await recordStarts;
+        queued.push(envelope);
+      },
+    });
+    const record = deps.record!;
+    deps.record = async (attempt) => {
+      recordStarted();
+      await enqueueStarts;
+      await record(attempt);
+    };
+
+    // Act: serialized, either would wait for the other forever.
+    const response = await acknowledge(signedWebhook(expectedUrl), deps);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(queued).toHaveLength(1);
+    expect(recorded).toEqual([
+      {
+        endpoint: { tenantId: 'acme', endpointId, provider: 'twilio' },
+        requestId: 'req_ack_1',
+        at: queued[0]?.receivedAt,
+        bytes: signedWebhook(expectedUrl).body.length,
+        latencyMs: 0,
+        answer: { acked: { statusCode: 200 } },
+      },
+    ]);
+  });
+
+  it("records a refusal under the endpoint record's tenant, whatever the request says", async () => {
+    // The path names tenant A's endpoint; nothing in the request can move it to another tenant.
+    const { deps, recorded } = recording([anEndpoint({ tenantId: 'tenant-a' })]);
+    const webhook = { ...signedWebhook(expectedUrl, { token: 'wrong' }), headers: { ...signedWebhook(expectedUrl, { token: 'wrong' }).headers, 'x-tenant-id': 'tenant-b' } };
+
+    const error = await rejectionOf(acknowledge(webhook, deps));
+
+    expect(error).toBeInstanceOf(Refused);
+    expect(recorded.map(({ endpoint, answer }) => [endpoint.tenantId, 'refused' in answer && answer.refused instanceof Refused ? answer.refused.reason : 'acked'])).toEqual([['tenant-a', 'signature']]);
+  });
+
+  it('records nothing for an unknown endpoint, an unregistered provider or another provider\'s endpoint', async () => {
+    const { deps, recorded } = recording([anEndpoint({ provider: 'meta' })]);
+
+    await rejectionOf(acknowledge(signedWebhook(expectedUrl), deps));
+    await rejectionOf(acknowledge({ ...signedWebhook(expectedUrl), endpointId: 'ep_nobody' }, deps));
+    await rejectionOf(acknowledge({ ...signedWebhook(expectedUrl), provider: 'nope' }, deps));
+
+    expect(recorded).toEqual([]);
+  });
+
+  it('records a failed enqueue as the same attempt refused, replacing the acked record', async () => {
+    const { deps, recorded } = recording([anEndpoint()], {
+      enqueue: async () => {
+        throw new Error('SQS down');
+      },
+    });
+
+    const error = await rejectionOf(acknowledge(signedWebhook(expectedUrl), deps));
+
+    expect(error).toBeInstanceOf(Unavailable);
+    expect(recorded.map(({ at, answer, supersedesAcked }) => ({ at, answer: 'acked' in answer ? 'acked' : answer.refused.message, supersedesAcked }))).toEqual([
+      { at: receivedAt.toISOString(), answer: 'acked', supersedesAcked: undefined },
+      { at: receivedAt.toISOString(), answer: 'queue unavailable, retry later', supersedesAcked: true },
+    ]);
   });
 });

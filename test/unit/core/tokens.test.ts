@@ -2,11 +2,13 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   defaultTokenMaxLifetimeSeconds,
+  grantOfToken,
   issueToken,
   oidcTokenVerifier,
   parseDuration,
   secretTokenVerifier,
   tenantOfToken,
+  tenantVerifier,
   TokenLifetimeError,
 } from '../../../functions/core/tokens.ts';
 import { startOidcIssuer } from '../../helpers/socket-oidc-issuer.ts';
@@ -158,14 +160,17 @@ describe('oidcTokenVerifier', () => {
     const second = await verify(await issuer.issue({ 'custom:tenant': 'globex', aud: audience }));
 
     // Assess
-    expect([first, second]).toEqual(['acme', 'globex']);
+    expect([first, second]).toEqual([
+      { tenantId: 'acme', admin: false },
+      { tenantId: 'globex', admin: false },
+    ]);
     expect(issuer.jwksRequests() - requestsBefore).toBe(1);
   });
 
   it('refuses an expired token, one of another issuer, one signed with another key, and one that never expires', async () => {
     const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, audience, tenantClaim: 'tenant' });
 
-    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }))).toBe('acme');
+    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }))).toEqual({ tenantId: 'acme', admin: false });
     expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }, { expiresIn: '-1m' }))).toBeUndefined();
     expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }, { issuer: 'https://evil.example.test' }))).toBeUndefined();
     expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }, { foreignKey: true }))).toBeUndefined();
@@ -179,10 +184,16 @@ describe('oidcTokenVerifier', () => {
     expect(await verify(await issueToken('acme', secret, 3600))).toBeUndefined();
   });
 
+  it("never makes an admin of an issuer's token, whatever scope it claims", async () => {
+    const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, audience, tenantClaim: 'tenant' });
+
+    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience, scope: 'admin' }))).toEqual({ tenantId: 'acme', admin: false });
+  });
+
   it('refuses a token for another audience, or for none', async () => {
     const verify = oidcTokenVerifier({ issuer: issuer.issuer, jwksUrl: issuer.jwksUrl, audience, tenantClaim: 'tenant' });
 
-    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }))).toBe('acme');
+    expect(await verify(await issuer.issue({ tenant: 'acme', aud: audience }))).toEqual({ tenantId: 'acme', admin: false });
     expect(await verify(await issuer.issue({ tenant: 'acme', aud: 'another-app' }))).toBeUndefined();
     expect(await verify(await issuer.issue({ tenant: 'acme' }))).toBeUndefined();
   });
@@ -202,7 +213,51 @@ describe('secretTokenVerifier', () => {
     const expired = await verify(await issueToken('acme', secret, -60));
 
     // Assess
-    expect([valid, expired]).toEqual(['acme', undefined]);
+    expect([valid, expired]).toEqual([{ tenantId: 'acme', admin: false }, undefined]);
     expect(reads).toBe(2);
+  });
+});
+
+describe('admin tokens', () => {
+  it('grants the tenant and admin to a token issued with admin, and the tenant alone otherwise', async () => {
+    // Prepare
+    const admin = await issueToken('ops', secret, 300, defaultTokenMaxLifetimeSeconds, { admin: true });
+    const tenant = await issueToken('acme', secret, 300);
+
+    // Act
+    const grants = [await grantOfToken(admin, secret), await grantOfToken(tenant, secret)];
+
+    // Assess
+    expect(grants).toEqual([
+      { tenantId: 'ops', admin: true },
+      { tenantId: 'acme', admin: false },
+    ]);
+    expect(await tenantOfToken(admin, secret)).toBe('ops');
+  });
+
+  it.each([
+    ['another scope', { tenant: 'ops', scope: 'admins' }],
+    ['a scope that is not a string', { tenant: 'ops', scope: ['admin'] }],
+    ['admin as a claim of its own', { tenant: 'ops', admin: true }],
+  ])('is not an admin with %s', async (_case, claims) => {
+    expect(await grantOfToken(await signed(claims), secret)).toEqual({ tenantId: 'ops', admin: false });
+  });
+
+  it('refuses an admin claim signed with another key, or without a tenant', async () => {
+    expect(await grantOfToken(await signed({ tenant: 'ops', scope: 'admin' }, { key: 'a-guessed-key-of-reasonable-length' }), secret)).toBeUndefined();
+    expect(await grantOfToken(await signed({ scope: 'admin' }), secret)).toBeUndefined();
+  });
+
+  it("is its tenant's token alone where only a tenant counts (tenantVerifier)", async () => {
+    const verify = tenantVerifier(secretTokenVerifier(async () => secret));
+
+    expect(await verify(await issueToken('ops', secret, 300, defaultTokenMaxLifetimeSeconds, { admin: true }))).toBe('ops');
+    expect(await verify('not-a-token')).toBeUndefined();
+  });
+
+  it('refuses an admin token that lives longer than the stack allows, like any other', async () => {
+    const week = await signed({ tenant: 'ops', scope: 'admin', iat: nowInSeconds(), exp: nowInSeconds() + 7 * day });
+
+    expect(await grantOfToken(week, secret)).toBeUndefined();
   });
 });

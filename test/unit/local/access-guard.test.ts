@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { accessesOf, refusalOf, type LocalNames } from '../../../lib/local/access-guard.ts';
 
 const names: LocalNames = {
-  tables: { Endpoints: 'sb-Endpoints', Messages: 'sb-Messages', Connections: 'sb-Connections', Nonces: 'sb-Nonces', Feed: 'sb-Feed', Sending: 'sb-Sending' },
+  tables: { Endpoints: 'sb-Endpoints', Messages: 'sb-Messages', Connections: 'sb-Connections', Nonces: 'sb-Nonces', Feed: 'sb-Feed', Sending: 'sb-Sending', Stats: 'sb-Stats' },
   queues: { sendSms: 'http://127.0.0.1:1/000000000000/sb-sendSms', ingest: 'http://127.0.0.1:1/000000000000/sb-ingest' },
   bucket: 'sb-bodies',
   secrets: {

@@ -1,6 +1,6 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +34,7 @@ beforeAll(async () => {
     BODY_BUCKET: 'bodies',
     INGEST_QUEUE_URL: queueUrl,
     INGEST_VISIBILITY_TIMEOUT_SECONDS: '180',
+    STATS_TABLE: 'Stats',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   ({ handler } = await import('../../../functions/processor/handler.ts'));
@@ -199,5 +200,48 @@ describe('processor handler, when its time runs short', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'mate' }] });
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expect(failurePuts().map((call) => call.args[0].input.Item)).toEqual([timeRanOut('mate')]);
+  });
+});
+
+describe('processor handler, its stats', () => {
+  const statsUpdates = () => dynamo.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === 'Stats').map((call) => call.args[0].input);
+
+  it('counts a record failing on its last receive as failed, and settles its attempt, under the envelope\'s tenant', async () => {
+    // Prepare: the deployed queue moves a record to the DLQ after its 5th receive.
+    const last = { ...poison, attributes: { ...poison.attributes, ApproximateReceiveCount: '5' } };
+
+    // Act
+    const response = await handler({ Records: [last] }, lambdaContext('processor'));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+    const updates = statsUpdates();
+    expect(updates).toHaveLength(2);
+    const [add] = updates.filter((update) => update.UpdateExpression?.startsWith('ADD'));
+    expect(add?.Key).toEqual({ pk: 'COUNT#acme', sk: `2026-11-22T12#twilio#${fields.endpointId}` });
+    expect(add?.ExpressionAttributeNames).toMatchObject({ '#c0': 'failed' });
+    expect(add?.ExpressionAttributeValues).toMatchObject({ ':c0': 1, ':tenantId': 'acme' });
+    const [settle] = updates.filter((update) => update.ConditionExpression === 'attribute_exists(pk)');
+    expect(settle?.Key).toEqual({ pk: 'RECENT#acme', sk: '2026-11-22T12:00:00.000Z#req_poison' });
+    expect(settle?.ExpressionAttributeValues).toEqual({
+      ':outcome': 'failed',
+      ':reason': 'Error: S3 GET bodies/bodies/2026-11-22/req_poison failed: NoSuchKey: The specified key does not exist.',
+    });
+  });
+
+  it('counts nothing for a record that will be delivered again', async () => {
+    await handler({ Records: [poison] }, lambdaContext('processor'));
+
+    expect(statsUpdates()).toEqual([]);
+  });
+
+  it('still answers the batch when the stats cannot be written', async () => {
+    dynamo.on(UpdateCommand).rejects(new Error('throttled'));
+    const last = { ...poison, attributes: { ...poison.attributes, ApproximateReceiveCount: '5' } };
+
+    const response = await handler({ Records: [last, mate] }, lambdaContext('processor'));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+    expect(statsUpdates().length).toBeGreaterThan(0);
   });
 });

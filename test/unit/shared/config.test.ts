@@ -47,7 +47,7 @@ describe('configOf', () => {
   });
 
   it('checks a setting with the schema synth checks it with', () => {
-    const query = { MESSAGES_TABLE: 'm', FEED_TABLE: 'f', BODY_BUCKET: 'b', JWT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:jwt' };
+    const query = { MESSAGES_TABLE: 'm', FEED_TABLE: 'f', BODY_BUCKET: 'b', STATS_TABLE: 's', JWT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:jwt' };
 
     expect(configOf('query', { ...query, JWT_MAX_LIFETIME_SECONDS: '3600' }).JWT_MAX_LIFETIME_SECONDS).toBe(3600);
     for (const value of ['soon', '0', '1.5', String(8 * 24 * 3600)]) {

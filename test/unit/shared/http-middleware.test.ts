@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { Refused, Unavailable } from '../../../functions/core/errors.ts';
 import { answerFailures } from '../../../functions/shared/answer-failures.ts';
-import { bearerTenant, type TenantContext } from '../../../functions/shared/bearer-auth.ts';
+import { bearerGrant, bearerTenant, type GrantContext, type TenantContext } from '../../../functions/shared/bearer-auth.ts';
 import { corsForAnyOrigin } from '../../../functions/shared/cors.ts';
 import { withHttpMiddleware } from '../../../functions/shared/middleware.ts';
 import { lambdaContext } from '../../../lib/local/lambda-context.ts';
@@ -111,6 +111,28 @@ describe('bearerTenant', () => {
       headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' },
       body: '{"error":"a valid token is required: Authorization: Bearer <JWT>","reason":"unauthenticated"}',
     });
+  });
+});
+
+describe('bearerGrant', () => {
+  const grants = async (token: string) => ({ 'acme-token': { tenantId: 'acme', admin: false }, 'ops-token': { tenantId: 'ops', admin: true } })[token];
+  const echoGrant = async (_event: APIGatewayProxyEvent, context: GrantContext) => answered(JSON.stringify({ tenantId: context.tenantId, admin: context.admin }));
+  const handler = withHttpMiddleware(echoGrant, [answerFailures(), bearerGrant(grants)]);
+
+  it.each([
+    ['a tenant', 'acme-token', { tenantId: 'acme', admin: false }],
+    ['an admin', 'ops-token', { tenantId: 'ops', admin: true }],
+  ])("hands the handler the tenant of %s's token and whether it is an admin's", async (_case, token, grant) => {
+    const response = await handler(request('GET', { Authorization: `Bearer ${token}` }), lambdaContext('query'));
+
+    expect(JSON.parse(response.body)).toEqual(grant);
+  });
+
+  it('refuses a token it does not accept with 401, before the handler runs', async () => {
+    const response = await handler(request('GET', { Authorization: 'Bearer forged-token' }), lambdaContext('query'));
+
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body)).toEqual({ error: 'a valid token is required: Authorization: Bearer <JWT>', reason: 'unauthenticated' });
   });
 });
 

@@ -67,6 +67,7 @@ describe('errorResponse', () => {
     ['bad_request', 400],
     ['signature', 401],
     ['unauthenticated', 401],
+    ['forbidden', 403],
     ['replayed', 401],
     ['unknown_endpoint', 404],
     ['not_found', 404],
