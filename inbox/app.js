@@ -25,7 +25,6 @@ import {
   refusalNotice,
   refusedTokenNotice,
   replyView,
-  settingsOf,
   socketUrl,
   statusView,
   storedImageChoice,
@@ -40,6 +39,7 @@ import {
   withImageChoice,
   withMessages,
 } from './model.js';
+import { el, getWithToken, loadSettings, TokenRefused } from './page.js';
 
 /** Reconnects tried after an open socket closes, before switching to long-polling. */
 const maxReconnects = 3;
@@ -75,25 +75,9 @@ const elements = {
   templateSend: /** @type {HTMLButtonElement} */ ($('template-send')),
 };
 
-/**
- * @param {string} tag @param {Record<string, string | undefined>} [props] `text` is set as textContent
- * @param {(Node | string)[]} [children]
- */
-const el = (tag, props = {}, children = []) => {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props)) {
-    if (value === undefined) continue;
-    if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-};
-
-const config = await fetch('config.json')
-  .then((response) => (response.ok ? response.json() : {}))
-  .catch(() => ({}));
-const settings = settingsOf(location.search, location.origin, config);
+const settings = await loadSettings();
+// The operations page, with the same token and API.
+/** @type {HTMLAnchorElement} */ ($('ops-link')).href = `ops.html${location.search}`;
 const seenKey = `switchboard-inbox-seen:${settings.api}`;
 const imagesKey = 'switchboard-inbox-images';
 
@@ -114,9 +98,6 @@ const showNotice = (/** @type {string} */ text) => {
   elements.notice.hidden = text === '';
 };
 
-/** The API refused the token: every later call would be refused too. */
-class TokenRefused extends Error {}
-
 /** Set once the token is refused: nothing is fetched or reconnected after that. */
 let stopped = false;
 
@@ -133,15 +114,7 @@ const showFailure = (what, error) => {
 };
 
 /** @param {string} url */
-const get = async (url) => {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${settings.token}` } });
-  if (response.status === 401) throw new TokenRefused('401');
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    throw new Error(`${response.status}: ${body.error ?? body.message ?? response.statusText}`);
-  }
-  return response.json();
-};
+const get = (url) => getWithToken(settings.token, url);
 
 /** The open conversation is read as it changes. */
 const keepSelectedSeen = () => {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { inboxVendorFiles } from '../definitions/inbox-vendor.ts';
 import { listeningUrl, loopbackHost } from './address.ts';
 import { invokeWithTimeout, timeoutOf, type LambdaHandler } from './lambda-context.ts';
 
@@ -135,7 +136,7 @@ const proxyEvent = (request: IncomingMessage, url: URL, route: HttpRoute, pathPa
   };
 };
 
-/** The only files served from a static folder: the inbox's page, style sheet, scripts and config. */
+/** The only files served from a static folder: the inbox's pages, style sheets, scripts and config, and the libraries they load (inboxVendorFiles). */
 const staticContentTypes: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -144,15 +145,16 @@ const staticContentTypes: Readonly<Record<string, string>> = {
 };
 
 /**
- * A file of `root` for a GET of `pathname` (`/` and folders give their index.html), or
- * undefined. The decoded path must resolve inside `root`: `..` in any spelling goes nowhere.
- * `pathname` decodes (see requestUrl).
+ * A file of `root` for a GET of `pathname` (`/` and folders give their index.html), or one of
+ * the pages' libraries at exactly its path, or undefined. Any other decoded path must resolve
+ * inside `root`: `..` in any spelling goes nowhere. `pathname` decodes (see requestUrl).
  */
 const staticFile = async (root: string, pathname: string): Promise<APIGatewayProxyResult | undefined> => {
   const relative = decodeURIComponent(pathname);
-  const file = resolve(root, `.${relative.endsWith('/') ? `${relative}index.html` : relative}`);
+  const library = Object.hasOwn(inboxVendorFiles, relative.slice(1)) ? inboxVendorFiles[relative.slice(1)] : undefined;
+  const file = library ?? resolve(root, `.${relative.endsWith('/') ? `${relative}index.html` : relative}`);
   const contentType = staticContentTypes[extname(file)];
-  if (!file.startsWith(root + sep) || !contentType) return undefined;
+  if ((library === undefined && !file.startsWith(root + sep)) || !contentType) return undefined;
   const body = await readFile(file).catch(() => undefined);
   if (!body) return undefined;
   return {

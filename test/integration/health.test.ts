@@ -66,6 +66,8 @@ describe('GET /health', () => {
 
     // Assess
     expect(response.statusCode).toBe(200);
+    // The operations page reads it from wherever it is hosted.
+    expect(response.headers).toMatchObject({ 'access-control-allow-origin': '*', 'cache-control': 'no-store' });
     const report = JSON.parse(response.body) as Record<string, Record<string, number>>;
     expect(report).toMatchObject({
       status: 'degraded',

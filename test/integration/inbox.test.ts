@@ -35,6 +35,7 @@ beforeAll(async () => {
     ...dynamo.handlerEnvironment,
     MESSAGES_TABLE: dynamo.tables.Messages,
     FEED_TABLE: dynamo.tables.Feed,
+    STATS_TABLE: dynamo.tables.Stats,
     // The bucket whose kept media the query function signs links to.
     BODY_BUCKET: 'bodies',
     ...secrets.handlerEnvironment,
@@ -158,7 +159,7 @@ describe('npm run build:inbox', () => {
       const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8')) as unknown;
       const page = await readFile(join(out, 'index.html'), 'utf8');
 
-      expect(files).toEqual([...(await readdir(inboxDir)), 'config.json'].sort());
+      expect(files).toEqual([...(await readdir(inboxDir)), 'config.json', 'vendor'].sort());
       expect(config).toEqual({ api: 'https://api.example/prod', ws: 'wss://ws.example/prod' });
       expect(page).toBe(await readFile(join(inboxDir, 'index.html'), 'utf8'));
     } finally {
