@@ -29,8 +29,9 @@ export const webhookTelemetry = {
     logger.info('webhook rejected', { provider, reason, statusCode });
   },
   /** An endpoint's requests failed their signature check as often as the alert threshold this hour: the alert is out. */
-  signatureAlerted(burst: SignatureBurst): void {
-    logger.warn('signature failures on endpoint; alert published', { ...burst });
+  signatureAlerted({ tenantId, provider, failures }: SignatureBurst): void {
+    // The endpoint is named in the alert itself; the logs never carry endpoint ids.
+    logger.warn('signature failures on endpoint; alert published', { tenantId, provider, failures });
   },
   alertFailed(error: unknown): void {
     logger.warn('signature alert not published', { errorName: error instanceof Error ? error.name : typeof error });

@@ -103,18 +103,22 @@ export const bucketKeyOf = (increment: Increment): BucketKey => ({
   endpointId: increment.endpointId,
 });
 
-/** Increments grouped by the bucket they add to, in order of first appearance. */
-export const byBucket = (increments: readonly Increment[]): { key: BucketKey; additions: Record<string, number> }[] => {
-  const groups = new Map<string, { key: BucketKey; increments: Increment[] }>();
-  for (const increment of increments) {
-    const key = bucketKeyOf(increment);
+/** Items grouped by a key of plain values (compared as JSON), groups in order of first appearance. */
+const groupBy = <Item, Key>(items: readonly Item[], keyOf: (item: Item) => Key): Map<string, { key: Key; items: Item[] }> => {
+  const groups = new Map<string, { key: Key; items: Item[] }>();
+  for (const item of items) {
+    const key = keyOf(item);
     const id = JSON.stringify(key);
-    const group = groups.get(id) ?? { key, increments: [] };
-    group.increments.push(increment);
+    const group = groups.get(id) ?? { key, items: [] };
+    group.items.push(item);
     groups.set(id, group);
   }
-  return [...groups.values()].map(({ key, increments: grouped }) => ({ key, additions: additionsOf(grouped) })).filter(({ additions }) => Object.keys(additions).length > 0);
+  return groups;
 };
+
+/** Increments grouped by the bucket they add to, in order of first appearance. */
+export const byBucket = (increments: readonly Increment[]): { key: BucketKey; additions: Record<string, number> }[] =>
+  [...groupBy(increments, bucketKeyOf).values()].map(({ key, items }) => ({ key, additions: additionsOf(items) })).filter(({ additions }) => Object.keys(additions).length > 0);
 
 /** How long hour buckets are kept: a month of history, a few days past the archive's. */
 export const bucketRetentionDays = 35;
@@ -234,31 +238,19 @@ export const windowOf = (now: Date, hours: number): StatsWindow => {
 const hoursOf = ({ fromHour, hours }: StatsWindow): string[] =>
   Array.from({ length: hours }, (_, index) => hourOf(new Date(Date.parse(`${fromHour}:00:00.000Z`) + index * 3_600_000).toISOString()));
 
-const groupBy = <K>(rows: readonly BucketRow[], keyOf: (row: BucketRow) => K): Map<string, { key: K; rows: BucketRow[] }> => {
-  const groups = new Map<string, { key: K; rows: BucketRow[] }>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const id = JSON.stringify(key);
-    const group = groups.get(id) ?? { key, rows: [] };
-    group.rows.push(row);
-    groups.set(id, group);
-  }
-  return groups;
-};
-
 /** A totals' counts alone, as each hour of the series carries them. */
 const countsOf = ({ refusedByReason, lags, ...counts }: Totals): Omit<Totals, 'refusedByReason' | 'lags'> => counts;
 
 /** The report of a window's buckets (already of one tenant, or all for an admin), by provider, endpoint and hour. */
 export const reportOf = (rows: readonly BucketRow[], scope: { tenantId: string | null; provider: string | null }, window: StatsWindow): StatsReport => {
   const inWindow = rows.filter((row) => row.hour >= window.fromHour && row.hour <= window.toHour && (scope.provider === null || row.provider === scope.provider));
-  const byProvider = [...groupBy(inWindow, (row) => row.provider).values()].map(({ key, rows: grouped }) => ({ provider: key, ...totalsOf(grouped) }));
-  const byEndpoint = [...groupBy(inWindow, (row) => ({ tenantId: row.tenantId, endpointId: row.endpointId, provider: row.provider })).values()].map(({ key, rows: grouped }) => ({
+  const byProvider = [...groupBy(inWindow, (row) => row.provider).values()].map(({ key, items: grouped }) => ({ provider: key, ...totalsOf(grouped) }));
+  const byEndpoint = [...groupBy(inWindow, (row) => ({ tenantId: row.tenantId, endpointId: row.endpointId, provider: row.provider })).values()].map(({ key, items: grouped }) => ({
     ...key,
     ...totalsOf(grouped),
   }));
   const hourly = groupBy(inWindow, (row) => row.hour);
-  const series = hoursOf(window).map((hour) => ({ hour: `${hour}:00:00Z`, ...countsOf(totalsOf(hourly.get(JSON.stringify(hour))?.rows ?? [])) }));
+  const series = hoursOf(window).map((hour) => ({ hour: `${hour}:00:00Z`, ...countsOf(totalsOf(hourly.get(JSON.stringify(hour))?.items ?? [])) }));
   return {
     tenantId: scope.tenantId,
     provider: scope.provider,
