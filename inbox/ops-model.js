@@ -175,12 +175,20 @@ export const healthView = (health) => ({
 });
 
 /**
+ * A value as one word of a POSIX shell command: the tenant comes from the page's URL, and an
+ * operator pastes the command into a terminal. Plain ids stay as they are; anything else is
+ * single-quoted, its own quotes closed and escaped.
+ * @param {string} value
+ */
+const shellWord = (value) => (/^[A-Za-z0-9._-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
+
+/**
  * The CLI commands that act on what the page counts: the page cannot run them, so it shows
  * them. A tenant's view lists that tenant's quarantine only.
  * @param {string | null | undefined} tenant
  */
 export const operatorCommands = (tenant) => ({
-  quarantine: [`npx switchboard quarantine list${tenant ? ` --tenant ${tenant}` : ''}`, 'npx switchboard quarantine replay <id>'],
+  quarantine: [`npx switchboard quarantine list${tenant ? ` --tenant ${shellWord(tenant)}` : ''}`, 'npx switchboard quarantine replay <id>'],
   deadLetters: ['npx switchboard dlq list', 'npx switchboard dlq redrive'],
 });
 

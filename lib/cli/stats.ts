@@ -72,14 +72,21 @@ export const readApi = async <Answer>(target: Target, path: string, { token, wro
   if (response.status === 401 && token === undefined) {
     throw wrong("the stack refused a token signed with its secret: a stack whose tokens come from an OIDC issuer needs --token <jwt>, one of the issuer's tokens (it reads its own tenant's figures only)");
   }
-  if (response.status === 400) throw new UsageError(said ?? 'the API refused these options');
+  // A value it refuses, or another tenant's figures asked for with a tenant's --token: the caller's to change.
+  if (response.status === 400 || response.status === 403) throw new UsageError(said ?? 'the API refused these options');
   throw new Error(`${url} answered HTTP ${response.status}${said === undefined ? '' : `: ${said}`}`);
 };
 
+/** An empty --tenant (an unset shell variable) would otherwise read every tenant's figures. */
+const withTenantGiven = <Flags extends { readonly tenant?: string | undefined }>(flags: Flags, { wrong }: Reading): Flags => {
+  if (flags.tenant?.trim() === '') throw wrong("--tenant needs a tenant id (leave it out for every tenant's figures)");
+  return flags;
+};
+
 /** GET /stats, as `switchboard stats` asks it. */
-export const readStats = (target: Target, flags: StatsFlags, reading: Reading): Promise<StatsReport> => readApi(target, statsPath(flags), reading);
+export const readStats = async (target: Target, flags: StatsFlags, reading: Reading): Promise<StatsReport> => readApi(target, statsPath(withTenantGiven(flags, reading)), reading);
 /** GET /webhooks/recent, as `switchboard recent` asks it. */
-export const readRecent = (target: Target, flags: RecentFlags, reading: Reading): Promise<RecentAttempts> => readApi(target, recentPath(flags), reading);
+export const readRecent = async (target: Target, flags: RecentFlags, reading: Reading): Promise<RecentAttempts> => readApi(target, recentPath(withTenantGiven(flags, reading)), reading);
 
 /** A lag as people read it: ms under a second, else seconds, else minutes. */
 export const durationText = (ms: number): string => {

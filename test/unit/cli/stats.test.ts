@@ -159,12 +159,16 @@ describe('reading the API', () => {
     await expect(readStats(target, { hours: '500' }, { wrong })).rejects.toEqual(new UsageError('hours must be a whole number from 1 to 168'));
   });
 
-  it("fails with the API's reason for a given token it refuses", async () => {
+  it("refuses another tenant's figures asked for with a tenant's token as a usage error, with the API's reason", async () => {
     const { target } = await api(403, { error: "this token reads its own tenant's figures only (acme)", reason: 'forbidden' });
 
-    const refused = readStats(target, { tenant: 'globex' }, { token: 'a.tenant.token', wrong });
+    await expect(readStats(target, { tenant: 'globex' }, { token: 'a.tenant.token', wrong })).rejects.toEqual(new UsageError("this token reads its own tenant's figures only (acme)"));
+  });
 
-    await expect(refused).rejects.not.toThrow(UsageError);
-    await expect(refused).rejects.toThrow(`${target.publicBaseUrl.replace(/\/$/, '')}/stats?tenant=globex answered HTTP 403: this token reads its own tenant's figures only (acme)`);
+  it('refuses an empty --tenant, which would read every tenant, before asking anything', async () => {
+    const { seen, target } = await api(200, { attempts: [], truncated: false });
+
+    await expect(readRecent(target, { tenant: ' ' }, { wrong })).rejects.toMatchObject({ message: "--tenant needs a tenant id (leave it out for every tenant's figures)", usage: ['usage: switchboard stats'] });
+    expect(seen).toEqual([]);
   });
 });
