@@ -135,18 +135,23 @@ export const refusalRows = (report) =>
 export const knownProviders = (known, report) =>
   [...new Set([...known, ...report.providers.map(({ provider }) => provider), ...(report.provider ? [report.provider] : [])])].sort();
 
-export const attemptColumns = ['received at', 'outcome', 'endpoint', 'provider', 'status', 'reason', 'bytes', 'ack time', 'stored after'];
+/**
+ * The recent attempts' columns: with each one's tenant in an admin's stack-wide view, as the endpoints table has.
+ * @param {boolean} stackWide
+ */
+export const attemptColumns = (stackWide) => [...(stackWide ? ['tenant'] : []), 'received at', 'outcome', 'endpoint', 'provider', 'status', 'reason', 'bytes', 'ack time', 'stored after'];
 
 /**
  * One row of the recent attempts: `problem` when an operator has to look at it, which the
  * outcome cell also says in text (⚠), not by colour alone.
- * @param {Attempt} attempt @param {(iso: string) => string} [formatTime]
+ * @param {Attempt} attempt @param {(iso: string) => string} [formatTime] @param {boolean} [stackWide] with its tenant first
  */
-export const attemptRow = (attempt, formatTime = (iso) => new Date(iso).toLocaleString()) => {
+export const attemptRow = (attempt, formatTime = (iso) => new Date(iso).toLocaleString(), stackWide = false) => {
   const problem = problemOutcomes.has(attempt.outcome);
   return {
     problem,
     cells: [
+      ...(stackWide ? [attempt.tenantId] : []),
       formatTime(attempt.at),
       problem ? `⚠ ${attempt.outcome}` : attempt.outcome,
       attempt.endpointId,

@@ -151,17 +151,21 @@ const renderStats = (report) => {
   elements.failedCount.textContent = String(report.totals.failed);
   elements.quarantinedCount.textContent = String(report.totals.quarantined);
   renderCommands(report.tenantId);
+  stackWide = report.tenantId === null;
 
   providers = knownProviders(providers, report);
   fillSelect(elements.provider, [{ value: '', label: 'All providers' }, ...providers.map((name) => ({ value: name, label: name }))], filters.provider);
 };
 
+/** Whether the figures shown are an admin's of every tenant: the stats' answer says, and the recent attempts then name theirs. */
+let stackWide = false;
+
 /** @param {{ attempts: import('./ops-model.js').Attempt[], truncated?: boolean }} answer */
 const renderRecent = ({ attempts, truncated }) => {
-  const rows = attempts.map((attempt) => attemptRow(attempt));
+  const rows = attempts.map((attempt) => attemptRow(attempt, undefined, stackWide));
   fillTable(
     elements.recentTable,
-    attemptColumns,
+    attemptColumns(stackWide),
     rows.map((row) => row.cells),
     filters.outcome ? `No ${filters.outcome} webhooks in the last 24 hours.` : 'No webhooks in the last 24 hours.',
     rows.map((row) => (row.problem ? 'problem' : '')),

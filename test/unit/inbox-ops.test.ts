@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { additionsOf, reportOf, windowOf, type Attempt, type BucketRow, type Increment } from '../../functions/core/stats.ts';
 import type { HealthReport } from '../../functions/core/health.ts';
 import {
+  attemptColumns,
   attemptRow,
   countsChart,
   endpointColumns,
@@ -143,6 +144,12 @@ describe('recent attempts', () => {
     expect(row.cells[1]).toBe(outcome);
     expect(row.cells[8]).toBe('52 ms');
     expect(plain.cells[5]).toBe('');
+  });
+
+  it("names each attempt's tenant in an admin's stack-wide view", () => {
+    expect(attemptColumns(true).slice(0, 2)).toEqual(['tenant', 'received at']);
+    expect(attemptColumns(false)[0]).toBe('received at');
+    expect(attemptRow(attempt, () => 'at', true).cells.slice(0, 3)).toEqual(['acme', 'at', '⚠ refused']);
   });
 });
 
