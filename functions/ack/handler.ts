@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { maxInlineBodyBytes, maxWebhookBodyBytes } from '../../lib/definitions/pipeline.ts';
 import { bodyStoreBeside } from '../adapters/body-store.ts';
 import { createAlertPublisher } from '../adapters/alert-publisher.ts';
-import { dynamoDocumentClient, sns, sqs } from '../adapters/clients.ts';
+import { bestEffortDynamoDocumentClient, dynamoDocumentClient, sns, sqs } from '../adapters/clients.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createIngestQueue } from '../adapters/ingest-queue.ts';
 import { createNonceStore } from '../adapters/nonce-store.ts';
@@ -29,7 +29,7 @@ const dependencies: AckDependencies = {
   claimNonce: nonces.claim,
   releaseNonce: nonces.release,
   record: ackStatsRecorder({
-    store: createStatsStore(dynamoDocumentClient(), config.STATS_TABLE),
+    store: createStatsStore(bestEffortDynamoDocumentClient(), config.STATS_TABLE),
     onSignatureBurst: async (burst) => {
       await alerts.signatureBurst(burst);
       webhookTelemetry.signatureAlerted(burst);

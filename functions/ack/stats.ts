@@ -1,7 +1,7 @@
 import type { StatsStore } from '../adapters/stats-store.ts';
 import type { AckAttempt } from '../core/ack.ts';
 import type { SignatureBurst } from '../core/alerts.ts';
-import { refusedAttribute, signatureAlertThreshold, signatureRefusal, type Attempt, type Increment } from '../core/stats.ts';
+import { maxRefusedAttemptsPerHour, refusedAttribute, signatureAlertThreshold, signatureRefusal, type Attempt, type Increment } from '../core/stats.ts';
 import { failureReason, failureStatus } from '../shared/http.ts';
 import { bestEffort } from '../shared/stats-writes.ts';
 
@@ -31,22 +31,34 @@ export const incrementOf = (attempt: AckAttempt, { reason }: Attempt): Increment
 };
 
 /**
- * The ack's record of a request to a known endpoint: its attempt and its counts, two writes side
- * by side, each best effort. The refusal's ADD answers the bucket's new count of bad signatures,
- * and the one request that makes it reach the threshold raises the alert.
+ * Whether a refusal's attempt is kept, given its reason's count in the bucket after the ADD
+ * (undefined when the ADD failed): within maxRefusedAttemptsPerHour, or when it replaces the
+ * acked attempt of its own request (a failed enqueue), which must not stay `acked`.
+ */
+const keepsRefusedAttempt = (ackAttempt: AckAttempt, refusals: number | undefined): boolean =>
+  ackAttempt.supersedesAcked === true || refusals === undefined || refusals <= maxRefusedAttemptsPerHour;
+
+/**
+ * The ack's record of a request to a known endpoint, each write best effort. An acked request's
+ * attempt and counts are two writes side by side. A refusal's ADD comes first: it answers the
+ * hour's count of its reason, which decides whether its attempt is kept, and the one request
+ * that makes the bad signatures reach the threshold raises the alert.
  */
 export const ackStatsRecorder =
   (deps: AckStatsDependencies) =>
   async (ackAttempt: AckAttempt): Promise<void> => {
     const attempt = attemptOf(ackAttempt);
-    const [, added] = await Promise.all([
-      bestEffort('ack', () => deps.store.recordAttempt(attempt)),
-      bestEffort('ack', () => deps.store.add([incrementOf(ackAttempt, attempt)])),
-    ]);
-    const failures = added?.[0]?.values[refusedAttribute(signatureRefusal)];
-    if (attempt.reason !== signatureRefusal || failures !== signatureAlertThreshold) return;
+    const add = () => bestEffort('ack', () => deps.store.add([incrementOf(ackAttempt, attempt)]));
+    const record = () => bestEffort('ack', () => deps.store.recordAttempt(attempt));
+    if (attempt.reason === undefined) {
+      await Promise.all([record(), add()]);
+      return;
+    }
+    const refusals = (await add())?.[0]?.values[refusedAttribute(attempt.reason)];
+    if (keepsRefusedAttempt(ackAttempt, refusals)) await record();
+    if (attempt.reason !== signatureRefusal || refusals !== signatureAlertThreshold) return;
     try {
-      await deps.onSignatureBurst({ tenantId: attempt.tenantId, endpointId: attempt.endpointId, provider: attempt.provider, failures });
+      await deps.onSignatureBurst({ tenantId: attempt.tenantId, endpointId: attempt.endpointId, provider: attempt.provider, failures: refusals });
     } catch (error) {
       deps.onAlertFailed(error);
     }

@@ -15,14 +15,23 @@ const asIs: Instrument = (client) => client;
  */
 
 let documentClient: DynamoDBDocumentClient | undefined;
+let bestEffortDocumentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
 let s3Client: S3Client | undefined;
 let snsClient: SNSClient | undefined;
 
+const marshallOptions = { removeUndefinedValues: true };
+
 export const dynamoDocumentClient = (instrument: Instrument = asIs): DynamoDBDocumentClient =>
-  (documentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({})), {
-    marshallOptions: { removeUndefinedValues: true },
-  }));
+  (documentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({})), { marshallOptions }));
+
+/**
+ * For writes that must never hold up the work they run beside (the ack's stats, while the
+ * provider waits): one attempt, no SDK retries and their backoff. A throttled write fails at
+ * once, and its caller counts it (shared/stats-writes.ts bestEffort).
+ */
+export const bestEffortDynamoDocumentClient = (instrument: Instrument = asIs): DynamoDBDocumentClient =>
+  (bestEffortDocumentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({ maxAttempts: 1 })), { marshallOptions }));
 
 export const sqs = (instrument: Instrument = asIs): SQSClient => (sqsClient ??= instrument(new SQSClient({})));
 

@@ -1,18 +1,36 @@
 import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { attemptOf, bucketRowOf, maxRecentPages, recentPageSize, statsKeys, type Attempt, type AttemptFilter, type BucketRow, type StatsReader } from '../core/stats.ts';
+import {
+  attemptOf,
+  bucketRowOf,
+  maxRecentPages,
+  mergeRecent,
+  recentPageSize,
+  statsKeys,
+  type Attempt,
+  type AttemptFilter,
+  type BucketRow,
+  type RecentAttempts,
+  type StatsReader,
+  type StatsWindow,
+} from '../core/stats.ts';
 
-/** Hour buckets' and attempts' scopes in `byScope` (core/stats.ts statsKeys.bucketScope, attemptScope). */
-const countScope = statsKeys.bucketScope({ tenantId: '', hour: '', provider: '', endpointId: '' }).scope;
-const recentScope = statsKeys.attemptScope({ tenantId: '', at: '', requestId: '' }).scope;
+/** One partition a read looks in: a tenant's of the table, or one shard of `byScope`. */
+interface Partition {
+  readonly index: { IndexName?: string };
+  readonly partitionKey: string;
+  readonly value: string;
+  readonly sortKey: string;
+}
 
 /**
- * Where a read looks: one tenant's partition of the table, or everyone's scope of `byScope`.
- * Either sort key starts with the hour (or the time), so a window is a range of either.
+ * Where a read looks: one tenant's partition of the table (one query), or every shard of
+ * `byScope` for everyone's (one query each, side by side). Either sort key starts with the hour
+ * (or the time), so a window is a range of either.
  */
-const partitionOf = (tenantId: string | null, partition: (tenantId: string) => string, scope: string) =>
+const partitionsOf = (tenantId: string | null, partition: (tenantId: string) => string, scopes: readonly string[]): Partition[] =>
   tenantId === null
-    ? { index: { IndexName: 'byScope' }, partitionKey: 'scope', sortKey: 'scopeSk', value: scope }
-    : { index: {}, partitionKey: 'pk', sortKey: 'sk', value: partition(tenantId) };
+    ? scopes.map((scope) => ({ index: { IndexName: 'byScope' }, partitionKey: 'scope', sortKey: 'scopeSk', value: scope }))
+    : [{ index: {}, partitionKey: 'pk', sortKey: 'sk', value: partition(tenantId) }];
 
 /** The conditions of `recent`'s filter, each only when asked for. */
 const conditionsOf = ({ endpointId, outcome }: AttemptFilter): { attribute: string; value: string }[] => [
@@ -21,9 +39,8 @@ const conditionsOf = ({ endpointId, outcome }: AttemptFilter): { attribute: stri
 ];
 
 /** The stats table's reads for the query API (lib/definitions/tables.ts statsTable): queries only, never a scan. */
-export const createStatsReader = (client: DynamoDBDocumentClient, tableName: string): StatsReader => ({
-  async buckets(tenantId, { fromHour, toHour }) {
-    const { index, partitionKey, sortKey, value } = partitionOf(tenantId, statsKeys.bucketPartition, countScope);
+export const createStatsReader = (client: DynamoDBDocumentClient, tableName: string): StatsReader => {
+  const bucketsIn = async ({ index, partitionKey, sortKey, value }: Partition, { fromHour, toHour }: StatsWindow): Promise<BucketRow[]> => {
     const rows: BucketRow[] = [];
     // A week of many endpoints is more than the 1 MB one page holds: every page is read.
     const pages = paginateQuery(
@@ -39,10 +56,9 @@ export const createStatsReader = (client: DynamoDBDocumentClient, tableName: str
     );
     for await (const page of pages) rows.push(...(page.Items ?? []).map(bucketRowOf));
     return rows;
-  },
+  };
 
-  async attempts(tenantId, filter) {
-    const { index, partitionKey, value } = partitionOf(tenantId, statsKeys.attemptPartition, recentScope);
+  const attemptsIn = async ({ index, partitionKey, value }: Partition, filter: AttemptFilter): Promise<RecentAttempts> => {
     const conditions = conditionsOf(filter);
     // Unfiltered, one page of `limit` is the answer. Filtered, a page's Limit counts the attempts
     // read, matching or not, so maxRecentPages of them bound what one answer costs.
@@ -68,5 +84,17 @@ export const createStatsReader = (client: DynamoDBDocumentClient, tableName: str
       if (attempts.length >= filter.limit || read >= maxRecentPages) break;
     }
     return { attempts: attempts.slice(0, filter.limit), truncated: more && attempts.length < filter.limit };
-  },
-});
+  };
+
+  return {
+    async buckets(tenantId, window) {
+      const reads = await Promise.all(partitionsOf(tenantId, statsKeys.bucketPartition, statsKeys.bucketScopes).map((partition) => bucketsIn(partition, window)));
+      return reads.flat();
+    },
+
+    async attempts(tenantId, filter) {
+      const reads = await Promise.all(partitionsOf(tenantId, statsKeys.attemptPartition, statsKeys.attemptScopes).map((partition) => attemptsIn(partition, filter)));
+      return mergeRecent(reads, filter.limit);
+    },
+  };
+};

@@ -265,16 +265,38 @@ export const reportOf = (rows: readonly BucketRow[], scope: { tenantId: string |
 };
 
 /**
+ * How many partitions of `byScope` the items of each kind are spread over, by endpoint: eight
+ * index partitions' write capacity, so that a busy stack never throttles the index (a throttled
+ * GSI throttles the table's own writes), and an admin's read is eight queries side by side.
+ */
+export const scopeShards = 8;
+
+/** The shard of `byScope` an endpoint's items go to: stable (FNV-1a of the id), and spread evenly. */
+export const scopeShardOf = (endpointId: string): number => {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(endpointId)) hash = Math.imul(hash ^ byte, 0x01000193);
+  return (hash >>> 0) % scopeShards;
+};
+
+const shardScopes = (kind: 'COUNT' | 'RECENT') => Array.from({ length: scopeShards }, (_, shard) => `${kind}#${shard}`);
+
+/**
  * Keys in the stats table (lib/definitions/tables.ts statsTable). A tenant's buckets and
  * attempts are each one partition, so a window is one query; `byScope` holds everyone's, by
- * time, for an admin's stack-wide view.
+ * time, in scopeShards partitions of each kind, for an admin's stack-wide view.
  */
 export const statsKeys = {
   bucket: ({ tenantId, hour, provider, endpointId }: BucketKey) => ({ pk: `COUNT#${tenantId}`, sk: `${hour}#${provider}#${endpointId}` }),
-  bucketScope: ({ tenantId, hour, provider, endpointId }: BucketKey) => ({ scope: 'COUNT', scopeSk: `${hour}#${tenantId}#${provider}#${endpointId}` }),
+  bucketScope: ({ tenantId, hour, provider, endpointId }: BucketKey) => ({ scope: `COUNT#${scopeShardOf(endpointId)}`, scopeSk: `${hour}#${tenantId}#${provider}#${endpointId}` }),
+  /** Every shard of the buckets' scope: an admin's read queries each. */
+  bucketScopes: shardScopes('COUNT'),
   bucketPartition: (tenantId: string) => `COUNT#${tenantId}`,
   attempt: ({ tenantId, at, requestId }: Pick<Attempt, 'tenantId' | 'at' | 'requestId'>) => ({ pk: `RECENT#${tenantId}`, sk: `${at}#${requestId}` }),
-  attemptScope: ({ tenantId, at, requestId }: Pick<Attempt, 'tenantId' | 'at' | 'requestId'>) => ({ scope: 'RECENT', scopeSk: `${at}#${tenantId}#${requestId}` }),
+  attemptScope: ({ tenantId, endpointId, at, requestId }: Pick<Attempt, 'tenantId' | 'endpointId' | 'at' | 'requestId'>) => ({
+    scope: `RECENT#${scopeShardOf(endpointId)}`,
+    scopeSk: `${at}#${tenantId}#${requestId}`,
+  }),
+  attemptScopes: shardScopes('RECENT'),
   attemptPartition: (tenantId: string) => `RECENT#${tenantId}`,
 } as const;
 
@@ -290,6 +312,14 @@ export const attemptExpiresAt = (at: string): number => Math.floor(Date.parse(at
 export const signatureAlertThreshold = 5;
 /** The reason code of a bad signature, as the answer's metric names it (core/errors.ts RefusalReason). */
 export const signatureRefusal = 'signature';
+
+/**
+ * Refusals of one reason on one endpoint within an hour whose attempts are kept. Every refusal
+ * is still counted; the attempts kept show what they look like, and a flood of forged requests
+ * (anyone who knows an endpoint's URL can send them) cannot push a tenant's real outcomes out
+ * of `recent`, which reads at most maxRecentPages pages.
+ */
+export const maxRefusedAttemptsPerHour = 100;
 
 /*
  * Reading (GET /stats and GET /webhooks/recent, functions/query/routes.ts): a tenant reads its
@@ -315,7 +345,19 @@ export interface RecentAttempts {
   readonly truncated: boolean;
 }
 
-/** The stats table's reads: one tenant's partition, or everyone's (tenantId null) through `byScope`. */
+const newestFirst = (a: Attempt, b: Attempt): number => (a.at === b.at ? (a.requestId < b.requestId ? 1 : -1) : a.at < b.at ? 1 : -1);
+
+/**
+ * An admin's `recent`, of the reads of every shard of `byScope` (each newest first): the newest
+ * `limit` of them all. Truncated whenever a shard stopped short of `limit` with more unread:
+ * what it left may be newer than the other shards' matches, whether or not they fill `limit`.
+ */
+export const mergeRecent = (reads: readonly RecentAttempts[], limit: number): RecentAttempts => ({
+  attempts: reads.flatMap((read) => read.attempts).sort(newestFirst).slice(0, limit),
+  truncated: reads.some((read) => read.truncated),
+});
+
+/** The stats table's reads: one tenant's partition, or everyone's (tenantId null) through every shard of `byScope`. */
 export interface StatsReader {
   /** Every hour bucket from window.fromHour to window.toHour, however many pages that takes. */
   buckets(tenantId: string | null, window: StatsWindow): Promise<BucketRow[]>;

@@ -354,7 +354,7 @@ export const functionDefinitions = {
       { bucket: 'bodies', prefix: 'uploads/', actions: ['s3:GetObject'] },
       // A tenant's counter by key, and its feed's range after a cursor.
       { table: 'Feed', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
-      // A tenant's hour buckets or attempts, one partition; an admin's stack-wide view through byScope.
+      // A tenant's hour buckets or attempts, one partition; an admin's stack-wide view through byScope's eight shards.
       { table: 'Stats', actions: ['dynamodb:Query'] },
       tokenSecretRead,
     ],

@@ -118,8 +118,9 @@ export const sendingTable = {
 /**
  * What an operator asks of the pipeline (functions/core/stats.ts statsKeys): per tenant, endpoint
  * and hour, counters each stage ADDs to (35 days), and one record per webhook attempt (24 h). A
- * tenant's buckets, and its attempts, are each one partition; `byScope` holds everyone's by time,
- * for an admin's stack-wide view. Apart from the messages table so that none of it reaches its stream.
+ * tenant's buckets, and its attempts, are each one partition; `byScope` holds everyone's by time
+ * in eight shards by endpoint, for an admin's stack-wide view. Apart from the messages table so
+ * that none of it reaches its stream.
  */
 export const statsTable = {
   id: 'Stats',

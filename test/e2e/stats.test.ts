@@ -3,7 +3,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statsKeys, type Attempt, type StatsReport } from '../../functions/core/stats.ts';
+import { scopeShardOf, statsKeys, type Attempt, type StatsReport } from '../../functions/core/stats.ts';
 import { issueToken } from '../../functions/core/tokens.ts';
 import { localCredentials } from '../../lib/local/aws.ts';
 import { startLocalStackProcess, tenantSocket, type LocalStackProcess } from '../helpers/local-stack.ts';
@@ -86,7 +86,7 @@ describe('stats through the local stack', () => {
     });
     expect(buckets).toHaveLength(1);
     const [bucket] = buckets;
-    expect(bucket).toMatchObject({ tenantId: 'tenant-a', provider: 'twilio', endpointId: endpoint.endpointId, scope: 'COUNT' });
+    expect(bucket).toMatchObject({ tenantId: 'tenant-a', provider: 'twilio', endpointId: endpoint.endpointId, scope: `COUNT#${scopeShardOf(endpoint.endpointId)}` });
     const counters = Object.fromEntries(Object.entries(bucket ?? {}).filter(([name]) => !name.startsWith('lag_') && typeof bucket?.[name] === 'number' && name !== 'expiresAt'));
     expect(counters).toEqual({ received: 3, acked: 2, refused_signature: 1, processed: 1, quarantined: 1 });
     expect(Object.entries(bucket ?? {}).filter(([name]) => name.startsWith('lag_receivedToStored_')).map(([, n]) => n)).toEqual([1]);

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStatsReader } from '../../functions/adapters/stats-reader.ts';
-import { attemptExpiresAt, bucketExpiresAt, hourOf, statsKeys, windowOf, type Attempt, type BucketKey, type StatsReader } from '../../functions/core/stats.ts';
+import { attemptExpiresAt, bucketExpiresAt, hourOf, scopeShardOf, statsKeys, windowOf, type Attempt, type BucketKey, type StatsReader } from '../../functions/core/stats.ts';
 import { defaultTokenMaxLifetimeSeconds, issueToken } from '../../functions/core/tokens.ts';
 import { lambdaContext } from '../../lib/local/lambda-context.ts';
 import { lambdaEvent } from '../helpers/events.ts';
@@ -177,6 +177,29 @@ describe('stats reader on DynamoDB Local', () => {
     expect(newestOfA).toEqual({ attempts: [a3, a2], truncated: false });
     expect(ofB).toEqual({ attempts: [b1], truncated: false });
     expect(ofEveryone).toEqual({ attempts: [a3, a2, b1, a1], truncated: false });
+  });
+
+  it("merges an admin's attempts from every shard of byScope, newest first, cut to the limit", async () => {
+    // Prepare: two tenants whose endpoints' items go to different shards; newer than the tests' above, older than those below.
+    const [epX, epY] = ['ep_shard_a', 'ep_shard_b'];
+    const x1 = anAttempt({ at: '2099-08-01T00:00:01.000Z', requestId: 'req_x1', tenantId: 'tenant-x', endpointId: epX });
+    const y1 = anAttempt({ at: '2099-08-01T00:00:02.000Z', requestId: 'req_y1', tenantId: 'tenant-y', endpointId: epY, provider: 'meta' });
+    const x2 = anAttempt({ at: '2099-08-01T00:00:03.000Z', requestId: 'req_x2', tenantId: 'tenant-x', endpointId: epX, outcome: 'refused', reason: 'signature', statusCode: 401 });
+    const y2 = anAttempt({ at: '2099-08-01T00:00:04.000Z', requestId: 'req_y2', tenantId: 'tenant-y', endpointId: epY, provider: 'meta' });
+    await putAll([x1, y1, x2, y2].map(attemptItem));
+    const stored = await dynamo.documentClient.send(
+      new QueryCommand({ TableName: dynamo.tables.Stats, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': statsKeys.attemptPartition('tenant-x') } }),
+    );
+
+    // Act
+    const newest = await caughtUp(() => reader.attempts(null, { limit: 3 }), ({ attempts: read }) => read.map(({ requestId }) => requestId).join() === 'req_y2,req_x2,req_y1');
+    const ofX = await reader.attempts('tenant-x', { limit: 3 });
+
+    // Assess
+    expect([scopeShardOf(epX), scopeShardOf(epY)]).toEqual([7, 2]);
+    expect(stored.Items?.map(({ scope }) => scope)).toEqual(['RECENT#7', 'RECENT#7']);
+    expect(newest).toEqual({ attempts: [y2, x2, y1], truncated: false });
+    expect(ofX).toEqual({ attempts: [x2, x1], truncated: false });
   });
 
   it('stops a filtered read after 5 pages of 1,000 attempts and says so, and an unfiltered one reads only its limit', async () => {

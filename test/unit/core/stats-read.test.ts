@@ -3,12 +3,14 @@ import { Refused } from '../../../functions/core/errors.ts';
 import {
   attemptOf,
   bucketRowOf,
+  mergeRecent,
   parseRecentQuery,
   parseStatsQuery,
   readRecent,
   readStats,
   statsKeys,
   tenantScopeOf,
+  type Attempt,
   type AttemptFilter,
   type BucketRow,
   type StatsReader,
@@ -193,6 +195,42 @@ describe('readRecent', () => {
 
     await expect(readRecent(reader, acme, { tenant: 'globex' })).rejects.toMatchObject({ reason: 'forbidden' });
     expect(asked).toEqual([]);
+  });
+});
+
+describe('mergeRecent', () => {
+  const at = (second: number, requestId: string): Attempt => ({
+    at: `2026-12-03T14:25:${String(second).padStart(2, '0')}.000Z`,
+    requestId,
+    tenantId: 'acme',
+    endpointId: 'ep_1',
+    provider: 'twilio',
+    outcome: 'acked',
+    statusCode: 200,
+    bytes: 1,
+    latencyMs: 1,
+  });
+
+  it("merges the shards' reads newest first, the same time by request id, cut to the limit", () => {
+    const merged = mergeRecent(
+      [
+        { attempts: [at(9, 'req_a'), at(5, 'req_b')], truncated: false },
+        { attempts: [], truncated: false },
+        { attempts: [at(7, 'req_c'), at(5, 'req_d'), at(1, 'req_e')], truncated: false },
+      ],
+      4,
+    );
+
+    expect(merged).toEqual({ attempts: [at(9, 'req_a'), at(7, 'req_c'), at(5, 'req_d'), at(5, 'req_b')], truncated: false });
+  });
+
+  it('is truncated whenever a shard stopped with more unread, even when the others fill the limit: what it left may be newer', () => {
+    const stopped = { attempts: [at(3, 'req_a')], truncated: true };
+    const whole = { attempts: [at(2, 'req_b')], truncated: false };
+
+    expect(mergeRecent([stopped, whole], 3)).toEqual({ attempts: [at(3, 'req_a'), at(2, 'req_b')], truncated: true });
+    expect(mergeRecent([stopped, whole], 2)).toEqual({ attempts: [at(3, 'req_a'), at(2, 'req_b')], truncated: true });
+    expect(mergeRecent([whole, { attempts: [], truncated: false }], 3)).toEqual({ attempts: [at(2, 'req_b')], truncated: false });
   });
 });
 

@@ -7,6 +7,8 @@ import {
   lagBucketOf,
   refusedAttribute,
   reportOf,
+  scopeShardOf,
+  scopeShards,
   statsKeys,
   totalsOf,
   windowOf,
@@ -75,8 +77,55 @@ describe('statsKeys', () => {
   it("put the tenant in every key, so one tenant's query reaches no other's items", () => {
     const key = { tenantId: 'acme', hour: '2026-12-03T10', provider: 'twilio', endpointId: 'ep1' };
     expect(statsKeys.bucket(key)).toEqual({ pk: 'COUNT#acme', sk: '2026-12-03T10#twilio#ep1' });
-    expect(statsKeys.bucketScope(key)).toEqual({ scope: 'COUNT', scopeSk: '2026-12-03T10#acme#twilio#ep1' });
+    expect(statsKeys.bucketScope(key)).toEqual({ scope: 'COUNT#3', scopeSk: '2026-12-03T10#acme#twilio#ep1' });
     expect(statsKeys.attempt({ tenantId: 'acme', at: '2026-12-03T10:05:00.000Z', requestId: 'r1' })).toEqual({ pk: 'RECENT#acme', sk: '2026-12-03T10:05:00.000Z#r1' });
+    expect(statsKeys.attemptScope({ tenantId: 'acme', endpointId: 'ep1', at: '2026-12-03T10:05:00.000Z', requestId: 'r1' })).toEqual({
+      scope: 'RECENT#3',
+      scopeSk: '2026-12-03T10:05:00.000Z#acme#r1',
+    });
+  });
+
+  it("put an endpoint's buckets and attempts in the same shard, one of the shards an admin's read queries", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (tenantId, endpointId) => {
+        const shard = scopeShardOf(endpointId);
+        const { scope: bucketScope } = statsKeys.bucketScope({ tenantId, hour: '2026-12-03T10', provider: 'meta', endpointId });
+        const { scope: attemptScope } = statsKeys.attemptScope({ tenantId, endpointId, at: '2026-12-03T10:05:00.000Z', requestId: 'r1' });
+        expect([bucketScope, attemptScope]).toEqual([`COUNT#${shard}`, `RECENT#${shard}`]);
+        expect(statsKeys.bucketScopes).toContain(bucketScope);
+        expect(statsKeys.attemptScopes).toContain(attemptScope);
+      }),
+    );
+    expect(statsKeys.bucketScopes).toEqual(['COUNT#0', 'COUNT#1', 'COUNT#2', 'COUNT#3', 'COUNT#4', 'COUNT#5', 'COUNT#6', 'COUNT#7']);
+    expect(statsKeys.attemptScopes).toEqual(['RECENT#0', 'RECENT#1', 'RECENT#2', 'RECENT#3', 'RECENT#4', 'RECENT#5', 'RECENT#6', 'RECENT#7']);
+  });
+});
+
+describe('scopeShardOf', () => {
+  it('gives every id a whole shard from 0 to scopeShards - 1, the same each time', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (endpointId) => {
+        const shard = scopeShardOf(endpointId);
+        expect(Number.isInteger(shard) && shard >= 0 && shard < scopeShards).toBe(true);
+        expect(scopeShardOf(endpointId)).toBe(shard);
+      }),
+    );
+  });
+
+  it('keeps the shards items were written to: the same ids land where they always did', () => {
+    // FNV-1a (32 bits) of the id, modulo 8: changing it would hide stored items from an admin's read.
+    expect(['ep1', 'ep_1', 'ep_b', 'ep_route_a', 'ep_route_b', ''].map(scopeShardOf)).toEqual([3, 4, 5, 6, 3, 5]);
+  });
+
+  it('spreads endpoint ids evenly over the shards', () => {
+    // Prepare: ids that differ in their last characters only, the hardest case for a hash.
+    const ids = Array.from({ length: 8_000 }, (_, index) => `ep_${index}`);
+
+    // Act
+    const perShard = Array.from({ length: scopeShards }, (_, shard) => ids.filter((id) => scopeShardOf(id) === shard).length);
+
+    // Assess: each shard within 15% of an even 1,000.
+    expect(perShard.every((count) => count > 850 && count < 1_150)).toBe(true);
   });
 });
 
