@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { maxInlineBodyBytes, maxWebhookBodyBytes } from '../../lib/definitions/pipeline.ts';
 import { bodyStoreBeside } from '../adapters/body-store.ts';
-import { createAlertPublisher } from '../adapters/alert-publisher.ts';
-import { bestEffortDynamoDocumentClient, dynamoDocumentClient, sns, sqs } from '../adapters/clients.ts';
+import { alertPublisherBeside } from '../adapters/alert-publisher.ts';
+import { bestEffortDynamoDocumentClient, dynamoDocumentClient, sqs } from '../adapters/clients.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createIngestQueue } from '../adapters/ingest-queue.ts';
 import { createNonceStore } from '../adapters/nonce-store.ts';
@@ -20,7 +20,7 @@ const config = configOf('ack');
 
 const endpoints = createEndpointStore(dynamoDocumentClient(), config.ENDPOINTS_TABLE);
 const nonces = createNonceStore(dynamoDocumentClient(), config.NONCES_TABLE);
-const alerts = createAlertPublisher(sns(), config.ALERTS_TOPIC_ARN);
+const alerts = alertPublisherBeside(sqs(), config.ALERTS_TOPIC_ARN);
 const dependencies: AckDependencies = {
   findEdge,
   findEndpoint: cachedLookup(endpoints.get, { ttlMs: 60_000, missTtlMs: 5_000 }),

@@ -1,8 +1,7 @@
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import { createHash } from 'node:crypto';
-import { Sha256 } from './sha256.ts';
+import { signedFetcher, type Signing } from './signed-fetch.ts';
 
 /** Where the ack puts a webhook body too large for an SQS message (the claim check). */
 export interface BodyWriter {
@@ -83,43 +82,20 @@ export const bodyStoreBeside = (client: { config: { credentials: Provider<AwsCre
     ...(process.env.AWS_ENDPOINT_URL_S3 && { endpoint: process.env.AWS_ENDPOINT_URL_S3 }),
   });
 
-interface SignedBodyStoreOptions {
+interface SignedBodyStoreOptions extends Signing {
   readonly bucket: string;
-  readonly credentials: Provider<AwsCredentialIdentity>;
-  readonly region: Provider<string>;
   /** Addressed path-style; AWS's virtual-hosted endpoint when absent. */
   readonly endpoint?: string;
 }
 
-export const signedBodyStore = ({ bucket, credentials, region, endpoint }: SignedBodyStoreOptions): BodyWriter => {
-  let signer: SignatureV4 | undefined;
-
+export const signedBodyStore = ({ bucket, endpoint, ...signing }: SignedBodyStoreOptions): BodyWriter => {
+  const send = signedFetcher(signing);
   const put = async (key: string, body: Buffer): Promise<void> => {
-    const method = 'PUT';
-    const resolvedRegion = await region();
-    signer ??= new SignatureV4({ service: 's3', region: resolvedRegion, credentials, sha256: Sha256, uriEscapePath: false });
-    const url = endpoint ? new URL(`${endpoint.replace(/\/+$/, '')}/${bucket}/${key}`) : new URL(`https://${bucket}.s3.${resolvedRegion}.amazonaws.com/${key}`);
-    const payloadHash = createHash('sha256').update(body).digest('hex');
-    const signed = await signer.sign({
-      method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port && { port: Number(url.port) }),
-      path: url.pathname,
-      query: {},
-      headers: {
-        host: url.host,
-        'x-amz-content-sha256': payloadHash,
-        'content-length': String(body.length),
-        'content-type': 'application/octet-stream',
-      },
-      body,
-    });
-    const { host: _host, ...headers } = signed.headers;
-    const response = await fetch(url, { method, headers, body });
-    if (!response.ok) throw new Error(`S3 ${method} ${bucket}/${key} answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    const url = endpoint ? new URL(`${endpoint.replace(/\/+$/, '')}/${bucket}/${key}`) : new URL(`https://${bucket}.s3.${await signing.region()}.amazonaws.com/${key}`);
+    const headers = { 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'), 'content-length': String(body.length), 'content-type': 'application/octet-stream' };
+    const response = await send({ service: 's3', method: 'PUT', url, headers, body, uriEscapePath: false });
+    if (!response.ok) throw new Error(`S3 PUT ${bucket}/${key} answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
     await response.arrayBuffer();
   };
-
   return { put };
 };

@@ -1,7 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 type Instrument = <Client>(client: Client) => Client;
@@ -18,7 +17,6 @@ let documentClient: DynamoDBDocumentClient | undefined;
 let bestEffortDocumentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
 let s3Client: S3Client | undefined;
-let snsClient: SNSClient | undefined;
 
 const marshallOptions = { removeUndefinedValues: true };
 
@@ -34,8 +32,6 @@ export const bestEffortDynamoDocumentClient = (instrument: Instrument = asIs): D
   (bestEffortDocumentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({ maxAttempts: 1 })), { marshallOptions }));
 
 export const sqs = (instrument: Instrument = asIs): SQSClient => (sqsClient ??= instrument(new SQSClient({})));
-
-export const sns = (instrument: Instrument = asIs): SNSClient => (snsClient ??= instrument(new SNSClient({})));
 
 /** Path-style where an endpoint is set: the local stand-in (fauxqs) has no per-bucket host names. */
 export const s3 = (instrument: Instrument = asIs): S3Client =>
