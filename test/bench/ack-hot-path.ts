@@ -40,11 +40,15 @@ export const paddedSample = (provider: Provider, url: string, signingSecret: str
   return sample;
 };
 
+/** A stubbed transport's stand-in for the network's time. */
+export const networkTime = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * An SQS client whose transport answers every SendMessage at once with a canned success: the
- * SDK's serialization, middleware, SigV4 signing and MD5 check all run; the network does not.
+ * An SQS client whose transport answers every SendMessage with a canned success, at once or
+ * after `delayMs`: the SDK's serialization, middleware, SigV4 signing and MD5 check all run;
+ * the network does not.
  */
-const stubbedSqsClient = (messageBody: string) => {
+const stubbedSqsClient = (messageBody: string, delayMs = 0) => {
   const md5 = createHash('md5').update(messageBody).digest('hex');
   const answer = Buffer.from(JSON.stringify({ MD5OfMessageBody: md5, MessageId: '5fea7756-0ea4-451a-a703-a558b933e274' }));
   let calls = 0;
@@ -54,6 +58,7 @@ const stubbedSqsClient = (messageBody: string) => {
     requestHandler: {
       handle: async () => {
         calls++;
+        if (delayMs > 0) await networkTime(delayMs);
         return {
           response: {
             statusCode: 200,
@@ -98,8 +103,11 @@ export interface AckHotPathOptions {
 
 const figures = (summary: Summary): VariantFigures => ({ medianUs: round(summary.p50), p99Us: round(summary.p99), meanUs: round(summary.mean) });
 
-/** Builds the three timed bodies for one provider; each returns a promise or nothing. */
-export const hotPathCases = async (provider: Provider) => {
+/**
+ * Builds the three timed bodies for one provider; each returns a promise or nothing.
+ * `sqsDelayMs` makes the stubbed SendMessage answer after that long, as SQS would.
+ */
+export const hotPathCases = async (provider: Provider, { sqsDelayMs = 0 }: { sqsDelayMs?: number } = {}) => {
   const secret = providerCredentials[provider.name]?.secret;
   if (!secret) throw new Error(`no test credential for ${provider.name} in test/helpers/provider-credentials.ts`);
   const endpoint: Endpoint = {
@@ -139,7 +147,7 @@ export const hotPathCases = async (provider: Provider) => {
   const envelope = captured;
 
   const noop: AckDependencies = { ...baseDependencies, enqueue: async () => {} };
-  const sqs = stubbedSqsClient(JSON.stringify(envelope));
+  const sqs = stubbedSqsClient(JSON.stringify(envelope), sqsDelayMs);
   const stubbed: AckDependencies = { ...baseDependencies, enqueue: createIngestQueue(sqs.client, 'https://sqs.us-east-1.amazonaws.com/123456789012/switchboard-ingest').enqueue };
 
   const algorithm = macAlgorithms[provider.name] ?? 'sha256';
@@ -167,6 +175,8 @@ export const hotPathCases = async (provider: Provider) => {
     destroy: () => sqs.client.destroy(),
     ackNoop: () => acknowledge(webhook, noop),
     ackStubbedSqs: () => acknowledge(webhook, stubbed),
+    /** The same, with the stats recorded as the ack handler records them. */
+    ackStubbedSqsRecorded: (record: NonNullable<AckDependencies['record']>) => acknowledge(webhook, { ...stubbed, record }),
     reference,
   };
 };

@@ -2,6 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureAckCounting, sqsTimeMs, dynamoTimeMs, type AckCountingResult } from './ack-counting.ts';
 import { measureAckHotPath, type ProviderHotPath } from './ack-hot-path.ts';
 import { measureBroadcasterThroughput, type BroadcasterResult } from './broadcaster-throughput.ts';
 import { measureBundles, type BundlesResult } from './bundles.ts';
@@ -22,7 +23,7 @@ import { latencyHistogramSvg } from './svg.ts';
  * target is a finding, not a failure: the exit code is non-zero only when a measurement
  * itself could not be made.
  *
- *   node test/bench/run.ts [--only hot-path,bundles,processor,broadcaster,footprint,http,http-paced,e2e,e2e-media,sending]
+ *   node test/bench/run.ts [--only hot-path,ack-counting,bundles,processor,broadcaster,footprint,http,http-paced,e2e,e2e-media,sending]
  *
  * A partial run (--only) writes bench/results/<date>-partial.json instead.
  */
@@ -41,6 +42,8 @@ export const targets = {
   /** Issue 17: keeping media never changes the message figures. A message with a file, pushed when stored, against one without, same run. */
   mediaE2eP50Ratio: 1.2,
   mediaE2eP99Ratio: 1.5,
+  /** Issue 18: counting adds no measurable time to the ack. Its median with the stats writes over its median without, same run. */
+  ackCountingP50Ratio: 1.1,
   processorPerSecond: 200,
   /** KB = 1000 bytes, as the project's own notes count them ("564 KB"). */
   ackBundleBytes: 500_000,
@@ -64,7 +67,7 @@ interface Row {
   readonly load?: string;
 }
 
-const steps = ['hot-path', 'bundles', 'processor', 'broadcaster', 'footprint', 'http', 'http-paced', 'e2e', 'e2e-media', 'sending'] as const;
+const steps = ['hot-path', 'ack-counting', 'bundles', 'processor', 'broadcaster', 'footprint', 'http', 'http-paced', 'e2e', 'e2e-media', 'sending'] as const;
 type Step = (typeof steps)[number];
 
 const parseOnly = (argv: readonly string[]): Set<Step> => {
@@ -151,6 +154,20 @@ const hotPathRows = (results: readonly ProviderHotPath[] | undefined): Row[] => 
       figure: `${us(result.ackNoopEnqueue.medianUs)} = ${result.ratioNoopToReference}× its reference (${result.referenceAlgorithm}, ${us(result.reference.medianUs)})`,
       target: '–',
     })),
+  ];
+};
+
+const ackCountingRows = (result: AckCountingResult | undefined): Row[] => {
+  const name = `ack with its stats writes ÷ without, ${result?.provider ?? 'meta'}, AWS calls answered after SQS ${sqsTimeMs} ms, DynamoDB ${dynamoTimeMs} ms`;
+  if (!result) return [{ row: name, figure: 'measurement failed', target: `p50 ≤ ${targets.ackCountingP50Ratio}×`, failed: true }];
+  return [
+    {
+      row: `${name}: p50`,
+      figure: `${result.ratioP50}× (${ms(result.countedMs.p50)} ÷ ${ms(result.uncountedMs.p50)}; serialized would be 1.5×)`,
+      target: `≤ ${targets.ackCountingP50Ratio}×`,
+      holds: result.ratioP50 <= targets.ackCountingP50Ratio,
+    },
+    { row: '  same: p99 (info)', figure: `${result.ratioP99}× (${ms(result.countedMs.p99)} ÷ ${ms(result.uncountedMs.p99)})`, target: '–' },
   ];
 };
 
@@ -425,6 +442,7 @@ const main = async () => {
   // Quiet, in-process figures first; then the ones that start JVMs and stacks.
   const titles = {
     hotPath: 'ack hot path',
+    ackCounting: 'ack counting',
     processor: 'processor throughput',
     broadcaster: 'local broadcaster throughput',
     footprint: 'footprint per function',
@@ -435,6 +453,7 @@ const main = async () => {
     sending: 'sending',
   } as const;
   const hotPath = only.has('hot-path') ? await attempt(titles.hotPath, 120_000, failures, () => measureAckHotPath()) : undefined;
+  const ackCounting = only.has('ack-counting') ? await attempt(titles.ackCounting, 120_000, failures, () => measureAckCounting()) : undefined;
   const bundles = only.has('bundles') ? await attempt('bundles', 120_000, failures, () => measureBundles()) : undefined;
   const processor = only.has('processor') ? await attempt(titles.processor, 120_000, failures, (signal) => measureProcessorThroughput({ signal })) : undefined;
   const broadcaster = only.has('broadcaster') ? await attempt(titles.broadcaster, 180_000, failures, (signal) => measureBroadcasterThroughput({ signal })) : undefined;
@@ -448,6 +467,7 @@ const main = async () => {
 
   const rows: Row[] = [
     ...(only.has('hot-path') ? withLoad(titles.hotPath, hotPathRows(hotPath)) : []),
+    ...(only.has('ack-counting') ? withLoad(titles.ackCounting, ackCountingRows(ackCounting)) : []),
     ...(only.has('http') ? withLoad(titles.http, httpRows(http, 'autocannon (20 connections)', false)) : []),
     ...(only.has('http-paced') ? withLoad(titles.httpPaced, httpRows(httpPaced, 'paced open loop', true)) : []),
     ...(only.has('e2e') ? withLoad(titles.e2e, endToEndRows(e2e)) : []),
@@ -492,6 +512,7 @@ const main = async () => {
     rows: rows.map((row) => ({ ...row, holds: row.failed ? 'failed' : (row.holds ?? null) })),
     measurements: {
       ackHotPath: hotPath,
+      ackCounting,
       httpAckLoad: http,
       httpAckLoadPaced: httpPaced,
       endToEnd: e2e,
