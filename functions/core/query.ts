@@ -3,6 +3,7 @@ import { Refused } from './errors.ts';
 import { contiguousRun, parseFeedCursor, type FeedReader } from './feed.ts';
 import { conversationKey, messageKey, publicView } from './items.ts';
 import type { Channel } from './message.ts';
+import { parseQueryParameters, type QueryParameters } from './query-parameters.ts';
 import { hasWindow, windowOf } from './window.ts';
 
 /**
@@ -76,14 +77,6 @@ const eventParams = z.object({
   ),
 });
 
-type QueryParameters = Readonly<Record<string, string | undefined>> | null | undefined;
-
-const parse = <Schema extends z.ZodMiniType>(schema: Schema, parameters: QueryParameters): z.infer<Schema> => {
-  const parsed = schema.safeParse(parameters ?? {});
-  if (!parsed.success) throw invalid(parsed.error.issues.map((issue) => issue.message).join('; '));
-  return parsed.data;
-};
-
 const indexKey = z.object({ pk: z.string(), sk: z.string(), gsi1pk: z.string(), gsi1sk: z.string() });
 
 /** Opaque to clients: base64url of the page's last key. */
@@ -129,7 +122,7 @@ export interface Page {
 }
 
 const pageOf = async (store: QueryStore, list: IndexList, parameters: QueryParameters): Promise<Page> => {
-  const { limit = pageLimits.default, cursor } = parse(pageParams, parameters);
+  const { limit = pageLimits.default, cursor } = parseQueryParameters(pageParams, parameters);
   const { items, more } = await store.newestFirst(list.partition, limit, cursor === undefined ? undefined : decodePageCursor(cursor, list));
   const kept: Item[] = [];
   let bytes = 0;
@@ -179,7 +172,7 @@ export interface Clock {
  * skips a change that commits later. The frames are the very strings the socket was sent.
  */
 export const pollEvents = async (feed: FeedReader, tenantId: string, parameters: QueryParameters, clock: Clock, deadline: number): Promise<string> => {
-  const { limit = pageLimits.default, cursor, wait = 0 } = parse(eventParams, parameters);
+  const { limit = pageLimits.default, cursor, wait = 0 } = parseQueryParameters(eventParams, parameters);
   const head = await feed.head(tenantId);
   const start = cursor === undefined ? head : parseFeedCursor(cursor);
   if (start > head) throw invalid('cursor is ahead of this feed: pass a cursor a frame or an /events answer carried');

@@ -23,9 +23,11 @@ const keptBody = (body: string, envelope: Envelope | undefined): Pick<Quarantine
 export const archiveKeyFor = (envelope: Pick<Envelope, 'receivedAt' | 'requestId'>): string => `archive/${envelope.receivedAt.slice(0, 10)}/${envelope.requestId}.json`;
 
 export type QueuedRequestOutcome =
-  | { readonly quarantined: string; readonly requestId?: string }
+  /** `envelope` when the body was one: what the processor counts the request under. */
+  | { readonly quarantined: string; readonly requestId?: string; readonly envelope?: Envelope }
   | {
       readonly stored: ProcessedEvent[];
+      readonly envelope: Envelope;
       /**
        * The request had more events than one record stores (request-parts.ts): nothing was
        * stored, and the caller queues these parts, which store it all between them.
@@ -63,9 +65,9 @@ export const handleQueuedRequest = async (
     envelope = parseEnvelope(body);
     // A part's request was archived whole by the record that split it, under the same key.
     if (!envelope.part) await deps.archive(archiveKeyFor(envelope), body);
-    return { stored: await processEnvelope(envelope, deps) };
+    return { stored: await processEnvelope(envelope, deps), envelope };
   } catch (error) {
-    if (error instanceof RequestTooLarge && envelope) return { stored: [], parts: partsOf(envelope, error.eventCount) };
+    if (error instanceof RequestTooLarge && envelope) return { stored: [], parts: partsOf(envelope, error.eventCount), envelope };
     if (!(error instanceof PermanentError)) throw error;
     await deps.quarantine({
       id: recordId,
@@ -74,6 +76,6 @@ export const handleQueuedRequest = async (
       ...(envelope && { tenantId: envelope.tenantId, requestId: envelope.requestId }),
       quarantinedAt: deps.now().toISOString(),
     });
-    return { quarantined: error.message, ...(envelope && { requestId: envelope.requestId }) };
+    return { quarantined: error.message, ...(envelope && { requestId: envelope.requestId, envelope }) };
   }
 };

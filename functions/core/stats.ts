@@ -7,6 +7,7 @@
 
 import * as z from 'zod/mini';
 import { Refused } from './errors.ts';
+import { parseQueryParameters, type QueryParameters } from './query-parameters.ts';
 
 /** Where a webhook attempt ended, as far as it is known: the ack's answer, then the processor's. */
 export type AttemptOutcome = 'acked' | 'refused' | 'stored' | 'quarantined' | 'failed';
@@ -398,7 +399,6 @@ export const tenantScopeOf = (caller: StatsCaller, tenant: string | undefined): 
   throw new Refused('forbidden', `this token reads its own tenant's figures only (${caller.tenantId}); another tenant's need an admin token: switchboard token --tenant <t> --admin`);
 };
 
-type QueryParameters = Readonly<Record<string, string | undefined>> | null | undefined;
 
 const wholeNumber = (name: string, min: number, max: number) =>
   z.optional(
@@ -416,12 +416,8 @@ const anId = (name: string) => z.optional(z.string().check(z.maxLength(256, { er
  * The parameters given: an empty one (`provider=`, as a form sends "any") is one not given.
  * Any parameter not named is ignored; each wrong value is a 400 naming what it takes.
  */
-const parse = <Schema extends z.ZodMiniType>(schema: Schema, parameters: QueryParameters): z.infer<Schema> => {
-  const given = Object.fromEntries(Object.entries(parameters ?? {}).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = schema.safeParse(given);
-  if (!parsed.success) throw new Refused('bad_request', parsed.error.issues.map((issue) => issue.message).join('; '));
-  return parsed.data;
-};
+const parse = <Schema extends z.ZodMiniType>(schema: Schema, parameters: QueryParameters): z.infer<Schema> =>
+  parseQueryParameters(schema, Object.fromEntries(Object.entries(parameters ?? {}).filter(([, value]) => value !== undefined && value !== '')));
 
 export interface StatsQuery {
   readonly hours: number;

@@ -1,9 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { deferRetry, type RetryDependencies } from '../core/backoff.ts';
-import type { Envelope } from '../core/envelope.ts';
+import { envelopeOf, type Envelope } from '../core/envelope.ts';
 import { handleQueuedRequest, type QueuedRequestDependencies } from '../core/queued-request.ts';
 import { withinTime } from '../core/time-budget.ts';
-import { aboutOf, type BatchTally } from './stats.ts';
+import type { BatchTally } from './stats.ts';
 import { eventProcessed, recordRetried, requestQuarantined, requestSplit } from './telemetry.ts';
 
 export interface RecordDependencies {
@@ -25,10 +25,9 @@ export interface RecordDependencies {
 export const recordProcessor = (deps: RecordDependencies) => {
   const handleRecord = async (sqsRecord: SQSRecord, tally: BatchTally): Promise<void> => {
     const result = await handleQueuedRequest(sqsRecord.body, sqsRecord.messageId, deps.request);
-    // Taken from the envelope as queued: its tenant is the endpoint record's, as the ack found it.
-    const about = aboutOf(sqsRecord.body);
     if ('quarantined' in result) {
-      if (about) tally.quarantined(about, result.quarantined);
+      // A body that is no envelope has no tenant to count it for.
+      if (result.envelope) tally.quarantined(result.envelope, result.quarantined);
       return requestQuarantined(sqsRecord, result);
     }
     if (result.parts) {
@@ -36,7 +35,7 @@ export const recordProcessor = (deps: RecordDependencies) => {
       return requestSplit(sqsRecord, result.parts);
     }
     for (const processed of result.stored) eventProcessed(processed);
-    if (about) tally.stored(about, result.stored, deps.request.now());
+    tally.stored(result.envelope, result.stored, deps.request.now());
   };
 
   return async (sqsRecord: SQSRecord, stopAt: number, tally: BatchTally): Promise<void> => {
@@ -47,7 +46,8 @@ export const recordProcessor = (deps: RecordDependencies) => {
       const receiveCount = Number(sqsRecord.attributes.ApproximateReceiveCount);
       const deferred = await deferRetry({ ...sqsRecord, receiveCount }, error, deps.retry);
       recordRetried(sqsRecord, deferred, error);
-      const about = receiveCount >= deps.maxReceiveCount ? aboutOf(sqsRecord.body) : undefined;
+      // Its last receive: the queue moves it to the DLQ. Read again here only, as it failed before saying what it was.
+      const about = receiveCount >= deps.maxReceiveCount ? envelopeOf(sqsRecord.body) : undefined;
       if (about) tally.failed(about, deferred.failure.error);
       throw error;
     }

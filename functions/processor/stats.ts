@@ -1,32 +1,11 @@
-import * as z from 'zod/mini';
 import type { AttemptSettlement, StatsStore } from '../adapters/stats-store.ts';
+import type { Envelope } from '../core/envelope.ts';
 import type { ProcessedEvent } from '../core/process.ts';
 import type { Attempt, Increment } from '../core/stats.ts';
 import { bestEffort } from '../shared/stats-writes.ts';
 
-/**
- * What a queued record tells the stats of: its envelope's request, endpoint and tenant (the
- * ack took the tenant from the endpoint record); the rest of the envelope is not checked again.
- */
-const aboutSchema = z.object({
-  requestId: z.string().check(z.minLength(1)),
-  tenantId: z.string().check(z.minLength(1)),
-  provider: z.string().check(z.minLength(1)),
-  endpointId: z.string().check(z.minLength(1)),
-  receivedAt: z.iso.datetime(),
-  part: z.optional(z.object({ start: z.number() })),
-});
-export type RecordAbout = z.infer<typeof aboutSchema>;
-
-/** The record's request, when its body is an envelope; undefined for one that is not (it has no tenant to count for). */
-export const aboutOf = (body: string): RecordAbout | undefined => {
-  try {
-    const parsed = aboutSchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-};
+/** What the stats count a queued request under: its envelope's request, endpoint and tenant (the ack took the tenant from the endpoint record). */
+export type RecordAbout = Pick<Envelope, 'requestId' | 'tenantId' | 'provider' | 'endpointId' | 'receivedAt' | 'part'>;
 
 /**
  * A request queued again in parts is one request: only its first part (or the whole) counts

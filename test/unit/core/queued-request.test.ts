@@ -47,7 +47,8 @@ describe('handleQueuedRequest', () => {
     const outcome = await handleQueuedRequest(JSON.stringify(envelope), 'record-1', deps);
 
     // Assess
-    expect(outcome).toEqual({ stored: [{ kind: 'message', outcome: 'stored', message: saved[0]?.message }] });
+    // The envelope too, which the processor counts the request under.
+    expect(outcome).toEqual({ stored: [{ kind: 'message', outcome: 'stored', message: saved[0]?.message }], envelope });
     expect(archived.get(`archive/2026-11-22/${envelope.requestId}.json`)).toBe(JSON.stringify(envelope));
     expect(quarantined).toEqual([]);
     expect(saved).toHaveLength(1);
@@ -255,6 +256,7 @@ describe('handleQueuedRequest', () => {
         { ...whole, part: { start: maxEventsPerRecord, end: maxEventsPerRecord * 2 } },
         { ...whole, part: { start: maxEventsPerRecord * 2, end: maxEventsPerRecord * 2 + 1 } },
       ],
+      envelope: whole,
     });
     expect([...archived]).toEqual([[archiveKeyFor(whole), JSON.stringify(whole)]]);
   });
