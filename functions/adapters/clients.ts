@@ -24,9 +24,10 @@ export const dynamoDocumentClient = (instrument: Instrument = asIs): DynamoDBDoc
   (documentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({})), { marshallOptions }));
 
 /**
- * For writes that must never hold up the work they run beside (the ack's stats, while the
- * provider waits): one attempt, no SDK retries and their backoff. A throttled write fails at
- * once, and its caller counts it (shared/stats-writes.ts bestEffort).
+ * For writes that must never hold up the work they count (every stage's stats: the ack's while
+ * the provider waits, a batch's while its records wait to be answered): one attempt, no SDK
+ * retries and their backoff, so a throttled write fails at once, its caller counts it
+ * (shared/stats-writes.ts bestEffort), and an ADD is never applied twice.
  */
 export const bestEffortDynamoDocumentClient = (instrument: Instrument = asIs): DynamoDBDocumentClient =>
   (bestEffortDocumentClient ??= DynamoDBDocumentClient.from(instrument(new DynamoDBClient({ maxAttempts: 1 })), { marshallOptions }));

@@ -2,7 +2,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { dynamoDocumentClient } from '../adapters/clients.ts';
+import { bestEffortDynamoDocumentClient, dynamoDocumentClient } from '../adapters/clients.ts';
 import { createConnectionStore } from '../adapters/connection-store.ts';
 import { createFeedWriter } from '../adapters/feed-store.ts';
 import { createSocketPusher } from '../adapters/socket-pusher.ts';
@@ -20,7 +20,7 @@ import { broadcastFailed, framePushed, framesBroadcast, framesPublished } from '
 const config = configOf('broadcaster');
 const connections = createConnectionStore(dynamoDocumentClient(traced), config.CONNECTIONS_TABLE);
 const feed = createFeedWriter(dynamoDocumentClient(traced), config.FEED_TABLE);
-const stats = createStatsStore(dynamoDocumentClient(traced), config.STATS_TABLE);
+const stats = createStatsStore(bestEffortDynamoDocumentClient(traced), config.STATS_TABLE);
 const pusher = createSocketPusher(traced(new ApiGatewayManagementApiClient({ endpoint: config.WEBSOCKET_MANAGEMENT_ENDPOINT })));
 
 /** The frame a stream record makes, if clients see it, under the record's id. */

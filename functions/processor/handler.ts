@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ingestQueueSettings } from '../../lib/definitions/pipeline.ts';
-import { dynamoDocumentClient, s3, sqs } from '../adapters/clients.ts';
+import { bestEffortDynamoDocumentClient, dynamoDocumentClient, s3, sqs } from '../adapters/clients.ts';
 import { bodyStoreOn } from '../adapters/body-store.ts';
 import { cachedLookup, createEndpointStore } from '../adapters/endpoint-store.ts';
 import { createFailureStore } from '../adapters/failure-store.ts';
@@ -42,7 +42,7 @@ const processRecord = recordProcessor({
   enqueue: createIngestQueue(sqs(traced), config.INGEST_QUEUE_URL).enqueue,
   maxReceiveCount: ingestQueueSettings.maxReceiveCount,
 });
-const stats = createStatsStore(dynamoDocumentClient(traced), config.STATS_TABLE);
+const stats = createStatsStore(bestEffortDynamoDocumentClient(traced), config.STATS_TABLE);
 
 /**
  * SQS → messages table. Each failing record is reported alone, so its batch-mates are not

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { dynamoDocumentClient } from '../adapters/clients.ts';
+import { bestEffortDynamoDocumentClient } from '../adapters/clients.ts';
 import { sendRecordOf } from '../adapters/send-queue.ts';
 import { createStatsStore } from '../adapters/stats-store.ts';
 import { sendQueued, type SenderDependencies } from '../core/send.ts';
@@ -15,7 +15,7 @@ import { sendIncrementOf } from './stats.ts';
 
 const config = configOf('sender');
 const { dependencies } = senderDependencies(config);
-const stats = createStatsStore(dynamoDocumentClient(traced), config.STATS_TABLE);
+const stats = createStatsStore(bestEffortDynamoDocumentClient(traced), config.STATS_TABLE);
 
 /**
  * Send queues → providers. Each record names one message; its claim is a conditional write, so

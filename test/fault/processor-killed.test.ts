@@ -56,7 +56,9 @@ describe('the local stack killed mid-batch', () => {
       }
     });
     const stack = first.description;
-    await waitUntil(async () => createdFrameCounts(socket!).size >= 5 && (await queueDepths(stack)).ingest >= 20, 'messages were stored and more were queued');
+    // The processor outpaces the ack locally (the ack waits for its stats writes on DynamoDB Local), so
+    // the queue holds a few waiting or in-flight records at a time, not a backlog.
+    await waitUntil(async () => createdFrameCounts(socket!).size >= 5 && (await queueDepths(stack)).ingest >= 5, 'messages were stored and more were queued');
     killed = true;
     await first.kill();
     const outcomes = await sending;
